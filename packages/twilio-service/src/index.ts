@@ -1,0 +1,2 @@
+// Public surface of @sms/twilio-service: pure domain modules plus the Twilio client.
+export * from './client/index.ts';
