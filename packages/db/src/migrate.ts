@@ -1,0 +1,104 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Sql } from './client.ts';
+import { DatabaseSetupError } from './errors.ts';
+import { compatFile, migrationsDir as defaultMigrationsDir, seedFile } from './paths.ts';
+
+/** Serialises concurrent runners (two processes starting at once) on one database. */
+const MIGRATION_LOCK = 7_263_419_001;
+
+/** Same file-name rule as the Supabase CLI: `<timestamp>_<name>.sql`. */
+const MIGRATION_FILE = /^(\d+)_(.+)\.sql$/;
+
+export interface Migration {
+	version: string;
+	name: string;
+	file: string;
+}
+
+export interface MigrateResult {
+	compatApplied: boolean;
+	applied: string[];
+	skipped: string[];
+}
+
+export async function listMigrations(dir = defaultMigrationsDir): Promise<Migration[]> {
+	const files = (await readdir(dir)).filter((f) => f.endsWith('.sql')).sort();
+	return files.map((file) => {
+		const match = MIGRATION_FILE.exec(file);
+		if (!match) {
+			throw new DatabaseSetupError(
+				'bad_migration_name',
+				`Migration file "${file}" must be named <YYYYMMDDHHMMSS>_<name>.sql`
+			);
+		}
+		return { version: match[1], name: match[2], file: path.join(dir, file) };
+	});
+}
+
+/**
+ * Applies the Supabase compat layer (plain Postgres only) and every pending migration, each
+ * in its own transaction, recording versions in supabase_migrations.schema_migrations the way
+ * the Supabase CLI does — so `supabase db push` later sees them as applied.
+ */
+export async function migrate(sql: Sql, options: { dir?: string } = {}): Promise<MigrateResult> {
+	const migrations = await listMigrations(options.dir);
+	const result: MigrateResult = { compatApplied: false, applied: [], skipped: [] };
+
+	await sql.begin(async (tx) => {
+		await tx`select pg_advisory_xact_lock(${MIGRATION_LOCK})`;
+		const [{ has_auth }] = await tx<{ has_auth: boolean }[]>`
+			select to_regclass('auth.users') is not null as has_auth`;
+		if (!has_auth) {
+			await tx.unsafe(await readFile(compatFile, 'utf8'));
+			result.compatApplied = true;
+		}
+		await tx.unsafe(`
+			create schema if not exists supabase_migrations;
+			create table if not exists supabase_migrations.schema_migrations (
+				version text not null primary key,
+				statements text[],
+				name text
+			);`);
+	});
+
+	for (const m of migrations) {
+		const content = await readFile(m.file, 'utf8');
+		await sql
+			.begin(async (tx) => {
+				await tx`select pg_advisory_xact_lock(${MIGRATION_LOCK})`;
+				const done = await tx`
+					select 1 from supabase_migrations.schema_migrations where version = ${m.version}`;
+				if (done.length > 0) {
+					result.skipped.push(m.version);
+					return;
+				}
+				await tx.unsafe(content);
+				await tx`
+					insert into supabase_migrations.schema_migrations (version, statements, name)
+					values (${m.version}, ${[content]}, ${m.name})`;
+				result.applied.push(m.version);
+			})
+			.catch((cause: unknown) => {
+				const detail = cause instanceof Error ? cause.message : String(cause);
+				throw new DatabaseSetupError(
+					'migration_failed',
+					`Migration ${path.basename(m.file)} failed: ${detail}`,
+					{ cause }
+				);
+			});
+	}
+	return result;
+}
+
+/** Applies supabase/seed.sql (demo data; written to be idempotent). */
+export async function seed(sql: Sql, file = seedFile): Promise<boolean> {
+	let content: string;
+	try {
+		content = await readFile(file, 'utf8');
+	} catch {
+		return false;
+	}
+	await sql.begin((tx) => tx.unsafe(content));
+	return true;
+}
