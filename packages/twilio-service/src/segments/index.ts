@@ -1,0 +1,3 @@
+export { segmentInfo, SEGMENT_LIMITS } from './segments.ts';
+export type { SegmentInfo, SmsEncoding } from './segments.ts';
+export { gsmSeptets } from './gsm.ts';

@@ -1,0 +1,90 @@
+import { segmentInfo, type SegmentInfo } from '../segments/index.ts';
+import { TemplateError } from './errors.ts';
+
+export type TemplateValue = string | number | boolean | null | undefined;
+export type TemplateVars = Record<string, TemplateValue>;
+
+export interface RenderOptions {
+	/** Maximum length of the rendered text in characters (Unicode code points). */
+	maxLength?: number;
+	/** Maximum number of SMS segments of the rendered text. */
+	maxSegments?: number;
+	/**
+	 * The template's declared variables. Each must be given a value, and a placeholder
+	 * the template uses but this list does not declare is an `unexpected_variables` error
+	 * (a template edited out of step with its declaration).
+	 */
+	requiredVars?: string[];
+}
+
+export interface RenderResult {
+	text: string;
+	segments: SegmentInfo;
+}
+
+// `{{name}}` or `{{ name }}`; names are identifiers, optionally dotted (`user.first_name`).
+const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\s*\}\}/g;
+
+/** Distinct variable names a template uses, in order of first appearance. */
+export function templateVariables(template: string): string[] {
+	const names = new Set<string>();
+	for (const match of template.matchAll(PLACEHOLDER)) names.add(match[1] as string);
+	return [...names];
+}
+
+/**
+ * Fills `{{var}}` placeholders. Values are inserted verbatim in a single pass (a value that
+ * itself looks like `{{x}}` is not expanded again). null, undefined and blank strings count
+ * as missing: a text reading "Hi , your task  is due" is worse than not sending it.
+ */
+export function renderTemplate(
+	template: string,
+	vars: TemplateVars,
+	options: RenderOptions = {}
+): RenderResult {
+	const used = templateVariables(template);
+	const needed = new Set([...used, ...(options.requiredVars ?? [])]);
+	const missing = [...needed].filter((name) => !hasValue(vars, name));
+	const declared = options.requiredVars ? new Set(options.requiredVars) : null;
+	const unexpected = declared ? used.filter((name) => !declared.has(name)) : [];
+
+	if (missing.length > 0) {
+		throw new TemplateError({
+			code: 'missing_variables',
+			message: `Template needs a value for: ${missing.join(', ')}`,
+			missing,
+			unexpected
+		});
+	}
+	if (unexpected.length > 0) {
+		throw new TemplateError({
+			code: 'unexpected_variables',
+			message: `Template uses variables it does not declare: ${unexpected.join(', ')}`,
+			unexpected
+		});
+	}
+
+	const text = template.replace(PLACEHOLDER, (_match, name: string) => String(vars[name]));
+	const segments = segmentInfo(text);
+	const length = Array.from(text).length;
+	if (options.maxLength !== undefined && length > options.maxLength) {
+		throw new TemplateError({
+			code: 'too_long',
+			message: `Rendered text is ${length} characters; the limit is ${options.maxLength}`
+		});
+	}
+	if (options.maxSegments !== undefined && segments.segments > options.maxSegments) {
+		throw new TemplateError({
+			code: 'too_long',
+			message: `Rendered text needs ${segments.segments} SMS segments (${segments.encoding}); the limit is ${options.maxSegments}`
+		});
+	}
+	return { text, segments };
+}
+
+function hasValue(vars: TemplateVars, name: string): boolean {
+	if (!Object.hasOwn(vars, name)) return false;
+	const value = vars[name];
+	if (value === null || value === undefined) return false;
+	return !(typeof value === 'string' && value.trim() === '');
+}
