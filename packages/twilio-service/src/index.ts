@@ -1,4 +1,5 @@
 // Public surface of @sms/twilio-service: pure domain modules plus the Twilio client.
 export * from './segments/index.ts';
 export * from './template/index.ts';
+export * from './phone/index.ts';
 export * from './client/index.ts';
