@@ -1,0 +1,245 @@
+/**
+ * `npm start`: the whole local stack on embedded defaults — Postgres (data kept in DATA_DIR),
+ * migrations + demo data, the Twilio sandbox (unless real Twilio credentials are configured),
+ * the web app on its production build (or `vite dev` with --dev), and the worker.
+ * Ctrl-C stops everything cleanly; the next start keeps all data.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { createDb, migrate, seed, repoRoot } from '@sms/db';
+import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '@sms/db/embedded';
+
+const args = new Set(process.argv.slice(2));
+const dev = args.has('--dev');
+const fresh = args.has('--fresh');
+
+if (existsSync(path.join(repoRoot, '.env'))) process.loadEnvFile(path.join(repoRoot, '.env'));
+
+const port = z.coerce.number().int().min(0).max(65535);
+const parsed = z
+	.object({
+		DATA_DIR: z.string().default(path.join(repoRoot, '.data')),
+		DATABASE_URL: z.string().url().optional(),
+		PG_PORT: port.default(54329),
+		HOST: z.string().default('127.0.0.1'),
+		PORT: port.default(3000),
+		SANDBOX_PORT: port.default(4010),
+		WORKER_PORT: port.default(4020),
+		PUBLIC_BASE_URL: z.string().url().optional(),
+		TWILIO_ACCOUNT_SID: z.string().optional(),
+		TWILIO_AUTH_TOKEN: z.string().optional(),
+		ADMIN_EMAILS: z.string().default('admin@example.com'),
+		START_WORKER: z.enum(['true', 'false']).default('true'),
+		SEED_DEMO_DATA: z.enum(['true', 'false']).default('true')
+	})
+	.safeParse(process.env);
+if (!parsed.success) {
+	for (const i of parsed.error.issues) console.error(`Invalid ${i.path.join('.')}: ${i.message}`);
+	process.exit(1);
+}
+const env = parsed.data;
+const dataDir = path.resolve(env.DATA_DIR);
+const publicBaseUrl = env.PUBLIC_BASE_URL ?? `http://${env.HOST}:${env.PORT}`;
+const useSandbox = !(env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN);
+
+// Fixed, obviously fake credentials: the sandbox checks them exactly like Twilio would.
+const SANDBOX_CREDENTIALS = {
+	TWILIO_ACCOUNT_SID: 'AC' + '0'.repeat(31) + '1',
+	TWILIO_AUTH_TOKEN: 'sandbox-auth-token-not-a-secret',
+	TWILIO_VERIFY_SERVICE_SID: 'VA' + '0'.repeat(31) + '1',
+	TWILIO_MESSAGING_SERVICE_SID: 'MG' + '0'.repeat(31) + '1'
+};
+
+const children: { name: string; proc: ChildProcess }[] = [];
+let pg: EmbeddedPostgresHandle | undefined;
+let stopping = false;
+
+function say(line: string) {
+	process.stdout.write(`[start] ${line}\n`);
+}
+
+async function stopAll(code: number): Promise<never> {
+	if (stopping) process.exit(code);
+	stopping = true;
+	say('stopping…');
+	await Promise.all(
+		children.map(
+			({ proc }) =>
+				new Promise<void>((resolve) => {
+					if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+					const timer = setTimeout(() => proc.kill('SIGKILL'), 15_000);
+					proc.once('exit', () => {
+						clearTimeout(timer);
+						resolve();
+					});
+					proc.kill('SIGTERM');
+				})
+		)
+	);
+	await pg?.stop().catch(() => {});
+	say('stopped');
+	process.exit(code);
+}
+process.on('SIGINT', () => void stopAll(0));
+process.on('SIGTERM', () => void stopAll(0));
+
+/** A secret that survives restarts (so sessions do too) without anyone configuring one. */
+async function sessionSecret(): Promise<string> {
+	if (process.env.SESSION_SECRET) return process.env.SESSION_SECRET;
+	const file = path.join(dataDir, 'session-secret');
+	try {
+		return (await readFile(file, 'utf8')).trim();
+	} catch {
+		const secret = randomBytes(32).toString('hex');
+		await writeFile(file, secret + '\n', { mode: 0o600 });
+		return secret;
+	}
+}
+
+async function newestMtime(target: string): Promise<number> {
+	const s = await stat(target).catch(() => null);
+	if (!s) return 0;
+	if (!s.isDirectory()) return s.mtimeMs;
+	let newest = s.mtimeMs;
+	for (const entry of await readdir(target)) {
+		if (entry === 'node_modules' || entry.startsWith('.')) continue;
+		newest = Math.max(newest, await newestMtime(path.join(target, entry)));
+	}
+	return newest;
+}
+
+async function buildIsStale(): Promise<boolean> {
+	const built = await stat(path.join(repoRoot, 'build/handler.js')).catch(() => null);
+	if (!built) return true;
+	const sources = ['src', 'packages/db/src', 'packages/twilio-service/src', 'svelte.config.js', 'vite.config.ts'];
+	for (const s of sources) if ((await newestMtime(path.join(repoRoot, s))) > built.mtimeMs) return true;
+	return false;
+}
+
+function run(name: string, command: string, argv: string[], childEnv: NodeJS.ProcessEnv): ChildProcess {
+	const proc = spawn(command, argv, { cwd: repoRoot, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+	const prefix = (chunk: Buffer) =>
+		chunk
+			.toString()
+			.split('\n')
+			.filter(Boolean)
+			.map((l) => `[${name}] ${l}\n`)
+			.join('');
+	proc.stdout?.on('data', (c: Buffer) => process.stdout.write(prefix(c)));
+	proc.stderr?.on('data', (c: Buffer) => process.stderr.write(prefix(c)));
+	proc.on('exit', (code, signal) => {
+		if (stopping) return;
+		say(`${name} exited (${signal ?? code}); stopping everything`);
+		void stopAll(1);
+	});
+	children.push({ name, proc });
+	return proc;
+}
+
+async function waitFor(url: string, name: string, timeoutMs = 60_000): Promise<void> {
+	const deadline = Date.now() + timeoutMs;
+	while (Date.now() < deadline) {
+		if (stopping) return;
+		try {
+			const res = await fetch(url);
+			if (res.status < 500) return;
+		} catch {
+			// not listening yet
+		}
+		await new Promise((r) => setTimeout(r, 200));
+	}
+	say(`${name} did not answer at ${url} within ${timeoutMs / 1000} s`);
+	await stopAll(1);
+}
+
+async function main() {
+	if (fresh) await rm(dataDir, { recursive: true, force: true });
+	await mkdir(dataDir, { recursive: true, mode: 0o755 });
+
+	let databaseUrl = env.DATABASE_URL;
+	if (!databaseUrl) {
+		pg = await startEmbeddedPostgres({
+			dataDir: path.join(dataDir, 'postgres'),
+			port: env.PG_PORT,
+			persistent: true,
+			onNotice: (m) => say(m)
+		});
+		const admin = createDb({ url: pg.url('postgres'), max: 1 });
+		const exists = await admin.sql`select 1 from pg_database where datname = 'sms'`;
+		if (exists.length === 0) await admin.sql.unsafe('create database sms');
+		await admin.end();
+		databaseUrl = pg.url('sms');
+		say(`postgres   ${databaseUrl} (data in ${pg.dataDir})`);
+	}
+
+	const db = createDb({ url: databaseUrl, max: 1 });
+	const migrated = await migrate(db.sql);
+	say(`migrations ${migrated.applied.length} applied, ${migrated.skipped.length} already in place`);
+	if (env.SEED_DEMO_DATA === 'true' && (await seed(db.sql))) say('demo data  seeded (alice@example.com, bob@example.com, admin@example.com)');
+	await db.end();
+
+	const twilio = useSandbox
+		? { ...SANDBOX_CREDENTIALS, TWILIO_API_BASE_URL: `http://127.0.0.1:${env.SANDBOX_PORT}` }
+		: {};
+	const shared: NodeJS.ProcessEnv = {
+		...process.env,
+		...twilio,
+		DATABASE_URL: databaseUrl,
+		PUBLIC_BASE_URL: publicBaseUrl,
+		SESSION_SECRET: await sessionSecret(),
+		ADMIN_EMAILS: env.ADMIN_EMAILS
+	};
+
+	const sandboxMain = path.join(repoRoot, 'apps/twilio-sandbox/src/main.ts');
+	if (useSandbox && existsSync(sandboxMain)) {
+		run('sandbox', process.execPath, ['--import', 'tsx', sandboxMain], {
+			...shared,
+			SANDBOX_PORT: String(env.SANDBOX_PORT),
+			SANDBOX_INCOMING_WEBHOOK_URL: `${publicBaseUrl}/api/webhooks/twilio/incoming`
+		});
+		await waitFor(`http://127.0.0.1:${env.SANDBOX_PORT}/`, 'sandbox');
+	}
+
+	if (dev) {
+		run('web', process.execPath, ['node_modules/vite/bin/vite.js', 'dev', '--host', env.HOST, '--port', String(env.PORT), '--strictPort'], shared);
+	} else {
+		if (await buildIsStale()) {
+			say('building the web app (vite build)…');
+			const code = await new Promise<number | null>((resolve) =>
+				spawn(process.execPath, ['node_modules/vite/bin/vite.js', 'build'], { cwd: repoRoot, stdio: 'inherit', env: process.env }).on('exit', resolve)
+			);
+			if (code !== 0) {
+				say('the build failed');
+				return stopAll(1);
+			}
+		}
+		run('web', process.execPath, ['build/index.js'], {
+			...shared,
+			HOST: env.HOST,
+			PORT: String(env.PORT),
+			ORIGIN: publicBaseUrl
+		});
+	}
+	await waitFor(`http://${env.HOST}:${env.PORT}/api/health`, 'web');
+
+	const workerMain = path.join(repoRoot, 'apps/worker/src/main.ts');
+	if (env.START_WORKER === 'true' && existsSync(workerMain)) {
+		run('worker', process.execPath, ['--import', 'tsx', workerMain], { ...shared, WORKER_PORT: String(env.WORKER_PORT) });
+		await waitFor(`http://127.0.0.1:${env.WORKER_PORT}/health`, 'worker');
+	}
+
+	say('ready:');
+	say(`  web app     http://${env.HOST}:${env.PORT}  (local sign-in: any e-mail; admin: ${env.ADMIN_EMAILS})`);
+	if (children.some((c) => c.name === 'sandbox')) say(`  dev phone   http://127.0.0.1:${env.SANDBOX_PORT}  (Twilio sandbox: inboxes, codes, replies)`);
+	if (children.some((c) => c.name === 'worker')) say(`  worker      http://127.0.0.1:${env.WORKER_PORT}/health  /metrics`);
+	say('Ctrl-C stops everything; data is kept in ' + dataDir);
+}
+
+main().catch(async (err: unknown) => {
+	say(err instanceof Error ? err.message : String(err));
+	await stopAll(1);
+});

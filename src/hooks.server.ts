@@ -1,0 +1,40 @@
+import { error, type Handle } from '@sveltejs/kit';
+import { sequence } from '@sveltejs/kit/hooks';
+import { config } from '$lib/server/config';
+import { isCrossSiteFormPost } from '$lib/server/csrf';
+import { decodeSession, SESSION_COOKIE } from '$lib/server/auth/session';
+import { isAdmin } from '$lib/server/auth/users';
+import { supabaseClaims, supabaseFor } from '$lib/server/auth/supabase';
+
+// Fail at start-up, naming the variable, rather than on the first request.
+config();
+
+const csrf: Handle = async ({ event, resolve }) => {
+	if (isCrossSiteFormPost(event.request, event.url)) {
+		error(403, 'Cross-site form submissions are not allowed.');
+	}
+	return resolve(event);
+};
+
+const authenticate: Handle = async ({ event, resolve }) => {
+	const c = config();
+	event.locals.authMode = c.authMode;
+	event.locals.user = null;
+	event.locals.claims = null;
+	let identity: { sub: string; email: string } | null = null;
+	if (c.authMode === 'local') {
+		identity = decodeSession(event.cookies.get(SESSION_COOKIE), c.SESSION_SECRET);
+	} else if (!event.url.pathname.startsWith('/api/webhooks/')) {
+		event.locals.supabase = supabaseFor(event.cookies);
+		identity = await supabaseClaims(event.locals.supabase);
+	}
+	if (identity) {
+		event.locals.claims = { sub: identity.sub, email: identity.email, role: 'authenticated', aud: 'authenticated' };
+		event.locals.user = { id: identity.sub, email: identity.email, isAdmin: await isAdmin(identity.sub) };
+	}
+	return resolve(event, {
+		filterSerializedResponseHeaders: (name) => name === 'content-range' || name === 'x-supabase-api-version'
+	});
+};
+
+export const handle = sequence(csrf, authenticate);

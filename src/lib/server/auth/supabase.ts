@@ -1,0 +1,29 @@
+import type { Cookies } from '@sveltejs/kit';
+import { createServerClient } from '@supabase/ssr';
+import type { SupabaseClient } from '@supabase/supabase-js';
+import WebSocket from 'ws';
+import { config } from '../config.ts';
+
+/** Per-request Supabase client (Auth only: data goes through postgres.js + RLS). */
+export function supabaseFor(cookies: Cookies): SupabaseClient {
+	const c = config();
+	return createServerClient(c.PUBLIC_SUPABASE_URL!, c.PUBLIC_SUPABASE_ANON_KEY!, {
+		cookies: {
+			getAll: () => cookies.getAll(),
+			setAll: (list) => {
+				for (const { name, value, options } of list) cookies.set(name, value, { ...options, path: '/' });
+			}
+		},
+		// Node 20 has no global WebSocket.
+		realtime: { transport: WebSocket as unknown as typeof globalThis.WebSocket }
+	});
+}
+
+/** Verified claims (signature checked by getClaims), or null when signed out. */
+export async function supabaseClaims(
+	client: SupabaseClient
+): Promise<{ sub: string; email: string } | null> {
+	const { data, error } = await client.auth.getClaims();
+	if (error || !data?.claims?.sub) return null;
+	return { sub: data.claims.sub, email: String(data.claims.email ?? '') };
+}
