@@ -3,4 +3,5 @@ export * from './segments/index.ts';
 export * from './template/index.ts';
 export * from './phone/index.ts';
 export * from './errors/index.ts';
+export * from './policy/index.ts';
 export * from './client/index.ts';
