@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import {
+	MESSAGE_STATUSES,
+	STATUS_RANK,
+	TWILIO_STATUSES,
+	isFinal,
+	normalizeTwilioStatus,
+	shouldApply,
+	statusRank,
+	type MessageStatus
+} from './index.ts';
+
+describe('normalizeTwilioStatus', () => {
+	it.each<[string | null | undefined, MessageStatus | null]>([
+		['accepted', 'queued'],
+		['scheduled', 'scheduled'],
+		['queued', 'queued'],
+		['sending', 'sending'],
+		['sent', 'sent'],
+		['delivered', 'delivered'],
+		['read', 'delivered'],
+		['undelivered', 'undelivered'],
+		['failed', 'failed'],
+		['canceled', 'canceled'],
+		['receiving', 'sending'],
+		['received', 'delivered'],
+		['partially_delivered', 'delivered'],
+		[' Delivered ', 'delivered'],
+		['SENT', 'sent'],
+		['bogus', null],
+		['', null],
+		['constructor', null],
+		[null, null],
+		[undefined, null]
+	])('%j → %j', (raw, expected) => {
+		expect(normalizeTwilioStatus(raw)).toBe(expected);
+	});
+
+	it('maps every documented Twilio status', () => {
+		for (const raw of TWILIO_STATUSES) expect(normalizeTwilioStatus(raw)).not.toBeNull();
+	});
+});
+
+describe('ranks', () => {
+	it('matches the table the SQL function implements', () => {
+		expect(STATUS_RANK).toEqual({
+			pending: 0,
+			scheduled: 0,
+			dispatching: 1,
+			queued: 2,
+			sending: 3,
+			sent: 4,
+			delivered: 5,
+			undelivered: 5,
+			failed: 5,
+			suppressed: 5,
+			canceled: 5
+		});
+		expect(statusRank('sent')).toBe(4);
+	});
+
+	it.each(MESSAGE_STATUSES.map((s) => [s, STATUS_RANK[s] === 5] as const))('isFinal(%s) = %s', (status, final) => {
+		expect(isFinal(status)).toBe(final);
+	});
+});
+
+describe('shouldApply', () => {
+	it.each<[MessageStatus, MessageStatus, boolean]>([
+		['pending', 'dispatching', true],
+		['dispatching', 'queued', true],
+		['queued', 'sent', true],
+		['queued', 'delivered', true],
+		['sent', 'delivered', true],
+		['sent', 'undelivered', true],
+		['pending', 'suppressed', true],
+		['scheduled', 'canceled', true],
+		['sending', 'failed', true],
+		// backwards or sideways
+		['sent', 'queued', false],
+		['sent', 'sending', false],
+		['delivered', 'sent', false],
+		['failed', 'queued', false],
+		['pending', 'scheduled', false],
+		['scheduled', 'pending', false],
+		// duplicates are no-ops
+		['sent', 'sent', false],
+		['delivered', 'delivered', false],
+		// among finals: delivered wins, otherwise the first final stands
+		['undelivered', 'delivered', true],
+		['failed', 'delivered', true],
+		['canceled', 'delivered', true],
+		['delivered', 'undelivered', false],
+		['delivered', 'failed', false],
+		['undelivered', 'failed', false],
+		['failed', 'undelivered', false],
+		['suppressed', 'failed', false]
+	])('%s → %s: %s', (current, next, expected) => {
+		expect(shouldApply(current, next)).toBe(expected);
+	});
+});
