@@ -5,4 +5,5 @@ export * from './phone/index.ts';
 export * from './errors/index.ts';
 export * from './policy/index.ts';
 export * from './status/index.ts';
+export * from './webhook/index.ts';
 export * from './client/index.ts';
