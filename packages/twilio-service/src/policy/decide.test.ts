@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideDelivery, PolicyError, type Decision, type DeliveryInput, type DeliveryPrefs } from './index.ts';
+import { decideDelivery, PolicyError, type Decision, type DeferReason, type DeliveryInput, type DeliveryPrefs } from './index.ts';
 
 const basePrefs: DeliveryPrefs = {
 	timeZone: 'America/New_York',
@@ -11,10 +11,9 @@ const basePrefs: DeliveryPrefs = {
 	typeEnabled: true
 };
 
-function decide(
-	now: string,
-	overrides: { prefs?: Partial<DeliveryPrefs> } & Partial<Omit<DeliveryInput, 'now' | 'prefs'>> = {}
-): Decision {
+type Overrides = { prefs?: Partial<DeliveryPrefs> } & Partial<Omit<DeliveryInput, 'now' | 'prefs'>>;
+
+function decide(now: string, overrides: Overrides = {}): Decision {
 	const { prefs, ...rest } = overrides;
 	return decideDelivery({
 		now: new Date(now),
@@ -27,7 +26,7 @@ function decide(
 	});
 }
 
-const deferred = (until: string, reason: 'quiet_hours' | 'daily_limit') => ({
+const deferred = (until: string, reason: DeferReason): Decision => ({
 	action: 'defer',
 	until: new Date(until),
 	reason
@@ -111,7 +110,7 @@ describe('decideDelivery: DST transition days', () => {
 describe('decideDelivery: daily limit', () => {
 	const noQuiet = { quietHoursStart: null, quietHoursEnd: null };
 
-	it.each<[string, string, Partial<Omit<DeliveryInput, 'now'>> & { prefs?: Partial<DeliveryPrefs> }, Decision]>([
+	it.each<[string, string, Overrides, Decision]>([
 		['under the limit sends', '2026-06-15T16:00:00Z', { usedToday: 4 }, { action: 'send', localDate: '2026-06-15' }],
 		['at the limit defers to next local midnight', '2026-06-15T16:00:00Z', { usedToday: 5, prefs: noQuiet }, deferred('2026-06-16T04:00:00Z', 'daily_limit')],
 		['midnight inside quiet hours → quiet end', '2026-06-15T16:00:00Z', { usedToday: 5 }, deferred('2026-06-16T12:00:00Z', 'daily_limit')],
