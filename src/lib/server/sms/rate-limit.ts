@@ -1,0 +1,234 @@
+import type { TransactionSql } from '@sms/db';
+
+/** "At most `limit` events per `windowMs`". */
+export interface RateWindow {
+	limit: number;
+	windowMs: number;
+}
+
+export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+
+/**
+ * Pure sliding-window decision: with `timestamps` (ms) of earlier counted events, may one more
+ * happen at `now`? When not, how long until the oldest event in the window drops out.
+ */
+export function slidingWindow(options: { timestamps: readonly number[]; window: RateWindow; now: number }): RateDecision {
+	const { timestamps, window, now } = options;
+	const inWindow = timestamps.filter((t) => t > now - window.windowMs && t <= now).sort((a, b) => a - b);
+	if (inWindow.length < window.limit) return { allowed: true };
+	// The event that must expire before one more fits.
+	const blocking = inWindow[inWindow.length - window.limit];
+	return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((blocking + window.windowMs - now) / 1000)) };
+}
+
+export interface VerificationLimits {
+	/** Codes sent to one number, whoever asks. */
+	startsPerNumber: RateWindow;
+	/** Codes one account may request, over all numbers. */
+	startsPerUser: RateWindow;
+	/** Codes requested from one IP address, over all accounts. */
+	startsPerIp: RateWindow;
+	/** Minimum gap between two codes for the same account and number (the "resend" cooldown). */
+	resendCooldownMs: number;
+	/** Code checks per verification (since the last code was sent). */
+	checksPerVerification: number;
+	/** Code checks one account may make, over all numbers. */
+	checksPerUser: RateWindow;
+	/** Code checks from one IP address. */
+	checksPerIp: RateWindow;
+	/** How long a sent code stays usable (Twilio Verify: 10 minutes). */
+	codeTtlMs: number;
+}
+
+const HOUR = 60 * 60 * 1000;
+
+export const DEFAULT_VERIFICATION_LIMITS: VerificationLimits = {
+	startsPerNumber: { limit: 5, windowMs: HOUR },
+	startsPerUser: { limit: 10, windowMs: HOUR },
+	startsPerIp: { limit: 20, windowMs: HOUR },
+	resendCooldownMs: 30_000,
+	checksPerVerification: 5,
+	checksPerUser: { limit: 30, windowMs: HOUR },
+	checksPerIp: { limit: 60, windowMs: HOUR },
+	codeTtlMs: 10 * 60 * 1000
+};
+
+export type LimitScope = 'number' | 'user' | 'ip' | 'cooldown' | 'verification';
+
+export type LimitDecision = { allowed: true } | { allowed: false; scope: LimitScope; retryAfterSeconds: number };
+
+/**
+ * Outcomes that count against a limit. Refusals ('rate_limited') are recorded for audit but
+ * do not count, so hammering the button does not extend the lock-out indefinitely.
+ */
+const COUNTED = ['pending', 'sent', 'approved', 'wrong_code', 'error', 'expired'];
+
+interface Row {
+	scope: 'number' | 'user' | 'ip';
+	at: Date;
+}
+
+async function recent(
+	tx: TransactionSql,
+	options: { action: 'start' | 'check'; userId: string; phoneNumber: string; ip: string | null; since: Date }
+): Promise<Row[]> {
+	const { action, userId, phoneNumber, ip, since } = options;
+	// Three index range scans (phone / user / ip, created_at), one round trip.
+	return tx<Row[]>`
+		select 'number' as scope, created_at as at from public.phone_verifications
+		 where phone_number = ${phoneNumber} and created_at > ${since} and action = ${action} and outcome = any(${COUNTED})
+		union all
+		select 'user', created_at from public.phone_verifications
+		 where user_id = ${userId} and created_at > ${since} and action = ${action} and outcome = any(${COUNTED})
+		union all
+		select 'ip', created_at from public.phone_verifications
+		 where ${ip}::inet is not null and ip = ${ip}::inet and created_at > ${since} and action = ${action}
+		   and outcome = any(${COUNTED})`;
+}
+
+function first(decisions: [LimitScope, RateDecision][]): LimitDecision {
+	// Report the longest wait, so a retry at that time is not refused again by another limit.
+	let worst: LimitDecision = { allowed: true };
+	for (const [scope, d] of decisions) {
+		if (!d.allowed && (worst.allowed || d.retryAfterSeconds > worst.retryAfterSeconds)) {
+			worst = { allowed: false, scope, retryAfterSeconds: d.retryAfterSeconds };
+		}
+	}
+	return worst;
+}
+
+/**
+ * Serialises concurrent attempts for the same account and the same number, so two requests
+ * cannot both squeeze under a limit. Held until the caller's transaction ends.
+ */
+export async function lockVerificationSubjects(tx: TransactionSql, options: { userId: string; phoneNumber: string }) {
+	await tx`select pg_advisory_xact_lock(hashtextextended('phone_verification:user:' || ${options.userId}, 0)),
+	                pg_advisory_xact_lock(hashtextextended('phone_verification:number:' || ${options.phoneNumber}, 0))`;
+}
+
+/** May this account ask for a code to be sent to this number now? */
+export async function checkStartLimits(
+	tx: TransactionSql,
+	options: { userId: string; phoneNumber: string; ip: string | null; now: Date; limits: VerificationLimits }
+): Promise<LimitDecision> {
+	const { limits, now } = options;
+	const longest = Math.max(limits.startsPerNumber.windowMs, limits.startsPerUser.windowMs, limits.startsPerIp.windowMs);
+	const rows = await recent(tx, { ...options, action: 'start', since: new Date(now.getTime() - longest) });
+	const at = (scope: Row['scope']) => rows.filter((r) => r.scope === scope).map((r) => r.at.getTime());
+	const t = now.getTime();
+	// The cooldown concerns this account and this number together.
+	const mine = await tx<{ at: Date }[]>`
+		select max(created_at) as at from public.phone_verifications
+		 where user_id = ${options.userId} and phone_number = ${options.phoneNumber}
+		   and action = 'start' and outcome = any(${COUNTED})`;
+	const last = mine[0]?.at?.getTime();
+	const cooldown: RateDecision =
+		last !== undefined && t - last < limits.resendCooldownMs
+			? { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((last + limits.resendCooldownMs - t) / 1000)) }
+			: { allowed: true };
+	return first([
+		['cooldown', cooldown],
+		['number', slidingWindow({ timestamps: at('number'), window: limits.startsPerNumber, now: t })],
+		['user', slidingWindow({ timestamps: at('user'), window: limits.startsPerUser, now: t })],
+		['ip', slidingWindow({ timestamps: at('ip'), window: limits.startsPerIp, now: t })]
+	]);
+}
+
+/** The latest code this account had sent to this number that is still within its lifetime. */
+export async function liveVerificationStart(
+	tx: TransactionSql,
+	options: { userId: string; phoneNumber: string; now: Date; limits: VerificationLimits }
+): Promise<Date | null> {
+	const since = new Date(options.now.getTime() - options.limits.codeTtlMs);
+	const [row] = await tx<{ at: Date | null }[]>`
+		select max(created_at) as at from public.phone_verifications
+		 where user_id = ${options.userId} and phone_number = ${options.phoneNumber}
+		   and action = 'start' and outcome = 'sent' and created_at > ${since}`;
+	return row?.at ?? null;
+}
+
+/**
+ * May this account check a code for this number now? At most `checksPerVerification` checks
+ * within a code's lifetime (Twilio's own limit is 5 per verification, which lives 10 minutes).
+ */
+export async function checkCheckLimits(
+	tx: TransactionSql,
+	options: { userId: string; phoneNumber: string; ip: string | null; now: Date; limits: VerificationLimits }
+): Promise<LimitDecision> {
+	const { limits, now } = options;
+	const longest = Math.max(limits.checksPerUser.windowMs, limits.checksPerIp.windowMs, limits.codeTtlMs);
+	const rows = await recent(tx, { ...options, action: 'check', since: new Date(now.getTime() - longest) });
+	const t = now.getTime();
+	const at = (scope: Row['scope']) => rows.filter((r) => r.scope === scope).map((r) => r.at.getTime());
+	const [{ times }] = await tx<{ times: Date[] }[]>`
+		select coalesce(array_agg(created_at), '{}') as times from public.phone_verifications
+		 where user_id = ${options.userId} and phone_number = ${options.phoneNumber}
+		   and action = 'check' and outcome = any(${COUNTED})
+		   and created_at > ${new Date(t - limits.codeTtlMs)}`;
+	return first([
+		[
+			'verification',
+			slidingWindow({
+				timestamps: times.map((d) => new Date(d).getTime()),
+				window: { limit: limits.checksPerVerification, windowMs: limits.codeTtlMs },
+				now: t
+			})
+		],
+		['user', slidingWindow({ timestamps: at('user'), window: limits.checksPerUser, now: t })],
+		['ip', slidingWindow({ timestamps: at('ip'), window: limits.checksPerIp, now: t })]
+	]);
+}
+
+export type VerificationOutcome =
+	| 'pending'
+	| 'sent'
+	| 'approved'
+	| 'wrong_code'
+	| 'expired'
+	| 'error'
+	| 'rate_limited'
+	| 'invalid_number'
+	| 'phone_taken';
+
+/** Records one start / check attempt; returns its id so the outcome can be filled in later. */
+export async function recordAttempt(
+	tx: TransactionSql,
+	options: {
+		userId: string;
+		phoneNumber: string;
+		ip: string | null;
+		action: 'start' | 'check';
+		outcome: VerificationOutcome;
+		now: Date;
+	}
+): Promise<number> {
+	const [row] = await tx<{ id: string }[]>`
+		insert into public.phone_verifications (user_id, phone_number, ip, action, outcome, created_at)
+		values (${options.userId}, ${options.phoneNumber}, ${options.ip}::inet, ${options.action}, ${options.outcome}, ${options.now})
+		returning id`;
+	return Number(row.id);
+}
+
+export async function setAttemptOutcome(tx: TransactionSql, options: { id: number; outcome: VerificationOutcome }) {
+	await tx`update public.phone_verifications set outcome = ${options.outcome} where id = ${options.id}`;
+}
+
+/** "Send me a test text": at most 3 per 10 minutes per user, by default. */
+export const DEFAULT_TEST_TEXT_LIMIT: RateWindow = { limit: 3, windowMs: 10 * 60 * 1000 };
+
+/** Test texts carry this dedup-key prefix, which is also how they are counted. */
+export const TEST_TEXT_DEDUP_PREFIX = 'test-text:';
+
+export async function checkTestTextLimit(
+	tx: TransactionSql,
+	options: { userId: string; now: Date; window?: RateWindow }
+): Promise<LimitDecision> {
+	const window = options.window ?? DEFAULT_TEST_TEXT_LIMIT;
+	const since = new Date(options.now.getTime() - window.windowMs);
+	const rows = await tx<{ at: Date }[]>`
+		select created_at as at from public.sms_messages
+		 where user_id = ${options.userId} and created_at > ${since}
+		   and dedup_key like ${TEST_TEXT_DEDUP_PREFIX + '%'}`;
+	const d = slidingWindow({ timestamps: rows.map((r) => r.at.getTime()), window, now: options.now.getTime() });
+	return d.allowed ? d : { allowed: false, scope: 'user', retryAfterSeconds: d.retryAfterSeconds };
+}
