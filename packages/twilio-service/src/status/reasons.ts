@@ -4,6 +4,7 @@
  * "Carrier timeout") rather than dropped.
  */
 export const STATUS_REASON_TEXT = {
+	requested: 'Scheduled for this time when it was queued.',
 	quiet_hours: 'Held until your quiet hours end.',
 	daily_limit: "You reached your daily text limit, so it goes out when your new day starts.",
 	opted_out: "You've turned texts off (or replied STOP), so we didn't send this one.",

@@ -13,7 +13,7 @@ import {
 describe('normalizeTwilioStatus', () => {
 	it.each<[string | null | undefined, MessageStatus | null]>([
 		['accepted', 'queued'],
-		['scheduled', 'scheduled'],
+		['scheduled', 'queued'],
 		['queued', 'queued'],
 		['sending', 'sending'],
 		['sent', 'sent'],
@@ -22,9 +22,9 @@ describe('normalizeTwilioStatus', () => {
 		['undelivered', 'undelivered'],
 		['failed', 'failed'],
 		['canceled', 'canceled'],
-		['receiving', 'sending'],
-		['received', 'delivered'],
-		['partially_delivered', 'delivered'],
+		['receiving', null],
+		['received', null],
+		['partially_delivered', null],
 		[' Delivered ', 'delivered'],
 		['SENT', 'sent'],
 		['bogus', null],
@@ -36,8 +36,9 @@ describe('normalizeTwilioStatus', () => {
 		expect(normalizeTwilioStatus(raw)).toBe(expected);
 	});
 
-	it('maps every documented Twilio status', () => {
-		for (const raw of TWILIO_STATUSES) expect(normalizeTwilioStatus(raw)).not.toBeNull();
+	it('maps every outbound Twilio status', () => {
+		const unmapped = TWILIO_STATUSES.filter((raw) => normalizeTwilioStatus(raw) === null);
+		expect(unmapped).toEqual(['receiving', 'received', 'partially_delivered']);
 	});
 });
 
@@ -54,7 +55,8 @@ describe('ranks', () => {
 			undelivered: 5,
 			failed: 5,
 			suppressed: 5,
-			canceled: 5
+			canceled: 5,
+			received: 5
 		});
 		expect(statusRank('sent')).toBe(4);
 	});
@@ -88,7 +90,9 @@ describe('shouldApply', () => {
 		// among finals: delivered wins, otherwise the first final stands
 		['undelivered', 'delivered', true],
 		['failed', 'delivered', true],
-		['canceled', 'delivered', true],
+		['canceled', 'delivered', false],
+		['suppressed', 'delivered', false],
+		['received', 'delivered', false],
 		['delivered', 'undelivered', false],
 		['delivered', 'failed', false],
 		['undelivered', 'failed', false],

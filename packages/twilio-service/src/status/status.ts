@@ -10,7 +10,8 @@ export const MESSAGE_STATUSES = [
 	'undelivered',
 	'failed',
 	'suppressed',
-	'canceled'
+	'canceled',
+	'received' // inbound texts: final on arrival
 ] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 /** Alias: "our" status as opposed to Twilio's raw one. */
@@ -49,14 +50,25 @@ export const STATUS_RANK: Readonly<Record<MessageStatus, number>> = {
 	undelivered: 5,
 	failed: 5,
 	suppressed: 5,
-	canceled: 5
+	canceled: 5,
+	received: 5
 };
 
-export const FINAL_STATUSES: readonly MessageStatus[] = ['delivered', 'undelivered', 'failed', 'suppressed', 'canceled'];
+export const FINAL_STATUSES: readonly MessageStatus[] = [
+	'delivered',
+	'undelivered',
+	'failed',
+	'suppressed',
+	'canceled',
+	'received'
+];
 
-const TWILIO_TO_OURS: Readonly<Record<TwilioStatus, MessageStatus>> = {
+// Same mapping as SQL normalize_twilio_status. Twilio's statuses about inbound texts
+// (receiving, received) and partially_delivered are not progress of an outbound message:
+// null, so the report is logged and kept but moves nothing.
+const TWILIO_TO_OURS: Readonly<Partial<Record<TwilioStatus, MessageStatus>>> = {
 	accepted: 'queued', // Messaging Service accepted it; it is in Twilio's hands like 'queued'
-	scheduled: 'scheduled',
+	scheduled: 'queued', // scheduled *at Twilio*: Twilio holds it (our 'scheduled' means we hold it)
 	queued: 'queued',
 	sending: 'sending',
 	sent: 'sent',
@@ -64,12 +76,7 @@ const TWILIO_TO_OURS: Readonly<Record<TwilioStatus, MessageStatus>> = {
 	read: 'delivered', // a read receipt proves delivery
 	undelivered: 'undelivered',
 	failed: 'failed',
-	canceled: 'canceled',
-	receiving: 'sending', // inbound, still arriving
-	received: 'delivered', // inbound, arrived at our number
-	// Some parts were confirmed on the handset: proof it reached the phone, which is what
-	// "delivered" asserts; the event log keeps the raw status for the detail.
-	partially_delivered: 'delivered'
+	canceled: 'canceled'
 };
 
 export function isMessageStatus(value: string): value is MessageStatus {
@@ -80,7 +87,7 @@ export function isMessageStatus(value: string): value is MessageStatus {
 export function normalizeTwilioStatus(raw: string | null | undefined): MessageStatus | null {
 	if (typeof raw !== 'string') return null;
 	const key = raw.trim().toLowerCase();
-	return Object.hasOwn(TWILIO_TO_OURS, key) ? TWILIO_TO_OURS[key as TwilioStatus] : null;
+	return Object.hasOwn(TWILIO_TO_OURS, key) ? (TWILIO_TO_OURS[key as TwilioStatus] ?? null) : null;
 }
 
 export function statusRank(status: MessageStatus): number {
@@ -93,13 +100,14 @@ export function isFinal(status: MessageStatus): boolean {
 
 /**
  * Whether a reported status may replace the current one: forward by rank only; duplicates
- * are no-ops; among final states 'delivered' (proof from the handset) wins, otherwise the
- * first final state stands.
+ * are no-ops; among final states 'delivered' (proof from the handset) replaces 'failed' or
+ * 'undelivered', otherwise the first final state stands — exactly as SQL sms_advance_status.
+ * (suppressed/canceled/received are our own decisions or inbound rows, never replaced.)
  * pending ⇄ scheduled share rank 0 and are not status reports: the worker sets those
  * directly when it defers, so this returns false between them.
  */
 export function shouldApply(current: MessageStatus, next: MessageStatus): boolean {
 	if (current === next) return false;
-	if (isFinal(current)) return next === 'delivered';
+	if (isFinal(current)) return next === 'delivered' && (current === 'failed' || current === 'undelivered');
 	return STATUS_RANK[next] > STATUS_RANK[current];
 }

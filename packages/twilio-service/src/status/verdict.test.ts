@@ -6,6 +6,13 @@ const NOW = new Date('2026-06-15T03:00:00Z'); // 23:00 on June 14 in New York
 describe('verdictFor', () => {
 	it.each<[string, VerdictMessage, VerdictOptions, { kind: string; label: string | RegExp; detail: RegExp }]>([
 		['delivered', { status: 'delivered' }, {}, { kind: 'delivered', label: 'Delivered', detail: /reached your phone/ }],
+		['inbound received', { status: 'received' }, {}, { kind: 'delivered', label: 'Received', detail: /received this text/ }],
+		[
+			'scheduled by the caller',
+			{ status: 'scheduled', scheduledFor: new Date('2026-06-15T03:45:00Z'), statusReason: 'requested' },
+			{ now: NOW, timeZone: 'UTC' },
+			{ kind: 'scheduled', label: 'Scheduled until 03:45', detail: /when it was queued/ }
+		],
 		[
 			'undelivered with a known code explains it and what to do',
 			{ status: 'undelivered', errorCode: 30003 },

@@ -40,6 +40,8 @@ export function verdictFor(message: VerdictMessage, nowOrOptions?: Date | Verdic
 	switch (message.status) {
 		case 'delivered':
 			return { kind: 'delivered', label: 'Delivered', detail: 'Your carrier confirmed the text reached your phone.' };
+		case 'received':
+			return { kind: 'delivered', label: 'Received', detail: 'We received this text from your phone.' };
 		case 'failed':
 		case 'undelivered':
 			return { kind: 'failed', label: 'Failed', detail: failureDetail(message, reason) };
