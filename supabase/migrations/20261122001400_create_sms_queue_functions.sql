@@ -47,7 +47,7 @@ declare
   v_job_id uuid := gen_random_uuid();
   v_scheduled boolean := p_scheduled_for is not null and p_scheduled_for > now();
 begin
-  if p_message is null or btrim(p_message) = '' then
+  if p_message is null or p_message ~ '^[[:space:]]*$' then
     raise exception using errcode = 'SM001', message = 'empty_body: the message body is empty';
   end if;
   if char_length(p_message) > 1600 then
@@ -172,7 +172,7 @@ begin
     coalesce(r.notification_type, t.notification_type, 'custom'),
     t.id, r.template_key, r.template_vars, r.dedup_key, r.campaign_id,
     case
-      when r.message is null or btrim(r.message) = '' then 'SM001'
+      when r.message is null or r.message ~ '^[[:space:]]*$' then 'SM001'
       when char_length(r.message) > 1600 then 'SM002'
       when public.sms_job_priority(r.priority) is null then 'SM007'
       when u.id is null then 'SM006'
@@ -182,7 +182,7 @@ begin
       when r.phone_number is not null and not public.is_e164(r.phone_number) then 'SM004'
     end,
     case
-      when r.message is null or btrim(r.message) = '' then 'empty_body: the message body is empty'
+      when r.message is null or r.message ~ '^[[:space:]]*$' then 'empty_body: the message body is empty'
       when char_length(r.message) > 1600 then 'body_too_long: the message body is longer than 1600 characters'
       when public.sms_job_priority(r.priority) is null then format('invalid_priority: %s', r.priority)
       when u.id is null then format('unknown_user: no user %s', coalesce(r.user_id::text, 'null'))
