@@ -3,51 +3,39 @@ import type { KeywordKind } from './keywords.ts';
 import type { InboundText } from './inbound-report.ts';
 
 export interface StoredInbound {
-	/** Null when Twilio retried a text we already stored. */
-	messageId: string | null;
-	userId: string | null;
+	messageId: string;
+	/** Accounts whose preferences the keyword changed. */
+	optOutUserIds: string[];
 }
 
 /**
- * Stores the inbound text (once per SID: Twilio retries are no-ops), keeps the raw payload in
- * the event log, and applies an opt-out/opt-in keyword to the number — all in one transaction,
- * so a retried request after a failure redoes everything.
+ * Stores the inbound text (record_inbound_sms: once per SID, matched to the number's verified
+ * owner) and applies an opt-out/opt-in keyword to the number for every account holding it — in
+ * one transaction, so a retry after a failure redoes everything and a half-done STOP cannot exist.
  */
 export async function storeInboundText(options: {
 	db: Db;
 	text: InboundText;
 	keyword: { kind: KeywordKind; keyword: string } | null;
-	senderIp: string | null;
 }): Promise<StoredInbound> {
 	const { text, keyword } = options;
 	return options.db.asService(async (tx) => {
-		// Only the verified owner sees a reply in their history; nobody else holding the number.
-		const rows = await tx<{ id: string; user_id: string | null }[]>`
-			insert into public.sms_messages
-				(user_id, direction, phone_number, message_content, status, provider_status, twilio_sid)
-			select
-				(select p.user_id from public.user_sms_preferences p
-				 where p.phone_number = ${text.from} and p.phone_verified limit 1),
-				'inbound', ${text.from}, ${text.body}, 'received', 'received', ${text.sid}
-			on conflict (twilio_sid) do nothing
-			returning id, user_id`;
-		const stored = rows[0] ?? null;
-		if (stored) {
-			await tx`
-				insert into public.sms_delivery_events
-					(message_id, twilio_sid, raw_status, status, payload, source, sender_ip, applied)
-				values (${stored.id}, ${text.sid}, 'received', 'received', ${tx.json(text.payload)}::jsonb,
-					'webhook', ${options.senderIp}::inet, true)`;
-		}
+		const [stored] = await tx<{ id: string }[]>`
+			select public.record_inbound_sms(
+				p_sid => ${text.sid}, p_from => ${text.from}, p_body => ${text.body},
+				p_payload => ${tx.json(text.payload)}::jsonb
+			) as id`;
+		let optOutUserIds: string[] = [];
 		if (keyword && keyword.kind !== 'help') {
-			await tx`
+			const [result] = await tx<{ result: { user_ids: string[] } }[]>`
 				select public.record_phone_opt_out(
 					p_phone_number => ${text.from},
 					p_opted_out => ${keyword.kind === 'opt_out'},
 					p_source => 'keyword',
 					p_keyword => ${keyword.keyword}
-				)`;
+				) as result`;
+			optOutUserIds = result.result.user_ids;
 		}
-		return { messageId: stored?.id ?? null, userId: stored?.user_id ?? null };
+		return { messageId: stored.id, optOutUserIds };
 	});
 }

@@ -1,5 +1,4 @@
 import type { WebhookContext, WebhookRequest } from './context.ts';
-import { senderIp } from './context.ts';
 import { toWebhookError } from './database-errors.ts';
 import { parseTwilioForm, readRawBody } from './form.ts';
 import { parseInboundText } from './inbound-report.ts';
@@ -35,9 +34,9 @@ export async function handleIncomingText(ctx: IncomingContext, req: WebhookReque
 			parseTwilioForm({ contentType: req.request.headers.get('content-type'), rawBody })
 		);
 		const keyword = classifyKeyword(text.body);
-		const stored = await storeInboundText({ db: ctx.db, text, keyword, senderIp: senderIp(req.clientAddress) });
+		const stored = await storeInboundText({ db: ctx.db, text, keyword });
 		ctx.log.info(
-			{ sid: text.sid, messageId: stored.messageId, userId: stored.userId, keyword: keyword?.keyword },
+			{ sid: text.sid, messageId: stored.messageId, keyword: keyword?.keyword, optOutUserIds: stored.optOutUserIds },
 			'inbound text received'
 		);
 		return twimlResponse(replyFor(keyword, ctx));
