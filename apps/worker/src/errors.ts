@@ -1,0 +1,33 @@
+/** Typed errors of the worker: each has a stable `code` and keeps its `cause`. */
+
+export class WorkerError extends Error {
+	readonly code: string;
+	constructor(code: string, message: string, options?: { cause?: unknown }) {
+		super(message, options);
+		this.name = new.target.name;
+		this.code = code;
+	}
+}
+
+/** The environment is missing or malformed; `problems` names each variable. */
+export class ConfigError extends WorkerError {
+	readonly problems: string[];
+	constructor(problems: string[], options?: { cause?: unknown }) {
+		super('invalid_config', `Worker configuration is invalid:\n  - ${problems.join('\n  - ')}`, options);
+		this.problems = problems;
+	}
+}
+
+/** A queue job whose payload does not name a message (written by something other than queue_sms_message). */
+export class BadJobError extends WorkerError {
+	constructor(message: string, options?: { cause?: unknown }) {
+		super('bad_job', message, options);
+	}
+}
+
+/** A call to the SQL API failed or answered something the worker cannot act on. */
+export class StoreError extends WorkerError {
+	constructor(message: string, options?: { cause?: unknown }) {
+		super('store_error', message, options);
+	}
+}

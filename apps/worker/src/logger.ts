@@ -1,0 +1,13 @@
+import { pino, type Logger } from 'pino';
+
+export type { Logger };
+
+/** JSON logs on stdout; every line from the pipeline carries jobId / messageId bindings. */
+export function createLogger(options: { level: string; workerId?: string }): Logger {
+	return pino({ level: options.level, base: { service: 'sms-worker', workerId: options.workerId } });
+}
+
+/** A logger that writes nothing (library default and tests). */
+export function silentLogger(): Logger {
+	return pino({ level: 'silent' });
+}

@@ -1,0 +1,91 @@
+import type { Sql } from '@sms/db';
+import type { Logger } from 'pino';
+import type { WorkerMetrics } from './metrics.ts';
+import type { SmsSender } from './sms-port.ts';
+import type { WorkerStore } from './store.ts';
+
+/** One reconciler at a time across all workers: polling Twilio twice for the same SID is waste. */
+const RECONCILE_LOCK = 7_263_419_002;
+
+export interface ReconcileOptions {
+	sql: Sql;
+	store: WorkerStore;
+	sms: SmsSender;
+	logger: Logger;
+	metrics: WorkerMetrics;
+	/** Only messages untouched for this long are polled. */
+	afterSeconds: number;
+	/** Messages older than this are left alone: they stay `sent` and say so. */
+	giveUpSeconds: number;
+	/** Most messages polled per round. */
+	limit?: number;
+}
+
+export interface ReconcileResult {
+	/** False when another worker holds the reconciliation lock. */
+	ran: boolean;
+	polled: number;
+	changed: number;
+	errors: number;
+}
+
+function priceText(price: string | null): string | null {
+	if (price === null || price === '') return null;
+	const n = Math.abs(Number(price));
+	return Number.isFinite(n) ? String(n) : null;
+}
+
+/**
+ * Fetch from Twilio the messages stuck in queued / sending / sent (their callbacks were lost)
+ * or final without a price, and apply what Twilio says through apply_sms_status (source 'poll').
+ */
+export async function reconcileOnce(options: ReconcileOptions): Promise<ReconcileResult> {
+	const result: ReconcileResult = { ran: false, polled: 0, changed: 0, errors: 0 };
+	const conn = await options.sql.reserve();
+	try {
+		const [{ locked }] = await conn<{ locked: boolean }[]>`select pg_try_advisory_lock(${RECONCILE_LOCK}) as locked`;
+		if (!locked) return result;
+		result.ran = true;
+		try {
+			const candidates = await options.store.reconcileCandidates({
+				olderThanSeconds: options.afterSeconds,
+				giveUpSeconds: options.giveUpSeconds,
+				limit: options.limit ?? 200
+			});
+			for (const c of candidates) {
+				const log = options.logger.child({ messageId: c.messageId, sid: c.sid });
+				try {
+					const m = await options.sms.lookupDispatched({ sid: c.sid, to: '', body: '', since: new Date(0) });
+					result.polled++;
+					if (!m) {
+						log.warn('Twilio does not know this SID');
+						options.metrics.reconciled.inc({ outcome: 'unknown_sid' });
+						continue;
+					}
+					const applied = (await options.store.applyPolledStatus({
+						sid: c.sid,
+						status: m.status,
+						errorCode: m.errorCode,
+						errorMessage: m.errorMessage,
+						payload: { Status: m.status, ErrorCode: m.errorCode, Price: m.price, PriceUnit: m.priceUnit, DateUpdated: m.dateUpdated },
+						price: priceText(m.price),
+						priceUnit: m.priceUnit
+					})) as { outcome?: string } | null;
+					const outcome = applied?.outcome ?? 'unknown';
+					if (outcome === 'applied') result.changed++;
+					options.metrics.reconciled.inc({ outcome });
+					log.debug({ outcome, status: m.status }, 'reconciled');
+				} catch (error) {
+					result.errors++;
+					options.metrics.reconciled.inc({ outcome: 'error' });
+					log.warn({ err: error instanceof Error ? error.message : String(error) }, 'reconciliation poll failed');
+				}
+			}
+		} finally {
+			await conn`select pg_advisory_unlock(${RECONCILE_LOCK})`;
+		}
+		return result;
+	} finally {
+		conn.release();
+	}
+}

@@ -1,0 +1,280 @@
+import type { Sql } from '@sms/db';
+import type { Priority } from '@sms/twilio-service';
+import { StoreError } from './errors.ts';
+import type { ClaimedJob, MessageStatus, SendContext } from './types.ts';
+
+/**
+ * The worker's only door to the database: thin, typed calls to the SQL API (service role).
+ * Each method is one statement, i.e. one round trip; postgres.js pipelines them over the pool.
+ */
+export interface SendResultRow {
+	sid: string;
+	providerStatus: string | null;
+	segments: number | null;
+	encoding: string | null;
+	price: string | null;
+	priceUnit: string | null;
+}
+
+interface JobRow {
+	id: string;
+	job_type: string;
+	payload: unknown;
+	attempts: number;
+	max_attempts: number;
+	run_at: Date;
+}
+
+interface ContextRow {
+	message_id: string;
+	user_id: string;
+	phone_number: string;
+	body: string;
+	status: MessageStatus;
+	priority: Priority;
+	twilio_sid: string | null;
+	dispatched_at: Date | null;
+	notification_type: string;
+	bypasses_quiet_hours: boolean | null;
+	type_enabled: boolean | null;
+	time_zone: string | null;
+	quiet_hours_start: string | null;
+	quiet_hours_end: string | null;
+	daily_limit: number | null;
+	opted_out: boolean;
+	phone_verified: boolean;
+	used_today: number;
+}
+
+export interface ReconcileCandidate {
+	messageId: string;
+	sid: string;
+	status: MessageStatus;
+}
+
+export class WorkerStore {
+	constructor(private readonly sql: Sql) {}
+
+	async claim(options: { workerId: string; limit: number; leaseSeconds: number }): Promise<ClaimedJob[]> {
+		const rows = await this.sql<JobRow[]>`
+			select id, job_type, payload, attempts, max_attempts, run_at
+			from public.claim_jobs(${options.workerId}, ${['send_sms']}::text[], ${options.limit}, ${options.leaseSeconds})`;
+		return rows.map((r) => ({
+			id: r.id,
+			jobType: r.job_type,
+			payload: r.payload,
+			attempts: r.attempts,
+			maxAttempts: r.max_attempts,
+			runAt: r.run_at
+		}));
+	}
+
+	/**
+	 * Reads, for many messages at once, the message and everything the policy needs: the
+	 * user's preferences, the type switch, any STOP recorded for the number, and the count on
+	 * the user's local day at `now` (the worker's clock, so tests can move time).
+	 */
+	async loadContexts(messageIds: string[], now: Date): Promise<Map<string, SendContext>> {
+		const rows = await this.sql<ContextRow[]>`
+			select m.id as message_id, m.user_id, m.phone_number, m.message_content as body, m.status,
+			       m.priority, m.twilio_sid, m.dispatched_at, m.notification_type,
+			       t.bypasses_quiet_hours,
+			       coalesce(tp.enabled, t.default_enabled) as type_enabled,
+			       p.time_zone, p.quiet_hours_start::text as quiet_hours_start,
+			       p.quiet_hours_end::text as quiet_hours_end, p.daily_limit,
+			       (coalesce(p.opted_out, false) or coalesce(o.opted_out, false)) as opted_out,
+			       (coalesce(p.phone_verified, false) and p.phone_number = m.phone_number) as phone_verified,
+			       coalesce(u.count, 0)::int as used_today
+			from unnest(${messageIds}::uuid[]) as ids(id)
+			join public.sms_messages m on m.id = ids.id
+			left join public.user_sms_preferences p on p.user_id = m.user_id
+			left join public.sms_notification_types t on t.key = m.notification_type
+			left join public.user_sms_type_preferences tp
+			  on tp.user_id = m.user_id and tp.type_key = m.notification_type
+			left join public.sms_phone_opt_outs o on o.phone_number = m.phone_number
+			left join public.sms_daily_usage u
+			  on u.user_id = m.user_id
+			 and u.local_date = (${now}::timestamptz at time zone coalesce(p.time_zone, 'UTC'))::date`;
+		const map = new Map<string, SendContext>();
+		for (const r of rows) {
+			map.set(r.message_id, {
+				messageId: r.message_id,
+				userId: r.user_id,
+				phoneNumber: r.phone_number,
+				body: r.body,
+				status: r.status,
+				priority: r.priority,
+				twilioSid: r.twilio_sid,
+				dispatchedAt: r.dispatched_at,
+				notificationType: r.notification_type,
+				bypassesQuietHours: r.bypasses_quiet_hours ?? false,
+				typeEnabled: r.type_enabled ?? false,
+				timeZone: r.time_zone ?? 'UTC',
+				quietHoursStart: r.quiet_hours_start,
+				quietHoursEnd: r.quiet_hours_end,
+				dailyLimit: r.daily_limit ?? 0,
+				optedOut: r.opted_out,
+				phoneVerified: r.phone_verified,
+				usedToday: r.used_today
+			});
+		}
+		return map;
+	}
+
+	async completeJob(jobId: string, workerId: string): Promise<boolean> {
+		const [row] = await this.sql<{ ok: boolean }[]>`select public.complete_job(${jobId}, ${workerId}) as ok`;
+		return row.ok;
+	}
+
+	async failJob(jobId: string, workerId: string, error: string): Promise<boolean> {
+		const [row] = await this.sql<{ ok: boolean }[]>`select public.fail_job(${jobId}, ${workerId}, ${error}) as ok`;
+		return row.ok;
+	}
+
+	/** Returns 'pending' (will run again at runAt), 'failed' (attempts used up), or null (lease lost). */
+	async retryJob(jobId: string, workerId: string, error: string, runAt: Date): Promise<'pending' | 'failed' | null> {
+		const rows = await this.sql<{ status: 'pending' | 'failed' }[]>`
+			select status from public.retry_job(${jobId}, ${workerId}, ${error}, ${runAt}) as status`;
+		return rows[0]?.status ?? null;
+	}
+
+	async releaseJobs(workerId: string, jobIds: string[]): Promise<number> {
+		if (jobIds.length === 0) return 0;
+		const [row] = await this.sql<{ n: number }[]>`select public.release_jobs(${workerId}, ${jobIds}::uuid[]) as n`;
+		return row.n;
+	}
+
+	/** Suppress the message and complete its job, atomically (one statement). */
+	async suppress(options: { jobId: string; workerId: string; messageId: string; reason: string }): Promise<void> {
+		await this.sql`
+			select public.mark_sms_suppressed(${options.messageId}, ${options.reason}),
+			       public.complete_job(${options.jobId}, ${options.workerId})`;
+	}
+
+	/** Show the message as scheduled (until, why) and move its job's run_at there. */
+	async defer(options: { jobId: string; workerId: string; messageId: string; until: Date; reason: string }): Promise<void> {
+		await this.sql`
+			select public.mark_sms_scheduled(${options.messageId}, ${options.until}, ${options.reason}),
+			       public.reschedule_job(${options.jobId}, ${options.workerId}, ${options.until})`;
+	}
+
+	/**
+	 * Twilio certainly did not take the text: the message shows `scheduled` (why, until when)
+	 * and the job runs again at runAt, the attempt counted.
+	 */
+	async retryLater(options: { jobId: string; workerId: string; messageId: string; runAt: Date; reason: string; error: string }): Promise<void> {
+		await this.sql`
+			select public.mark_sms_scheduled(${options.messageId}, ${options.runAt}, ${options.reason}),
+			       public.retry_job(${options.jobId}, ${options.workerId}, ${options.error}, ${options.runAt})`;
+	}
+
+	async markScheduled(messageId: string, until: Date, reason: string): Promise<void> {
+		await this.sql`select public.mark_sms_scheduled(${messageId}, ${until}, ${reason})`;
+	}
+
+	/** Atomic check-and-increment of the user's count for a local day. */
+	async reserveDailySlot(userId: string, localDate: string, limit: number): Promise<boolean> {
+		const [row] = await this.sql<{ ok: boolean }[]>`
+			select public.reserve_sms_daily_slot(${userId}, ${localDate}::date, ${limit}) as ok`;
+		return row.ok;
+	}
+
+	async releaseDailySlot(userId: string, localDate: string): Promise<void> {
+		await this.sql`select public.release_sms_daily_slot(${userId}, ${localDate}::date)`;
+	}
+
+	/**
+	 * Marks the message `dispatching` (before Twilio is called) and returns the status it had:
+	 * 'pending' / 'scheduled' → send now; 'dispatching' → an earlier attempt may have reached
+	 * Twilio, reconcile first; anything else → do not send; null → no such message.
+	 */
+	async markDispatching(messageId: string): Promise<MessageStatus | null> {
+		const [row] = await this.sql<{ previous: MessageStatus | null }[]>`
+			select public.mark_sms_dispatching(${messageId}) as previous`;
+		return row.previous;
+	}
+
+	/** Stores Twilio's answer (applying any callback that raced ahead) and completes the job. */
+	async attachAndComplete(options: {
+		jobId: string;
+		workerId: string;
+		messageId: string;
+		result: SendResultRow;
+	}): Promise<void> {
+		const r = options.result;
+		await this.sql`
+			select public.attach_sms_sid(${options.messageId}, ${r.sid}, ${r.providerStatus}, ${r.segments},
+			                             ${r.encoding}, ${r.price}::numeric, ${r.priceUnit}),
+			       public.complete_job(${options.jobId}, ${options.workerId})`;
+	}
+
+	/** A permanent failure: the message shows `failed` with Twilio's code, the job is dead-lettered. */
+	async failMessage(options: {
+		jobId: string;
+		workerId: string;
+		messageId: string;
+		errorCode: number | null;
+		errorMessage: string;
+		jobError: string;
+	}): Promise<void> {
+		await this.sql`
+			select public.mark_sms_failed(${options.messageId}, ${options.errorCode}, ${options.errorMessage}),
+			       public.fail_job(${options.jobId}, ${options.workerId}, ${options.jobError})`;
+	}
+
+	async recordOptOut(phoneNumber: string): Promise<void> {
+		await this.sql`select public.record_phone_opt_out(${phoneNumber}, true, 'twilio_21610', null)`;
+	}
+
+	/** Messages Twilio has not given a final word on (or a price for) after `olderThanSeconds`. */
+	async reconcileCandidates(options: { olderThanSeconds: number; giveUpSeconds: number; limit: number }): Promise<ReconcileCandidate[]> {
+		const rows = await this.sql<{ id: string; twilio_sid: string; status: MessageStatus }[]>`
+			select m.id, m.twilio_sid, m.status
+			from public.sms_messages m
+			where m.twilio_sid is not null
+			  and m.direction = 'outbound'
+			  and m.created_at > now() - make_interval(secs => ${options.giveUpSeconds})
+			  and m.updated_at < now() - make_interval(secs => ${options.olderThanSeconds})
+			  and (m.status in ('queued', 'sending', 'sent')
+			       or (m.status in ('delivered', 'undelivered') and m.price is null))
+			  -- Not polled recently: otherwise the same rows would be fetched every round.
+			  and not exists (
+			    select 1 from public.sms_delivery_events e
+			    where e.message_id = m.id and e.source = 'poll'
+			      and e.received_at > now() - make_interval(secs => ${options.olderThanSeconds}))
+			order by m.updated_at
+			limit ${options.limit}`;
+		return rows.map((r) => ({ messageId: r.id, sid: r.twilio_sid, status: r.status }));
+	}
+
+	async applyPolledStatus(options: {
+		sid: string;
+		status: string;
+		errorCode: number | null;
+		errorMessage: string | null;
+		payload: Record<string, unknown>;
+		price: string | null;
+		priceUnit: string | null;
+	}): Promise<unknown> {
+		const [row] = await this.sql<{ result: unknown }[]>`
+			select public.apply_sms_status(${options.sid}, ${options.status}, ${options.errorCode},
+			       ${options.errorMessage}, ${this.sql.json(options.payload as never)}, 'poll', null,
+			       ${options.price}::numeric, ${options.priceUnit}) as result`;
+		return row.result;
+	}
+
+	async queueDepth(): Promise<number> {
+		const [row] = await this.sql<{ n: number }[]>`
+			select count(*)::int as n from public.queue_jobs
+			where job_type = 'send_sms' and status = 'pending' and run_at <= now()`;
+		return row.n;
+	}
+
+	async ping(): Promise<void> {
+		try {
+			await this.sql`select 1`;
+		} catch (cause) {
+			throw new StoreError('database unreachable', { cause });
+		}
+	}
+}

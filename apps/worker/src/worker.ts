@@ -1,0 +1,289 @@
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import type { Sql } from '@sms/db';
+import type { Logger } from 'pino';
+import type { HealthStatus } from './health-server.ts';
+import { silentLogger } from './logger.ts';
+import { createMetrics, type WorkerMetrics } from './metrics.ts';
+import { messageIdOf, processJob, type JobOutcome, type PipelineDeps } from './pipeline.ts';
+import { reconcileOnce, type ReconcileResult } from './reconcile.ts';
+import type { SmsSender } from './sms-port.ts';
+import { WorkerStore } from './store.ts';
+import { nextRunAt } from './backoff.ts';
+import type { ClaimedJob } from './types.ts';
+
+export interface CreateWorkerOptions {
+	/** A pool whose connections run as service_role (see createWorkerPool). Not closed by stop(). */
+	sql: Sql;
+	/** twilio-service's SMSService (or anything with the same send / lookupDispatched). */
+	sms: SmsSender;
+	/** PUBLIC_BASE_URL + /api/webhooks/twilio/status */
+	statusCallbackUrl: string;
+	workerId?: string;
+	/** Jobs processed at once (default 64): a Twilio call takes 100–500 ms. */
+	concurrency?: number;
+	/** Most jobs per claim (default 50). */
+	batchSize?: number;
+	leaseSeconds?: number;
+	/** Attempts before a text is failed for good (default 5; the job's own max_attempts also applies). */
+	maxAttempts?: number;
+	/** Fallback poll when no NOTIFY arrives (default 1000 ms). */
+	pollIntervalMs?: number;
+	retryBaseMs?: number;
+	retryMaxMs?: number;
+	hardDailyCap?: number;
+	/** false switches the periodic reconciliation off (it can still be run with reconcileOnce). */
+	reconcile?: { afterSeconds: number; intervalMs: number; giveUpSeconds: number } | false;
+	now?: () => Date;
+	logger?: Logger;
+	random?: () => number;
+	/** Also export Node's process metrics (main.ts does; tests do not). */
+	defaultMetrics?: boolean;
+}
+
+export interface Worker {
+	readonly id: string;
+	readonly metrics: WorkerMetrics;
+	/** Starts listening for new jobs and claiming. */
+	start(): Promise<void>;
+	/** Stop claiming, finish sends in flight, give back jobs not started. */
+	stop(): Promise<void>;
+	health(): Promise<HealthStatus>;
+	reconcileOnce(): Promise<ReconcileResult>;
+	/** Jobs being processed now. */
+	inFlight(): number;
+}
+
+const DEFAULTS = {
+	concurrency: 64,
+	batchSize: 50,
+	leaseSeconds: 60,
+	maxAttempts: 5,
+	pollIntervalMs: 1000,
+	retryBaseMs: 2000,
+	retryMaxMs: 600_000,
+	hardDailyCap: 50
+};
+
+export function createWorker(options: CreateWorkerOptions): Worker {
+	const o = { ...DEFAULTS, ...definedOnly(options) };
+	const id = options.workerId ?? `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+	const logger = (options.logger ?? silentLogger()).child({ workerId: id });
+	const now = options.now ?? (() => new Date());
+	const store = new WorkerStore(options.sql);
+	const metrics = createMetrics({ queueDepth: () => store.queueDepth(), defaultMetrics: options.defaultMetrics });
+
+	let stopping = false;
+	let started = false;
+	let active = 0;
+	let lastClaimAt: Date | null = null;
+	// Set when a claim came back short: only a NOTIFY or the poll timer makes claiming worth it again.
+	let drained = false;
+	let wakeUp: (() => void) | null = null;
+	let loopDone: Promise<void> = Promise.resolve();
+	let unlisten: (() => Promise<void>) | null = null;
+	let reconcileTimer: NodeJS.Timeout | null = null;
+	let reconciling: Promise<unknown> = Promise.resolve();
+	const batches = new Set<Promise<void>>();
+	const toRelease: string[] = [];
+
+	const deps: PipelineDeps = {
+		store,
+		sms: options.sms,
+		now,
+		logger,
+		metrics,
+		workerId: id,
+		statusCallbackUrl: options.statusCallbackUrl,
+		hardDailyCap: o.hardDailyCap,
+		maxAttempts: o.maxAttempts,
+		retryBaseMs: o.retryBaseMs,
+		retryMaxMs: o.retryMaxMs,
+		random: options.random,
+		isStopping: () => stopping
+	};
+
+	const wake = () => {
+		const w = wakeUp;
+		wakeUp = null;
+		w?.();
+	};
+
+	function sleepUntilWoken(ms: number): Promise<void> {
+		return new Promise((resolve) => {
+			const timer = setTimeout(() => {
+				drained = false;
+				wakeUp = null;
+				resolve();
+			}, ms);
+			wakeUp = () => {
+				clearTimeout(timer);
+				resolve();
+			};
+		});
+	}
+
+	async function runJob(job: ClaimedJob, ctx: Parameters<typeof processJob>[2]): Promise<void> {
+		try {
+			const outcome: JobOutcome = await processJob(deps, job, ctx);
+			if (outcome === 'release') toRelease.push(job.id);
+		} catch (error) {
+			await onUnexpected(job, error);
+		} finally {
+			active--;
+			metrics.inFlight.dec();
+			wake();
+		}
+	}
+
+	/** A database error or a bug: retry with back-off; the lease covers us if even that fails. */
+	async function onUnexpected(job: ClaimedJob, error: unknown): Promise<void> {
+		const err = error instanceof Error ? error.message : String(error);
+		logger.error({ jobId: job.id, messageId: messageIdOf(job), err }, 'job failed unexpectedly');
+		try {
+			if (job.attempts >= Math.min(job.maxAttempts, o.maxAttempts)) {
+				await store.failJob(job.id, id, `unexpected: ${err}`);
+				metrics.failed.inc({ reason: 'unexpected' });
+			} else {
+				const runAt = nextRunAt({ now: now(), attempt: job.attempts, baseMs: o.retryBaseMs, maxMs: o.retryMaxMs, random: options.random });
+				await store.retryJob(job.id, id, `unexpected: ${err}`, runAt);
+				metrics.retried.inc();
+			}
+		} catch (cause) {
+			logger.error({ jobId: job.id, err: cause instanceof Error ? cause.message : String(cause) }, 'could not record the failure; the lease will expire');
+		}
+	}
+
+	async function runBatch(jobs: ClaimedJob[]): Promise<void> {
+		let contexts: Awaited<ReturnType<WorkerStore['loadContexts']>>;
+		try {
+			const ids = jobs.map(messageIdOf).filter((x): x is string => x !== null);
+			contexts = await store.loadContexts(ids, now());
+		} catch (error) {
+			// Leave the jobs leased: they are claimed again when the lease expires.
+			logger.error({ err: error instanceof Error ? error.message : String(error) }, 'could not load messages for a batch');
+			active -= jobs.length;
+			metrics.inFlight.dec(jobs.length);
+			wake();
+			return;
+		}
+		await Promise.all(jobs.map((job) => runJob(job, contexts.get(messageIdOf(job) ?? ''))));
+	}
+
+	async function loop(): Promise<void> {
+		const chunk = Math.max(1, Math.floor(Math.min(o.batchSize, o.concurrency) / 4));
+		while (!stopping) {
+			const room = o.concurrency - active;
+			// Claim in chunks, not one job per finished send: each claim is a round trip.
+			if (!drained && room >= (active === 0 ? 1 : chunk)) {
+				const want = Math.min(room, o.batchSize);
+				let jobs: ClaimedJob[];
+				try {
+					jobs = await store.claim({ workerId: id, limit: want, leaseSeconds: o.leaseSeconds });
+				} catch (error) {
+					logger.error({ err: error instanceof Error ? error.message : String(error) }, 'claim failed');
+					await sleepUntilWoken(o.pollIntervalMs);
+					continue;
+				}
+				lastClaimAt = new Date();
+				if (jobs.length < want) drained = true;
+				if (jobs.length > 0) {
+					if (stopping) {
+						toRelease.push(...jobs.map((j) => j.id));
+						break;
+					}
+					active += jobs.length;
+					metrics.claimed.inc(jobs.length);
+					metrics.inFlight.inc(jobs.length);
+					const batch = runBatch(jobs);
+					batches.add(batch);
+					void batch.finally(() => batches.delete(batch));
+				}
+				if (!drained) continue;
+			}
+			await sleepUntilWoken(o.pollIntervalMs);
+		}
+	}
+
+	async function runReconcile(): Promise<ReconcileResult> {
+		const r = options.reconcile;
+		const result = reconcileOnce({
+			sql: options.sql,
+			store,
+			sms: options.sms,
+			logger,
+			metrics,
+			afterSeconds: r ? r.afterSeconds : 600,
+			giveUpSeconds: r ? r.giveUpSeconds : 3 * 86_400
+		});
+		reconciling = result.catch(() => undefined);
+		return result;
+	}
+
+	function scheduleReconcile(): void {
+		const r = options.reconcile;
+		if (!r || stopping) return;
+		reconcileTimer = setTimeout(() => {
+			runReconcile()
+				.catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'reconciliation failed'))
+				.finally(scheduleReconcile);
+		}, r.intervalMs);
+		reconcileTimer.unref();
+	}
+
+	return {
+		id,
+		metrics,
+		async start() {
+			if (started) return;
+			started = true;
+			const listener = await options.sql.listen('sms_jobs', () => {
+				drained = false;
+				wake();
+			});
+			unlisten = () => listener.unlisten();
+			loopDone = loop();
+			scheduleReconcile();
+			logger.info({ concurrency: o.concurrency, batchSize: o.batchSize }, 'worker started');
+		},
+		async stop() {
+			if (stopping) return loopDone;
+			stopping = true;
+			if (reconcileTimer) clearTimeout(reconcileTimer);
+			wake();
+			await loopDone;
+			const inFlight = active;
+			if (inFlight > 0) logger.info({ inFlight }, 'stopping: finishing sends in flight');
+			while (batches.size > 0) await Promise.all([...batches]);
+			await reconciling;
+			if (toRelease.length > 0) {
+				const n = await store.releaseJobs(id, toRelease.splice(0));
+				metrics.released.inc(n);
+				logger.info({ released: n }, 'gave back claimed jobs that had not started');
+			}
+			if (unlisten) await unlisten().catch(() => undefined);
+			logger.info('worker stopped');
+		},
+		async health() {
+			let database: HealthStatus['database'] = 'ok';
+			try {
+				await store.ping();
+			} catch {
+				database = 'unreachable';
+			}
+			return {
+				ok: database === 'ok',
+				database,
+				lastClaimAt: lastClaimAt?.toISOString() ?? null,
+				inFlight: active,
+				stopping
+			};
+		},
+		reconcileOnce: runReconcile,
+		inFlight: () => active
+	};
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+	return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
