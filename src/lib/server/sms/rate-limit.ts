@@ -14,7 +14,8 @@ export type RateDecision = { allowed: true } | { allowed: false; retryAfterSecon
  */
 export function slidingWindow(options: { timestamps: readonly number[]; window: RateWindow; now: number }): RateDecision {
 	const { timestamps, window, now } = options;
-	const inWindow = timestamps.filter((t) => t > now - window.windowMs && t <= now).sort((a, b) => a - b);
+	// Events stamped slightly after `now` (another clock, a transaction that started later) count too.
+	const inWindow = timestamps.filter((t) => t > now - window.windowMs).sort((a, b) => a - b);
 	if (inWindow.length < window.limit) return { allowed: true };
 	// The event that must expire before one more fits.
 	const blocking = inWindow[inWindow.length - window.limit];
