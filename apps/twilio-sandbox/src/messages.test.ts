@@ -114,7 +114,7 @@ describe('validation and magic numbers', () => {
 		});
 
 	// Raw HTTP: the SDK refuses a missing `to` before sending, but other clients do not.
-	it.each([
+	it.each<{ name: string; params: Record<string, string>; code: number }>([
 		{ name: 'missing To', params: { From: FROM, Body: 'x' }, code: 21604 },
 		{ name: 'missing Body', params: { To: '+15551230010', From: FROM }, code: 21602 },
 		{ name: 'missing From', params: { To: '+15551230010', Body: 'x' }, code: 21603 },
