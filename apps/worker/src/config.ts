@@ -24,6 +24,8 @@ export interface WorkerConfig {
 	pollIntervalMs: number;
 	retryBaseMs: number;
 	retryMaxMs: number;
+	/** After an unanswered Twilio call, wait this long before asking Twilio whether it arrived. */
+	settleMs: number;
 	/** 0 picks a free port. */
 	port: number;
 	/** Interface for /health and /metrics (default 127.0.0.1; 0.0.0.0 for a scraper elsewhere). */
@@ -96,6 +98,7 @@ const schema = z
 		WORKER_POLL_INTERVAL_MS: int('WORKER_POLL_INTERVAL_MS', 1000, 10, 3_600_000),
 		WORKER_RETRY_BASE_MS: int('WORKER_RETRY_BASE_MS', 2000, 1, 3_600_000),
 		WORKER_RETRY_MAX_MS: int('WORKER_RETRY_MAX_MS', 600_000, 1, 86_400_000),
+		WORKER_SETTLE_MS: int('WORKER_SETTLE_MS', 30_000, 0, 3_600_000),
 		WORKER_PORT: int('WORKER_PORT', 4020, 0, 65_535),
 		WORKER_HOST: z.string().trim().min(1, 'WORKER_HOST must not be empty').default('127.0.0.1'),
 		WORKER_ID: z.string().optional(),
@@ -142,6 +145,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
 		pollIntervalMs: e.WORKER_POLL_INTERVAL_MS,
 		retryBaseMs: e.WORKER_RETRY_BASE_MS,
 		retryMaxMs: e.WORKER_RETRY_MAX_MS,
+		settleMs: e.WORKER_SETTLE_MS,
 		port: e.WORKER_PORT,
 		host: e.WORKER_HOST,
 		reconcileAfterSeconds: e.RECONCILE_AFTER_SECONDS,

@@ -36,6 +36,11 @@ export interface PipelineDeps {
 	maxAttempts: number;
 	retryBaseMs: number;
 	retryMaxMs: number;
+	/**
+	 * After a call Twilio did not answer, wait at least this long before asking Twilio whether
+	 * the text arrived: a request still being processed there would otherwise look "not sent".
+	 */
+	settleMs: number;
 	random?: () => number;
 	/** True once shutdown began: a send that has not started is given back instead. */
 	isStopping: () => boolean;
@@ -261,7 +266,8 @@ async function handleSendFailure(
 		await releaseSlot();
 		return giveUp(deps, job, ctx, code, message, log);
 	}
-	const runAt = retryTime(deps, job);
+	const backoff = retryTime(deps, job);
+	const runAt = new Date(Math.max(backoff.getTime(), deps.now().getTime() + deps.settleMs));
 	await deps.store.retryJob(job.id, deps.workerId, label, runAt);
 	deps.metrics.retried.inc();
 	log.warn({ code: twilioError?.code ?? null, err: message, runAt: runAt.toISOString() }, 'no answer from Twilio: will check before resending');

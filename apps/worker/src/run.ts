@@ -38,6 +38,7 @@ export async function runWorkerProcess(options: { config: WorkerConfig; logger: 
 		pollIntervalMs: config.pollIntervalMs,
 		retryBaseMs: config.retryBaseMs,
 		retryMaxMs: config.retryMaxMs,
+		settleMs: config.settleMs,
 		hardDailyCap: config.hardDailyCap,
 		reconcile: {
 			afterSeconds: config.reconcileAfterSeconds,

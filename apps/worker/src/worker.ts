@@ -31,6 +31,8 @@ export interface CreateWorkerOptions {
 	pollIntervalMs?: number;
 	retryBaseMs?: number;
 	retryMaxMs?: number;
+	/** Wait after an unanswered Twilio call before checking whether it arrived (default 30 s). */
+	settleMs?: number;
 	hardDailyCap?: number;
 	/** false switches the periodic reconciliation off (it can still be run with reconcileOnce). */
 	reconcile?: { afterSeconds: number; intervalMs: number; giveUpSeconds: number } | false;
@@ -62,6 +64,7 @@ const DEFAULTS = {
 	pollIntervalMs: 1000,
 	retryBaseMs: 2000,
 	retryMaxMs: 600_000,
+	settleMs: 30_000,
 	hardDailyCap: 50
 };
 
@@ -99,6 +102,7 @@ export function createWorker(options: CreateWorkerOptions): Worker {
 		maxAttempts: o.maxAttempts,
 		retryBaseMs: o.retryBaseMs,
 		retryMaxMs: o.retryMaxMs,
+		settleMs: o.settleMs,
 		random: options.random,
 		isStopping: () => stopping
 	};
