@@ -68,7 +68,7 @@ function indexPage(state: SandboxState): string {
 <textarea name="n" rows="1" placeholder="+15551234567"></textarea><button>Open phone</button></form>
 <h3>Numbers with special outcomes</h3><table>${outcomes}</table>
 <p class="meta">Every other valid E.164 number is delivered. Webhook for replies: ${h(state.incomingWebhookUrl ?? 'not configured')}</p>
-<script>setTimeout(()=>location.reload(),5000)</script>`
+<script>setInterval(()=>{if(!document.querySelector('textarea').value)location.reload()},5000)</script>`
 	);
 }
 
