@@ -67,6 +67,7 @@ describe('savePreferences (as the user, under RLS)', () => {
 		);
 		const s = await database.db.asUser(claims(user), (tx) => loadSettings(tx, { userId: user }));
 		expect(s).toMatchObject({ saved: true, timeZone: 'America/New_York', quietHoursStart: '22:00', quietHoursEnd: '07:30', dailyLimit: 3 });
+
 		const byKey = Object.fromEntries(s.types.map((t) => [t.key, t.enabled]));
 		expect(byKey).toMatchObject({ daily_brief: true, task_reminder: false, urgent_alert: true });
 
@@ -80,6 +81,13 @@ describe('savePreferences (as the user, under RLS)', () => {
 		const again = await database.db.asUser(claims(user), (tx) => loadSettings(tx, { userId: user }));
 		expect(again).toMatchObject({ timeZone: 'Europe/London', quietHoursStart: null, dailyLimit: 0 });
 		expect(again.types.find((t) => t.key === 'task_reminder')?.enabled).toBe(true);
+	});
+
+	it('is not "saved" just because sending a code created the row', async () => {
+		const user = await createUser(database.sql);
+		await database.db.asService((tx) => tx`select public.set_unverified_phone(${user}, '+12025550188')`);
+		const s = await database.db.asUser(claims(user), (tx) => loadSettings(tx, { userId: user }));
+		expect(s).toMatchObject({ saved: false, phoneNumber: '+12025550188', timeZone: 'UTC' });
 	});
 
 	it('leaves the phone and its verification alone', async () => {

@@ -18,7 +18,11 @@ export interface NumberOptOut {
 }
 
 export interface SmsSettings {
-	/** False until the user saves preferences or verifies a phone (no row yet). */
+	/**
+	 * False until the user first saves their preferences (sending a code creates the row with
+	 * default values, so the row's existence is not enough): the page then suggests the
+	 * browser's time zone.
+	 */
 	saved: boolean;
 	phoneNumber: string | null;
 	phoneVerified: boolean;
@@ -67,9 +71,10 @@ export async function loadSettings(tx: TransactionSql, options: { userId: string
 				bypasses_quiet_hours: boolean;
 				category: 'transactional' | 'marketing';
 				enabled: boolean;
+				chosen: boolean;
 			}[]
 		>`select t.key, t.label, t.description, t.bypasses_quiet_hours, t.category,
-		         coalesce(u.enabled, t.default_enabled) as enabled
+		         coalesce(u.enabled, t.default_enabled) as enabled, u.user_id is not null as chosen
 		    from public.sms_notification_types t
 		    left join public.user_sms_type_preferences u on u.type_key = t.key and u.user_id = ${options.userId}
 		   order by t.bypasses_quiet_hours desc, t.label`,
@@ -85,7 +90,8 @@ export async function loadSettings(tx: TransactionSql, options: { userId: string
 		if (row) numberOptOut = { optedOut: row.opted_out, source: row.source, keyword: row.last_keyword, at: row.opted_out_at };
 	}
 	return {
-		saved: Boolean(prefs),
+		// savePreferences writes every type's switch; nothing else does.
+		saved: Boolean(prefs) && types.some((t) => t.chosen),
 		phoneNumber: prefs?.phone_number ?? null,
 		phoneVerified: prefs?.phone_verified ?? false,
 		phoneVerifiedAt: prefs?.phone_verified_at ?? null,

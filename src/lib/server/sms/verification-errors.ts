@@ -51,3 +51,23 @@ export function waitPhrase(seconds: number): string {
 	const minutes = Math.ceil(seconds / 60);
 	return `${minutes} minute${minutes === 1 ? '' : 's'}`;
 }
+
+/** The JSON API's answer for a failed step: status, Retry-After when it applies, and a body. */
+export function verificationErrorResponse(error: VerificationError): {
+	status: number;
+	headers: Record<string, string>;
+	body: { success: false; error: string; code: VerificationErrorCode; retryAfterSeconds?: number };
+} {
+	const headers: Record<string, string> = {};
+	if (error.retryAfterSeconds !== null) headers['retry-after'] = String(error.retryAfterSeconds);
+	return {
+		status: error.status,
+		headers,
+		body: {
+			success: false,
+			error: error.message,
+			code: error.code,
+			...(error.retryAfterSeconds !== null ? { retryAfterSeconds: error.retryAfterSeconds } : {})
+		}
+	};
+}

@@ -342,3 +342,32 @@ function checkFailure(error: unknown): VerificationError {
 			});
 	}
 }
+
+export interface PendingVerification {
+	phoneNumber: string;
+	sentAt: Date;
+	/** When "Send code again" becomes available. */
+	resendAt: Date;
+	/** When the code stops working. */
+	expiresAt: Date;
+}
+
+/**
+ * The code this account most recently had sent, while it can still be used — so the settings
+ * page can show the code field and the resend countdown after a reload (or without JavaScript).
+ */
+export async function pendingVerification(
+	deps: Pick<VerificationDeps, 'db' | 'now' | 'limits'>,
+	options: { userId: string; phoneNumber: string }
+): Promise<PendingVerification | null> {
+	const limits = deps.limits ?? DEFAULT_VERIFICATION_LIMITS;
+	const now = (deps.now ?? (() => new Date()))();
+	const sentAt = await deps.db.asService((tx) => liveVerificationStart(tx, { ...options, now, limits }));
+	if (!sentAt) return null;
+	return {
+		phoneNumber: options.phoneNumber,
+		sentAt,
+		resendAt: new Date(sentAt.getTime() + limits.resendCooldownMs),
+		expiresAt: new Date(sentAt.getTime() + limits.codeTtlMs)
+	};
+}
