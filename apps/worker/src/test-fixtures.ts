@@ -162,3 +162,61 @@ export async function queueSettled(sql: Sql): Promise<boolean> {
 		where status = 'processing' or (status = 'pending' and run_at <= now())`;
 	return row.n === 0;
 }
+
+export interface WorkerChild {
+	child: import('node:child_process').ChildProcess;
+	/** Resolves with the exit code (null when killed by a signal) and the signal. */
+	exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+	/** The /health and /metrics base URL the child announced. */
+	healthUrl: Promise<string>;
+	output(): string;
+}
+
+/**
+ * The real worker process (`main.ts` under tsx's loader), configured only through its
+ * environment. Spawned as `node --import tsx` rather than the tsx CLI so that a signal
+ * (SIGKILL above all) reaches the worker itself, not a wrapper.
+ */
+export async function spawnWorker(env: WorkerTestEnv, extra: Record<string, string> = {}): Promise<WorkerChild> {
+	const { spawn } = await import('node:child_process');
+	const path = await import('node:path');
+	const { fileURLToPath } = await import('node:url');
+	const here = path.dirname(fileURLToPath(import.meta.url));
+	const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'main.ts')], {
+		cwd: path.resolve(here, '../../..'),
+		env: {
+			PATH: process.env.PATH ?? '',
+			DATABASE_URL: env.db.url,
+			TWILIO_ACCOUNT_SID: ACCOUNT_SID,
+			TWILIO_AUTH_TOKEN: AUTH_TOKEN,
+			TWILIO_FROM_NUMBER: FROM,
+			TWILIO_API_BASE_URL: env.sandbox.url,
+			PUBLIC_BASE_URL,
+			WORKER_PORT: '0',
+			WORKER_POLL_INTERVAL_MS: '100',
+			LOG_LEVEL: 'info',
+			...extra
+		},
+		stdio: ['ignore', 'pipe', 'pipe']
+	});
+	let out = '';
+	let announce: (url: string) => void = () => {};
+	const healthUrl = new Promise<string>((resolve) => (announce = resolve));
+	const onData = (chunk: Buffer) => {
+		out += chunk.toString();
+		const m = /"health":"(http:\/\/[^"]+)"/.exec(out);
+		if (m) announce(m[1]!);
+	};
+	child.stdout!.on('data', onData);
+	child.stderr!.on('data', onData);
+	const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+		child.once('exit', (code, signal) => resolve({ code, signal }))
+	);
+	return { child, exited, healthUrl, output: () => out };
+}
+
+/** A counter's value from a Prometheus text exposition. */
+export function metricValue(text: string, name: string): number {
+	const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm').exec(text);
+	return m ? Number(m[1]) : 0;
+}
