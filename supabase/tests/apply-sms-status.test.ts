@@ -285,6 +285,28 @@ describe('apply_sms_status: rules', () => {
 	});
 });
 
+describe('deleting a user', () => {
+	it('removes their messages and events (the cascade passes the immutability guard)', async () => {
+		const zoe = await createPerson(t.sql, 'zoe');
+		const sid = nextSid();
+		const id = await dispatchedMessage(t.sql, zoe, sid);
+		await report(sid, 'delivered');
+		await t.sql`delete from auth.users where id = ${zoe.id}`;
+		const [left] = await t.sql`select
+			(select count(*)::int from public.sms_messages where id = ${id}) as messages,
+			(select count(*)::int from public.sms_delivery_events where twilio_sid = ${sid}) as events`;
+		expect(left).toEqual({ messages: 0, events: 0 });
+	});
+
+	it('the service role deleting a message takes its events with it', async () => {
+		const sid = nextSid();
+		const id = await dispatchedMessage(t.sql, alice, sid);
+		await t.db.asService((tx) => tx`delete from public.sms_messages where id = ${id}`);
+		const [left] = await t.sql`select count(*)::int as n from public.sms_delivery_events where twilio_sid = ${sid}`;
+		expect(left.n).toBe(0);
+	});
+});
+
 describe('worker transitions', () => {
 	it('mark_sms_dispatching tells the worker what it found; a second call does not re-dispatch', async () => {
 		const id = await queueFor(t.sql, alice);
