@@ -42,6 +42,8 @@ as $$
 declare
   v_phone text := p_phone_number;
   v_type text := p_notification_type;
+  v_found_user uuid;
+  v_verified_phone text;
   v_template_id uuid;
   v_message_id uuid;
   v_job_id uuid := gen_random_uuid();
@@ -58,7 +60,12 @@ begin
     raise exception using errcode = 'SM007',
       message = format('invalid_priority: %s is not one of low, normal, high, urgent', coalesce(p_priority, 'null'));
   end if;
-  if p_user_id is null or not exists (select 1 from auth.users where id = p_user_id) then
+  -- One lookup for both the user and their verified phone (this is the hot path).
+  select u.id, p.phone_number into v_found_user, v_verified_phone
+  from auth.users u
+  left join public.user_sms_preferences p on p.user_id = u.id and p.phone_verified
+  where u.id = p_user_id;
+  if v_found_user is null then
     raise exception using errcode = 'SM006', message = format('unknown_user: no user %s', coalesce(p_user_id::text, 'null'));
   end if;
 
@@ -75,8 +82,7 @@ begin
   end if;
 
   if v_phone is null then
-    select phone_number into v_phone from public.user_sms_preferences
-    where user_id = p_user_id and phone_verified;
+    v_phone := v_verified_phone;
     if v_phone is null then
       raise exception using errcode = 'SM005', message = format('no_verified_phone: user %s has no verified phone', p_user_id);
     end if;
