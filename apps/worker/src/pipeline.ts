@@ -44,6 +44,8 @@ export interface PipelineDeps {
 	random?: () => number;
 	/** True once shutdown began: a send that has not started is given back instead. */
 	isStopping: () => boolean;
+	/** Stores Twilio's answer and completes the job (batched across sends by AttachBatcher). */
+	attach: (item: { jobId: string; messageId: string; result: SendResultRow }) => Promise<void>;
 }
 
 export type JobOutcome =
@@ -124,6 +126,81 @@ export async function processJob(deps: PipelineDeps, job: ClaimedJob, ctx: SendC
 	return decideAndSend(deps, job, ctx, log);
 }
 
+type Prepared =
+	| { kind: 'single'; run: () => Promise<JobOutcome> }
+	| { kind: 'send'; job: ClaimedJob; ctx: SendContext; decision: Extract<Decision, { action: 'send' }>; log: Logger; now: Date };
+
+/**
+ * A claimed batch: suppressions, deferrals and recoveries run one by one; the texts to send
+ * reserve their daily slots and become `dispatching` together in one statement, then each is
+ * sent on its own. Returns one promise per job, in order.
+ */
+export function processBatch(deps: PipelineDeps, jobs: ClaimedJob[], contexts: Map<string, SendContext>): Promise<JobOutcome>[] {
+	const now = deps.now();
+	const prepared: Prepared[] = jobs.map((job) => {
+		const messageId = messageIdOf(job);
+		const ctx = messageId ? contexts.get(messageId) : undefined;
+		if (!ctx || (ctx.status !== 'pending' && ctx.status !== 'scheduled')) {
+			return { kind: 'single', run: () => processJob(deps, job, ctx) };
+		}
+		const log = deps.logger.child({ jobId: job.id, messageId });
+		try {
+			const decision = decide(deps, ctx, now, ctx.usedToday);
+			if (decision.action !== 'send') return { kind: 'single', run: () => decideAndSend(deps, job, ctx, log) };
+			if (deps.isStopping()) return { kind: 'single', run: async () => 'release' as const };
+			return { kind: 'send', job, ctx, decision, log, now };
+		} catch (error) {
+			return { kind: 'single', run: () => Promise.reject(error) };
+		}
+	});
+	const sends = prepared.filter((p): p is Extract<Prepared, { kind: 'send' }> => p.kind === 'send');
+	const reserved = sends.length
+		? deps.store.reserveAndDispatch(
+				sends.map((p) => ({ messageId: p.ctx.messageId, userId: p.ctx.userId, localDate: p.decision.localDate, limit: limitFor(deps, p.ctx) }))
+			)
+		: Promise.resolve(new Map<string, { reserved: boolean; previous: SendContext['status'] | null }>());
+	return prepared.map((p) => {
+		if (p.kind === 'single') return p.run();
+		return reserved.then((map) => {
+			const r = map.get(p.ctx.messageId);
+			return afterReserve(deps, p.job, p.ctx, p.decision.localDate, p.now, r?.reserved ?? false, r?.previous ?? null, p.log);
+		});
+	});
+}
+
+const limitFor = (deps: PipelineDeps, ctx: SendContext) =>
+	isUrgent(ctx) ? deps.hardDailyCap : Math.min(ctx.dailyLimit, deps.hardDailyCap);
+
+/** After the slot reservation and the `dispatching` mark: send, or explain why not. */
+async function afterReserve(
+	deps: PipelineDeps,
+	job: ClaimedJob,
+	ctx: SendContext,
+	day: string,
+	now: Date,
+	reserved: boolean,
+	previous: SendContext['status'] | null,
+	log: Logger
+): Promise<JobOutcome> {
+	if (!reserved) {
+		// Another worker took the last slot since we read the count: same as a full day.
+		const full = decide(deps, ctx, now, Number.MAX_SAFE_INTEGER);
+		if (full.action === 'defer') return defer(deps, job, ctx, full, log);
+		throw new Error('policy answered send for a full day');
+	}
+	const releaseSlot = () => deps.store.releaseDailySlot(ctx.userId, day);
+	if (previous !== 'pending' && previous !== 'scheduled') {
+		await releaseSlot();
+		if (previous === 'dispatching') {
+			const fresh = (await deps.store.loadContexts([ctx.messageId], now)).get(ctx.messageId);
+			if (fresh) return recover(deps, job, fresh, log);
+		}
+		await deps.store.completeJob(job.id, deps.workerId);
+		return 'skipped';
+	}
+	return dispatch(deps, job, ctx, releaseSlot, log);
+}
+
 async function decideAndSend(deps: PipelineDeps, job: ClaimedJob, ctx: SendContext, log: Logger): Promise<JobOutcome> {
 	const now = deps.now();
 	const decision = decide(deps, ctx, now, ctx.usedToday);
@@ -135,28 +212,11 @@ async function decideAndSend(deps: PipelineDeps, job: ClaimedJob, ctx: SendConte
 	}
 	if (decision.action === 'defer') return defer(deps, job, ctx, decision, log);
 	if (deps.isStopping()) return 'release';
-
-	const limit = isUrgent(ctx) ? deps.hardDailyCap : Math.min(ctx.dailyLimit, deps.hardDailyCap);
-	const reserved = await deps.store.reserveDailySlot(ctx.userId, decision.localDate, limit);
-	if (!reserved) {
-		// Another worker took the last slot since we read the count: same as a full day.
-		const full = decide(deps, ctx, now, Number.MAX_SAFE_INTEGER);
-		if (full.action === 'defer') return defer(deps, job, ctx, full, log);
-		throw new Error('policy answered send for a full day');
-	}
-	const releaseSlot = () => deps.store.releaseDailySlot(ctx.userId, decision.localDate);
-
-	const previous = await deps.store.markDispatching(ctx.messageId);
-	if (previous !== 'pending' && previous !== 'scheduled') {
-		await releaseSlot();
-		if (previous === 'dispatching') {
-			const fresh = (await deps.store.loadContexts([ctx.messageId], now)).get(ctx.messageId);
-			if (fresh) return recover(deps, job, fresh, log);
-		}
-		await deps.store.completeJob(job.id, deps.workerId);
-		return 'skipped';
-	}
-	return dispatch(deps, job, ctx, releaseSlot, log);
+	const map = await deps.store.reserveAndDispatch([
+		{ messageId: ctx.messageId, userId: ctx.userId, localDate: decision.localDate, limit: limitFor(deps, ctx) }
+	]);
+	const r = map.get(ctx.messageId);
+	return afterReserve(deps, job, ctx, decision.localDate, now, r?.reserved ?? false, r?.previous ?? null, log);
 }
 
 async function defer(
@@ -191,9 +251,8 @@ async function dispatch(
 		const result = await deps.sms.send({ to: ctx.phoneNumber, body: ctx.body, statusCallbackUrl: deps.statusCallbackUrl });
 		deps.metrics.sendLatency.observe((performance.now() - started) / 1000);
 		if (result.ok) {
-			await deps.store.attachAndComplete({
+			await deps.attach({
 				jobId: job.id,
-				workerId: deps.workerId,
 				messageId: ctx.messageId,
 				result: {
 					sid: result.sid,

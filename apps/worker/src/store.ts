@@ -194,6 +194,56 @@ export class WorkerStore {
 		return row.previous;
 	}
 
+	/**
+	 * For a batch of texts about to be sent: reserve each user's daily slot and, where that
+	 * succeeded, mark the message `dispatching`, in ONE statement (one commit, durable before
+	 * any Twilio call). Rows are taken in (user, message) order so that concurrent batches
+	 * lock usage rows in the same order and cannot deadlock.
+	 */
+	async reserveAndDispatch(
+		rows: { messageId: string; userId: string; localDate: string; limit: number }[]
+	): Promise<Map<string, { reserved: boolean; previous: MessageStatus | null }>> {
+		const result = await this.sql<{ message_id: string; reserved: boolean; previous: MessageStatus | null }[]>`
+			select s.message_id, s.reserved,
+			       case when s.reserved then public.mark_sms_dispatching(s.message_id) end as previous
+			from (
+			  select r.message_id, public.reserve_sms_daily_slot(r.user_id, r.local_date, r.lim) as reserved
+			  from (
+			    select * from unnest(${rows.map((r) => r.messageId)}::uuid[], ${rows.map((r) => r.userId)}::uuid[],
+			                         ${rows.map((r) => r.localDate)}::date[], ${rows.map((r) => r.limit)}::int[])
+			      as u(message_id, user_id, local_date, lim)
+			    order by u.user_id, u.message_id
+			    offset 0
+			  ) r
+			) s`;
+		return new Map(result.map((r) => [r.message_id, { reserved: r.reserved, previous: r.previous }]));
+	}
+
+	/**
+	 * Stores many Twilio answers and completes their jobs in one transaction. Asynchronous
+	 * commit is safe here: if Postgres lost this commit in a crash, the messages would be
+	 * `dispatching` again and the recovery lookup would find them at Twilio.
+	 */
+	async attachAndCompleteMany(items: { jobId: string; messageId: string; result: SendResultRow }[], workerId: string): Promise<void> {
+		const sorted = [...items].sort((a, b) => (a.messageId < b.messageId ? -1 : 1));
+		await this.sql.begin(async (tx) => {
+			await tx`set local synchronous_commit = off`;
+			await tx`
+				select public.attach_sms_sid(r.message_id, r.sid, r.provider_status, r.segments, r.encoding, r.price, r.price_unit),
+				       public.complete_job(r.job_id, ${workerId})
+				from (
+				  select * from unnest(
+				    ${sorted.map((i) => i.messageId)}::uuid[], ${sorted.map((i) => i.result.sid)}::text[],
+				    ${sorted.map((i) => i.result.providerStatus)}::text[], ${sorted.map((i) => i.result.segments)}::int[],
+				    ${sorted.map((i) => i.result.encoding)}::text[], ${sorted.map((i) => i.result.price)}::numeric[],
+				    ${sorted.map((i) => i.result.priceUnit)}::text[], ${sorted.map((i) => i.jobId)}::uuid[])
+				    as u(message_id, sid, provider_status, segments, encoding, price, price_unit, job_id)
+				  order by u.message_id
+				  offset 0
+				) r`;
+		});
+	}
+
 	/** Stores Twilio's answer (applying any callback that raced ahead) and completes the job. */
 	async attachAndComplete(options: {
 		jobId: string;

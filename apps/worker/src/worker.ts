@@ -5,7 +5,8 @@ import type { Logger } from 'pino';
 import type { HealthStatus } from './health-server.ts';
 import { silentLogger } from './logger.ts';
 import { createMetrics, type WorkerMetrics } from './metrics.ts';
-import { messageIdOf, processJob, type JobOutcome, type PipelineDeps } from './pipeline.ts';
+import { AttachBatcher } from './attach-batcher.ts';
+import { messageIdOf, processBatch, type JobOutcome, type PipelineDeps } from './pipeline.ts';
 import { reconcileOnce, type ReconcileResult } from './reconcile.ts';
 import type { SmsSender } from './sms-port.ts';
 import { WorkerStore } from './store.ts';
@@ -89,6 +90,7 @@ export function createWorker(options: CreateWorkerOptions): Worker {
 	let reconciling: Promise<unknown> = Promise.resolve();
 	const batches = new Set<Promise<void>>();
 	const toRelease: string[] = [];
+	const attacher = new AttachBatcher({ store, workerId: id, logger, maxBatch: o.batchSize });
 
 	const deps: PipelineDeps = {
 		store,
@@ -104,7 +106,8 @@ export function createWorker(options: CreateWorkerOptions): Worker {
 		retryMaxMs: o.retryMaxMs,
 		settleMs: o.settleMs,
 		random: options.random,
-		isStopping: () => stopping
+		isStopping: () => stopping,
+		attach: (item) => attacher.add(item)
 	};
 
 	const wake = () => {
@@ -127,10 +130,9 @@ export function createWorker(options: CreateWorkerOptions): Worker {
 		});
 	}
 
-	async function runJob(job: ClaimedJob, ctx: Parameters<typeof processJob>[2]): Promise<void> {
+	async function settle(job: ClaimedJob, outcome: Promise<JobOutcome>): Promise<void> {
 		try {
-			const outcome: JobOutcome = await processJob(deps, job, ctx);
-			if (outcome === 'release') toRelease.push(job.id);
+			if ((await outcome) === 'release') toRelease.push(job.id);
 		} catch (error) {
 			await onUnexpected(job, error);
 		} finally {
@@ -171,7 +173,8 @@ export function createWorker(options: CreateWorkerOptions): Worker {
 			wake();
 			return;
 		}
-		await Promise.all(jobs.map((job) => runJob(job, contexts.get(messageIdOf(job) ?? ''))));
+		const outcomes = processBatch(deps, jobs, contexts);
+		await Promise.all(jobs.map((job, i) => settle(job, outcomes[i]!)));
 	}
 
 	async function loop(): Promise<void> {
@@ -259,6 +262,7 @@ export function createWorker(options: CreateWorkerOptions): Worker {
 			const inFlight = active;
 			if (inFlight > 0) logger.info({ inFlight }, 'stopping: finishing sends in flight');
 			while (batches.size > 0) await Promise.all([...batches]);
+			await attacher.drain();
 			await reconciling;
 			if (toRelease.length > 0) {
 				const n = await store.releaseJobs(id, toRelease.splice(0));
