@@ -6,7 +6,12 @@ let hub: LiveHub | undefined;
 
 /** The process-wide hub: one LISTEN connection for every browser this server streams to. */
 export function liveHub(): LiveHub {
-	hub ??= new LiveHub({ sql: db().sql, log: log.child({ component: 'live' }) });
+	if (!hub) {
+		const created = new LiveHub({ sql: db().sql, log: log.child({ component: 'live' }) });
+		// adapter-node emits this on SIGTERM/SIGINT: release the LISTEN connection so the process can exit.
+		process.once('sveltekit:shutdown', () => void created.close().catch(() => {}));
+		hub = created;
+	}
 	return hub;
 }
 

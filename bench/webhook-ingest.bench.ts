@@ -1,0 +1,249 @@
+/**
+ * Status-webhook ingestion through the BUILT server (signature checked, apply_sms_status, 200),
+ * at concurrency 20, beside the raw database-write ceiling (apply_sms_status called directly,
+ * as the service role, at the same concurrency) measured in the same run on the same database.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { createDb, migrate, repoRoot, type Db } from '@sms/db';
+import { freePort, startEmbeddedPostgres } from '@sms/db/embedded';
+import { signTwilioRequest } from '@sms/twilio-service';
+import type { BenchResult } from '../scripts/bench.ts';
+
+const CONCURRENCY = 20;
+const DURATION_MS = Number(process.env.BENCH_WEBHOOK_MS ?? 10_000);
+const WARMUP_MS = 1_000;
+const TOKEN = 'bench-auth-token-not-a-secret';
+// Twilio was given the public https URL; we post to the local http port, as behind a proxy.
+const PUBLIC_BASE_URL = 'https://sms.bench.example';
+const PATH = '/api/webhooks/twilio/status';
+// Each message receives its callbacks in order, like a real send: sent, then delivered.
+const STATUSES = ['sent', 'delivered'] as const;
+const MESSAGES_PER_PHASE = 60_000;
+
+interface Measurement {
+	count: number;
+	errors: number;
+	seconds: number;
+	latencies: number[];
+}
+
+function stage(message: string): void {
+	process.stderr.write(`  webhook-ingest: ${message}\n`);
+}
+
+function percentile(sorted: number[], p: number): number {
+	if (sorted.length === 0) return NaN;
+	return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/** Runs `op(i)` from CONCURRENCY loops for DURATION_MS after a warm-up; i is a shared counter. */
+async function load(op: (i: number) => Promise<boolean>): Promise<Measurement> {
+	let next = 0;
+	let measuring = false;
+	let stop = false;
+	const latencies: number[] = [];
+	let count = 0;
+	let errors = 0;
+	const loop = async () => {
+		while (!stop) {
+			const i = next++;
+			const t0 = performance.now();
+			const ok = await op(i);
+			if (!measuring) continue;
+			latencies.push(performance.now() - t0);
+			if (ok) count++;
+			else errors++;
+		}
+	};
+	const loops = Array.from({ length: CONCURRENCY }, loop);
+	await new Promise((r) => setTimeout(r, WARMUP_MS));
+	measuring = true;
+	const started = performance.now();
+	await new Promise((r) => setTimeout(r, DURATION_MS));
+	measuring = false;
+	const seconds = (performance.now() - started) / 1000;
+	stop = true;
+	await Promise.all(loops);
+	latencies.sort((a, b) => a - b);
+	return { count, errors, seconds, latencies };
+}
+
+const sidOf = (phase: number, n: number) => `SM${phase.toString(16).padStart(2, '0')}${n.toString(16).padStart(30, '0')}`;
+
+/** MESSAGES_PER_PHASE queued messages with SIDs for one phase (fixture, written as the owner). */
+async function seedMessages(db: Db, phase: number): Promise<void> {
+	const prefix = phase.toString(16).padStart(2, '0');
+	await db.sql`
+		insert into public.sms_messages (user_id, phone_number, message_content, status, twilio_sid)
+		select u.id, '+15551230000', 'Bench text ' || g, 'queued', 'SM' || ${prefix} || lpad(to_hex(g), 30, '0')
+		from generate_series(0, ${MESSAGES_PER_PHASE - 1}) g
+		cross join lateral (select id from auth.users order by id limit 1) u`;
+}
+
+function callback(phase: number, i: number): Record<string, string> {
+	const message = Math.floor(i / STATUSES.length) % MESSAGES_PER_PHASE;
+	return {
+		AccountSid: 'AC' + '0'.repeat(31) + '1',
+		MessageSid: sidOf(phase, message),
+		SmsSid: sidOf(phase, message),
+		MessageStatus: STATUSES[i % STATUSES.length],
+		From: '+15005550006',
+		To: '+15551230000',
+		ApiVersion: '2010-04-01'
+	};
+}
+
+async function waitForHealth(url: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
+	const deadline = Date.now() + timeoutMs;
+	while (Date.now() < deadline) {
+		if (child.exitCode !== null) throw new Error(`the web server exited (${child.exitCode})`);
+		try {
+			if ((await fetch(url)).status === 200) return;
+		} catch {
+			// not up yet
+		}
+		await new Promise((r) => setTimeout(r, 200));
+	}
+	throw new Error(`the web server did not become healthy at ${url}`);
+}
+
+async function ensureBuild(): Promise<void> {
+	if (existsSync(path.join(repoRoot, 'build/index.js'))) return;
+	process.stderr.write('  build/ missing: running vite build …\n');
+	const code = await new Promise<number | null>((resolve) =>
+		spawn(process.execPath, ['node_modules/vite/bin/vite.js', 'build'], { cwd: repoRoot, stdio: 'ignore' }).on('exit', resolve)
+	);
+	if (code !== 0) throw new Error('vite build failed');
+}
+
+function post(agent: http.Agent, port: number, body: string, signature: string): Promise<boolean> {
+	return new Promise((resolve) => {
+		const req = http.request(
+			{
+				host: '127.0.0.1',
+				port,
+				path: PATH,
+				method: 'POST',
+				agent,
+				headers: {
+					'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
+					'content-length': Buffer.byteLength(body),
+					'x-twilio-signature': signature
+				}
+			},
+			(res) => {
+				res.resume();
+				res.on('end', () => resolve(res.statusCode === 200));
+			}
+		);
+		req.on('error', () => resolve(false));
+		req.end(body);
+	});
+}
+
+export async function run(): Promise<BenchResult[]> {
+	const base = await mkdtemp(path.join(os.tmpdir(), 'sms-bench-webhook-'));
+	await chmod(base, 0o755);
+	const pg = await startEmbeddedPostgres({ dataDir: path.join(base, 'pg'), persistent: false, maxConnections: 100 });
+	const admin = createDb({ url: pg.url('postgres'), max: 1 });
+	await admin.sql.unsafe('create database bench');
+	await admin.end();
+	const url = pg.url('bench');
+	const db = createDb({ url, max: CONCURRENCY, applicationName: 'bench' });
+	let server: ChildProcess | undefined;
+	try {
+		stage(`postgres on ${pg.port}; migrating and seeding`);
+		await migrate(db.sql);
+		await db.sql`insert into auth.users (email, email_confirmed_at) values ('bench@example.com', now())`;
+		await seedMessages(db, 1);
+		await seedMessages(db, 2);
+		await db.sql`analyze`;
+		await ensureBuild();
+
+		stage('starting the built server');
+		const port = await freePort();
+		server = spawn(process.execPath, ['build/index.js'], {
+			cwd: repoRoot,
+			stdio: ['ignore', 'ignore', 'inherit'],
+			env: {
+				PATH: process.env.PATH,
+				NODE_ENV: 'production',
+				HOST: '127.0.0.1',
+				PORT: String(port),
+				DATABASE_URL: url,
+				PUBLIC_BASE_URL,
+				TWILIO_ACCOUNT_SID: 'AC' + '0'.repeat(31) + '1',
+				TWILIO_AUTH_TOKEN: TOKEN,
+				TWILIO_VERIFY_SERVICE_SID: 'VA' + '0'.repeat(31) + '1',
+				SESSION_SECRET: 'bench-session-secret-0123456789abcdef',
+				ALLOW_LOCAL_AUTH_IN_PRODUCTION: 'true',
+				LOG_LEVEL: 'warn'
+			}
+		});
+		await waitForHealth(`http://127.0.0.1:${port}/api/health`, server);
+
+		stage(`server up on ${port}; posting signed callbacks`);
+		// Bodies and signatures are prepared before the clock starts: we measure the server.
+		const total = MESSAGES_PER_PHASE * STATUSES.length;
+		const requests = Array.from({ length: total }, (_, i) => {
+			const params = callback(1, i);
+			return {
+				body: new URLSearchParams(params).toString(),
+				signature: signTwilioRequest({ authToken: TOKEN, url: `${PUBLIC_BASE_URL}${PATH}`, params })
+			};
+		});
+		const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+		const web = await load((i) => {
+			const r = requests[i % total];
+			return post(agent, port, r.body, r.signature);
+		});
+		agent.destroy();
+		stage('calling apply_sms_status directly');
+
+		const ceiling = await load(async (i) => {
+			const p = callback(2, i);
+			try {
+				await db.asService(
+					(tx) => tx`select public.apply_sms_status(p_sid => ${p.MessageSid}, p_status => ${p.MessageStatus},
+						p_payload => ${tx.json(p)}::jsonb, p_source => 'webhook', p_sender_ip => '127.0.0.1'::inet)`
+				);
+				return true;
+			} catch {
+				return false;
+			}
+		});
+
+		const [{ events }] = await db.sql<{ events: number }[]>`select count(*)::int as events from public.sms_delivery_events`;
+		const note = (m: Measurement) => `${m.count} ok, ${m.errors} errors in ${m.seconds.toFixed(1)} s at concurrency ${CONCURRENCY}`;
+		return [
+			{ name: 'webhook ingest (built server, signed)', value: web.count / web.seconds, unit: 'callbacks/s', target: '>= 3000', notes: note(web) },
+			{ name: 'webhook ingest p50', value: percentile(web.latencies, 50), unit: 'ms' },
+			{ name: 'webhook ingest p99', value: percentile(web.latencies, 99), unit: 'ms', target: '< 50' },
+			{
+				name: 'apply_sms_status direct (DB ceiling)',
+				value: ceiling.count / ceiling.seconds,
+				unit: 'calls/s',
+				notes: `${note(ceiling)}; ${events} events stored in all`
+			},
+			{ name: 'apply_sms_status direct p99', value: percentile(ceiling.latencies, 99), unit: 'ms' }
+		];
+	} finally {
+		if (server && server.exitCode === null) {
+			const child = server;
+			const exited = new Promise((r) => child.once('exit', r));
+			child.kill('SIGTERM');
+			// The server lingers while its database pool holds sockets open: don't wait forever.
+			const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+			await exited;
+			clearTimeout(timer);
+		}
+		await db.end();
+		await pg.stop();
+		await rm(base, { recursive: true, force: true });
+	}
+}
