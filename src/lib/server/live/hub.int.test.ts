@@ -83,3 +83,16 @@ describe('LiveHub', () => {
 		expect((await reader.read()).done).toBe(true);
 	});
 });
+
+describe('LiveHub.close', () => {
+	it('ends every open stream so the HTTP server can shut down', async () => {
+		const local = new LiveHub({ sql: t.sql, log: pino({ level: 'silent' }) });
+		const reader = statusEventStream({ hub: local, userId: ALICE }).getReader();
+		await local.ready();
+		await reader.read();
+		await local.close();
+		let done = false;
+		while (!done) done = (await reader.read()).done;
+		expect(local.size).toBe(0);
+	});
+});

@@ -7,6 +7,8 @@ export interface LiveSubscriber {
 	notice(notice: StatusNotice): void;
 	/** Notices may have been missed while the connection was down: refresh what is on screen. */
 	resync(): void;
+	/** The hub is shutting down: end the stream so the HTTP server can close. */
+	close?(): void;
 }
 
 /**
@@ -52,7 +54,9 @@ export class LiveHub {
 	async close(): Promise<void> {
 		const listening = this.listening;
 		this.listening = null;
+		const all = [...this.subscribers.values()].flatMap((set) => [...set]);
 		this.subscribers.clear();
+		for (const s of all) this.safely(() => s.close?.());
 		if (listening) await (await listening).unlisten();
 	}
 

@@ -8,8 +8,11 @@ let hub: LiveHub | undefined;
 export function liveHub(): LiveHub {
 	if (!hub) {
 		const created = new LiveHub({ sql: db().sql, log: log.child({ component: 'live' }) });
-		// adapter-node emits this on SIGTERM/SIGINT: release the LISTEN connection so the process can exit.
-		process.once('sveltekit:shutdown', () => void created.close().catch(() => {}));
+		// On SIGTERM/SIGINT adapter-node waits for open responses: end the event streams and
+		// release the LISTEN connection, so shutdown is not held up for SHUTDOWN_TIMEOUT.
+		const shutdown = () => void created.close().catch(() => {});
+		process.once('SIGTERM', shutdown);
+		process.once('SIGINT', shutdown);
 		hub = created;
 	}
 	return hub;

@@ -30,7 +30,8 @@ export function statusEventStream(options: {
 			};
 			const unsubscribe = options.hub.subscribe(options.userId, {
 				notice: (n) => send(frame('status', { id: n.messageId, status: n.status })),
-				resync: () => send(frame('resync', {}))
+				resync: () => send(frame('resync', {})),
+				close: () => cleanup()
 			});
 			const heartbeat = setInterval(() => send(encoder.encode(': ping\n\n')), options.heartbeatMs ?? 15_000);
 			cleanup = () => {
