@@ -26,9 +26,14 @@ export const e2e = {
 	}
 };
 
-/** A phone number nobody else in this run uses (the sandbox delivers to any +1555… number). */
+/**
+ * A valid US mobile-format number nobody else in this run uses (San Francisco 415, exchange
+ * 200–999); the sandbox delivers to any number that is not one of its magic ones.
+ */
 export function uniquePhone(): string {
-	return `+1555${String(Date.now() % 1e7).padStart(7, '0')}`;
+	const exchange = 200 + Math.floor(Math.random() * 800);
+	const line = String(Math.floor(Math.random() * 10_000)).padStart(4, '0');
+	return `+1415${exchange}${line}`;
 }
 
 export function uniqueEmail(prefix: string): string {
