@@ -83,12 +83,14 @@ function selectRows(tx: TransactionSql) {
 }
 
 export async function queryHistory(tx: TransactionSql, query: HistoryQuery): Promise<HistoryResult> {
+	// The cursor goes in as ::text first: a parameter typed timestamptz would be serialised by
+	// postgres.js through a JS Date, dropping microseconds and skipping rows that share a millisecond.
 	const limit = Math.min(Math.max(Math.trunc(query.limit), 1), 200);
 	const rows = await tx<HistoryRow[]>`
 		${selectRows(tx)}
 		where m.direction = 'outbound'
 			${query.userId ? tx`and m.user_id = ${query.userId}` : tx``}
-			${query.before ? tx`and (m.created_at, m.id) < (${query.before.createdAt}::timestamptz, ${query.before.id}::uuid)` : tx``}
+			${query.before ? tx`and (m.created_at, m.id) < (${query.before.createdAt}::text::timestamptz, ${query.before.id}::uuid)` : tx``}
 			${query.verdict ? tx`and ${verdictCondition(tx, query.verdict)}` : tx``}
 			${query.type ? tx`and m.notification_type = ${query.type}` : tx``}
 		order by m.created_at desc, m.id desc
