@@ -5,15 +5,10 @@ import type { TestProject } from 'vitest/node';
 import { createDb } from '../client.ts';
 import { startEmbeddedPostgres } from '../embedded.ts';
 import { migrate } from '../migrate.ts';
+import './provided.ts';
 
 export const TEMPLATE_DATABASE = 'sms_template';
 
-declare module 'vitest' {
-	export interface ProvidedContext {
-		pgAdminUrl: string;
-		pgTemplate: string;
-	}
-}
 
 /**
  * One embedded Postgres per test run, in a world-traversable temp dir (the `postgres` user

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import postgres from 'postgres';
 import { createDb, type Db, type Sql } from '../client.ts';
+import './provided.ts';
 
 export interface TestDatabase {
 	/** Connection URL of this test file's own database. */
