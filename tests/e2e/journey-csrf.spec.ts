@@ -23,7 +23,7 @@ test('a cross-site form POST to a page action is refused, while a signed Twilio 
 	await expect(page.getByRole('button', { name: 'Opt out of all texts' })).toBeVisible();
 
 	// The same over plain HTTP: foreign Origin, and no Origin at all.
-	for (const headers of [{ origin: 'https://evil.example' }, {}]) {
+	for (const headers of [{ origin: 'https://evil.example' }, {}] as Record<string, string>[]) {
 		const res = await request.post(`${e2e.baseUrl}/settings/sms?/optOut`, {
 			form: { x: '1' },
 			headers,
