@@ -13,6 +13,7 @@ const baseURL = `http://127.0.0.1:${WEB_PORT}`;
 // Specs read these to reach the sandbox and to sign Twilio requests.
 process.env.E2E_BASE_URL = baseURL;
 process.env.E2E_SANDBOX_URL = `http://127.0.0.1:${SANDBOX_PORT}`;
+process.env.E2E_DATABASE_URL = `postgres://postgres:postgres@127.0.0.1:${PG_PORT}/sms`;
 process.env.E2E_WORKER_URL = `http://127.0.0.1:${WORKER_PORT}`;
 process.env.PUBLIC_BASE_URL = baseURL;
 process.env.TWILIO_AUTH_TOKEN = 'sandbox-auth-token-not-a-secret';

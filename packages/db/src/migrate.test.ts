@@ -86,3 +86,13 @@ describe('request context', () => {
 		expect(after.claims ?? '').toBe('');
 	});
 });
+
+describe('request context pipelining', () => {
+	it("runs the caller's first query under the user's role even when it is issued at once", async () => {
+		const sub = '00000000-0000-4000-8000-000000000002';
+		// No await before the query: it is pipelined right behind the role switch.
+		const rows = await t.db.asUser({ sub }, (tx) => tx`select current_user as role, auth.uid() as uid`);
+		expect(rows[0]).toEqual({ role: 'authenticated', uid: sub });
+	});
+
+});

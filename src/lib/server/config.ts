@@ -10,6 +10,7 @@ const bool = z
 const schema = z.object({
 	NODE_ENV: z.string().default('development'),
 	DATABASE_URL: z.string().url({ message: 'DATABASE_URL must be a postgres:// URL' }),
+	DATABASE_LISTEN_URL: z.string().url().optional().or(z.literal('').transform(() => undefined)),
 	PUBLIC_BASE_URL: z.string().url({ message: 'PUBLIC_BASE_URL must be the public https URL of this app' }),
 	TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'TWILIO_ACCOUNT_SID must look like AC followed by 32 hex characters'),
 	TWILIO_AUTH_TOKEN: z.string().min(8, 'TWILIO_AUTH_TOKEN is required'),

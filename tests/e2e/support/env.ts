@@ -18,11 +18,9 @@ export const e2e = {
 	get publicBaseUrl() {
 		return required('PUBLIC_BASE_URL');
 	},
-	/** scripts/start.ts keeps its embedded Postgres on PORT + 3, database "sms". */
+	/** The stack's own database, for arranging fixtures and reading what landed. */
 	get databaseUrl() {
-		if (process.env.E2E_DATABASE_URL) return process.env.E2E_DATABASE_URL;
-		const port = Number(new URL(required('E2E_BASE_URL')).port) + 3;
-		return `postgres://postgres:postgres@127.0.0.1:${port}/sms`;
+		return required('E2E_DATABASE_URL');
 	}
 };
 

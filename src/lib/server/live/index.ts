@@ -1,4 +1,4 @@
-import { db } from '$lib/server/db';
+import { listenSql } from '$lib/server/db';
 import { log } from '$lib/server/log';
 import { LiveHub } from './hub.ts';
 
@@ -7,7 +7,7 @@ let hub: LiveHub | undefined;
 /** The process-wide hub: one LISTEN connection for every browser this server streams to. */
 export function liveHub(): LiveHub {
 	if (!hub) {
-		const created = new LiveHub({ sql: db().sql, log: log.child({ component: 'live' }) });
+		const created = new LiveHub({ sql: listenSql(), log: log.child({ component: 'live' }) });
 		// On SIGTERM/SIGINT adapter-node waits for open responses: end the event streams and
 		// release the LISTEN connection, so shutdown is not held up for SHUTDOWN_TIMEOUT.
 		const shutdown = () => void created.close().catch(() => {});
