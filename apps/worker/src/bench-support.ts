@@ -19,7 +19,7 @@ export interface BenchDatabase {
 export async function startBenchDatabase(name: string): Promise<BenchDatabase> {
 	const base = await mkdtemp(path.join(os.tmpdir(), `sms-bench-${name}-`));
 	await chmod(base, 0o755);
-	const pg = await startEmbeddedPostgres({ dataDir: path.join(base, 'data'), persistent: false, maxConnections: 200, fast: process.env.BENCH_FAST === '1' });
+	const pg = await startEmbeddedPostgres({ dataDir: path.join(base, 'data'), persistent: false, maxConnections: 200 });
 	const url = pg.url('postgres');
 	const db = createDb({ url, max: 10, applicationName: `bench-${name}` });
 	await migrate(db.sql);
