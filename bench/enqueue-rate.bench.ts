@@ -1,0 +1,67 @@
+/**
+ * queue_sms_message rates, as application code calls it with the service role:
+ * single calls (16 in flight over a 10-connection pool, as concurrent requests would), and the
+ * set-based queue_sms_messages_bulk for campaigns (5,000 rows per call).
+ */
+import { createWorkerPool } from '../apps/worker/src/db.ts';
+import { createBenchUsers, startBenchDatabase } from '../apps/worker/src/bench-support.ts';
+import type { BenchResult } from '../scripts/bench.ts';
+
+const SINGLE = 5_000;
+const IN_FLIGHT = 16;
+const BULK = 50_000;
+const BULK_CHUNK = 5_000;
+
+export async function run(): Promise<BenchResult[]> {
+	const db = await startBenchDatabase('enqueue');
+	const sql = createWorkerPool({ url: db.url, max: 10 });
+	try {
+		const users = await createBenchUsers(db.sql, 100, 50);
+
+		// Single calls: each is its own transaction (message + job + NOTIFY), durable commit.
+		let next = 0;
+		const started = performance.now();
+		await Promise.all(
+			Array.from({ length: IN_FLIGHT }, async () => {
+				for (let i = next++; i < SINGLE; i = next++) {
+					const u = users[i % users.length]!;
+					await sql`select public.queue_sms_message(
+						p_user_id => ${u.userId}, p_phone_number => null,
+						p_message => ${`Reminder ${i}: your appointment is tomorrow at 10:00.`}, p_priority => 'normal')`;
+				}
+			})
+		);
+		const singleRate = SINGLE / ((performance.now() - started) / 1000);
+
+		// Sequential single calls: the latency one caller sees.
+		const seqN = 1000;
+		const seqStart = performance.now();
+		for (let i = 0; i < seqN; i++) {
+			const u = users[i % users.length]!;
+			await sql`select public.queue_sms_message(p_user_id => ${u.userId}, p_phone_number => null, p_message => ${`Sequential ${i}`})`;
+		}
+		const seqMs = (performance.now() - seqStart) / seqN;
+
+		const rows = Array.from({ length: BULK }, (_, i) => ({
+			user_id: users[i % users.length]!.userId,
+			message: `Campaign: 20% off this weekend, code SAVE${i % 1000}. Reply STOP to opt out.`
+		}));
+		const bulkStart = performance.now();
+		for (let i = 0; i < BULK; i += BULK_CHUNK) {
+			await sql`select count(*) from public.queue_sms_messages_bulk(${sql.json(rows.slice(i, i + BULK_CHUNK))})`;
+		}
+		const bulkRate = BULK / ((performance.now() - bulkStart) / 1000);
+
+		const [{ n }] = await db.sql<{ n: number }[]>`select count(*)::int as n from public.queue_jobs where job_type = 'send_sms'`;
+		if (n !== SINGLE + seqN + BULK) throw new Error(`expected ${SINGLE + seqN + BULK} jobs, found ${n}`);
+
+		return [
+			{ name: 'queue_sms_message, single calls', value: singleRate, unit: 'texts/s', target: '>= 2000', notes: `${SINGLE} calls, ${IN_FLIGHT} in flight, pool 10, fsync on` },
+			{ name: 'queue_sms_message, one caller in sequence', value: seqMs, unit: 'ms/call', notes: `${seqN} calls back to back` },
+			{ name: 'queue_sms_messages_bulk (campaigns)', value: bulkRate, unit: 'texts/s', target: '>= 20000', notes: `${BULK} rows in calls of ${BULK_CHUNK}` }
+		];
+	} finally {
+		await sql.end();
+		await db.stop();
+	}
+}
