@@ -172,26 +172,8 @@ export class WorkerStore {
 		await this.sql`select public.mark_sms_scheduled(${messageId}, ${until}, ${reason})`;
 	}
 
-	/** Atomic check-and-increment of the user's count for a local day. */
-	async reserveDailySlot(userId: string, localDate: string, limit: number): Promise<boolean> {
-		const [row] = await this.sql<{ ok: boolean }[]>`
-			select public.reserve_sms_daily_slot(${userId}, ${localDate}::date, ${limit}) as ok`;
-		return row.ok;
-	}
-
 	async releaseDailySlot(userId: string, localDate: string): Promise<void> {
 		await this.sql`select public.release_sms_daily_slot(${userId}, ${localDate}::date)`;
-	}
-
-	/**
-	 * Marks the message `dispatching` (before Twilio is called) and returns the status it had:
-	 * 'pending' / 'scheduled' → send now; 'dispatching' → an earlier attempt may have reached
-	 * Twilio, reconcile first; anything else → do not send; null → no such message.
-	 */
-	async markDispatching(messageId: string): Promise<MessageStatus | null> {
-		const [row] = await this.sql<{ previous: MessageStatus | null }[]>`
-			select public.mark_sms_dispatching(${messageId}) as previous`;
-		return row.previous;
 	}
 
 	/**
