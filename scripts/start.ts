@@ -239,7 +239,8 @@ async function main() {
 
 	const workerMain = path.join(repoRoot, 'apps/worker/src/main.ts');
 	if (env.START_WORKER === 'true' && existsSync(workerMain)) {
-		run('worker', process.execPath, ['--import', 'tsx', workerMain], { ...shared, WORKER_PORT: String(env.WORKER_PORT) });
+		// Same heap bounds as apps/worker's start script: without them V8 lets garbage grow to ~250 MB.
+		run('worker', process.execPath, ['--max-old-space-size=80', '--max-semi-space-size=4', '--import', 'tsx', workerMain], { ...shared, WORKER_PORT: String(env.WORKER_PORT) });
 		await waitFor(`http://127.0.0.1:${env.WORKER_PORT}/health`, 'worker');
 	}
 

@@ -116,6 +116,20 @@ describe('claim_jobs', () => {
 		expect(after.completed_at).toBeInstanceOf(Date);
 	});
 
+	it('complete_jobs completes a whole batch in one call, only the jobs this worker holds', async () => {
+		await enqueue(5);
+		const mine = await claim(t.sql, 'holder', 3);
+		const theirs = await claim(t.sql, 'other', 2);
+		const ids = [...mine, ...theirs].map((j) => j.id);
+		const done = await call<{ r: number }>("select public.complete_jobs($1::uuid[], 'holder') as r", [ids]);
+		expect(done.r).toBe(3);
+		const rows = await t.sql<{ locked_by: string; status: string }[]>`
+			select locked_by, status from public.queue_jobs order by locked_by, status`;
+		expect(rows.map((r) => `${r.locked_by}:${r.status}`)).toEqual([
+			'holder:completed', 'holder:completed', 'holder:completed', 'other:processing', 'other:processing'
+		]);
+	});
+
 	it('retry_job puts the job back at the caller\'s time, then fails it once attempts are used up', async () => {
 		await enqueue(1, { maxAttempts: 2 });
 		const [job] = await claim(t.sql, 'w', 1);

@@ -211,18 +211,18 @@ export class WorkerStore {
 		await this.sql.begin(async (tx) => {
 			await tx`set local synchronous_commit = off`;
 			await tx`
-				select public.attach_sms_sid(r.message_id, r.sid, r.provider_status, r.segments, r.encoding, r.price, r.price_unit),
-				       public.complete_job(r.job_id, ${workerId})
+				select public.attach_sms_sid(r.message_id, r.sid, r.provider_status, r.segments, r.encoding, r.price, r.price_unit)
 				from (
 				  select * from unnest(
 				    ${sorted.map((i) => i.messageId)}::uuid[], ${sorted.map((i) => i.result.sid)}::text[],
 				    ${sorted.map((i) => i.result.providerStatus)}::text[], ${sorted.map((i) => i.result.segments)}::int[],
 				    ${sorted.map((i) => i.result.encoding)}::text[], ${sorted.map((i) => i.result.price)}::numeric[],
-				    ${sorted.map((i) => i.result.priceUnit)}::text[], ${sorted.map((i) => i.jobId)}::uuid[])
-				    as u(message_id, sid, provider_status, segments, encoding, price, price_unit, job_id)
+				    ${sorted.map((i) => i.result.priceUnit)}::text[])
+				    as u(message_id, sid, provider_status, segments, encoding, price, price_unit)
 				  order by u.message_id
 				  offset 0
 				) r`;
+			await tx`select public.complete_jobs(${sorted.map((i) => i.jobId)}::uuid[], ${workerId})`;
 		});
 	}
 
