@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+	FINAL_STATUSES,
 	MESSAGE_STATUSES,
 	STATUS_RANK,
 	TWILIO_STATUSES,
@@ -43,21 +44,13 @@ describe('normalizeTwilioStatus', () => {
 });
 
 describe('ranks', () => {
-	it('matches the table the SQL function implements', () => {
-		expect(STATUS_RANK).toEqual({
-			pending: 0,
-			scheduled: 0,
-			dispatching: 1,
-			queued: 2,
-			sending: 3,
-			sent: 4,
-			delivered: 5,
-			undelivered: 5,
-			failed: 5,
-			suppressed: 5,
-			canceled: 5,
-			received: 5
-		});
+	it('orders the lifecycle forward, with every final state on the top rank', () => {
+		const lifecycle = ['pending', 'dispatching', 'queued', 'sending', 'sent', 'delivered'] as const;
+		const ranks = lifecycle.map((s) => statusRank(s));
+		expect([...ranks].sort((a, b) => a - b)).toEqual(ranks);
+		expect(new Set(ranks).size).toBe(ranks.length);
+		for (const s of FINAL_STATUSES) expect(statusRank(s)).toBe(statusRank('delivered'));
+		expect(statusRank('scheduled')).toBe(statusRank('pending'));
 		expect(statusRank('sent')).toBe(4);
 	});
 
