@@ -1,7 +1,7 @@
 import { error, type Handle } from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
 import { config } from '$lib/server/config';
-import { isCrossSiteFormPost } from '$lib/server/csrf';
+import { isCrossSiteRequest } from '$lib/server/csrf';
 import { decodeSession, SESSION_COOKIE } from '$lib/server/auth/session';
 import { isAdmin } from '$lib/server/auth/users';
 import { supabaseClaims, supabaseFor } from '$lib/server/auth/supabase';
@@ -10,8 +10,8 @@ import { supabaseClaims, supabaseFor } from '$lib/server/auth/supabase';
 config();
 
 const csrf: Handle = async ({ event, resolve }) => {
-	if (isCrossSiteFormPost(event.request, event.url)) {
-		error(403, 'Cross-site form submissions are not allowed.');
+	if (isCrossSiteRequest(event.request, event.url)) {
+		error(403, 'Cross-site requests are not allowed.');
 	}
 	return resolve(event);
 };

@@ -17,7 +17,7 @@ const body = z.object({
 export const POST: RequestHandler = async ({ request, locals, getClientAddress }) => {
 	if (!locals.user) return json({ success: false, error: 'Sign in first.', code: 'unauthenticated' }, { status: 401 });
 	const parsed = await parseJsonBody(request, body, '{"phoneNumber":"+15551234567"}');
-	if (!parsed.ok) return json({ success: false, error: parsed.message, code: 'invalid_request' }, { status: 400 });
+	if (!parsed.ok) return json({ success: false, error: parsed.message, code: 'invalid_request' }, { status: parsed.status });
 	try {
 		const result = await startPhoneVerification(verificationDeps(), {
 			userId: locals.user.id,

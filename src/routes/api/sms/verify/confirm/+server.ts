@@ -20,7 +20,7 @@ export const POST: RequestHandler = async ({ request, locals, getClientAddress }
 	}
 	const parsed = await parseJsonBody(request, body, '{"phoneNumber":"+15551234567","code":"123456"}');
 	if (!parsed.ok) {
-		return json({ success: false, verified: false, message: parsed.message, code: 'invalid_request' }, { status: 400 });
+		return json({ success: false, verified: false, message: parsed.message, code: 'invalid_request' }, { status: parsed.status });
 	}
 	try {
 		await confirmPhoneVerification(verificationDeps(), {
