@@ -3,17 +3,41 @@ import { WebhookError } from './errors.ts';
 /** Twilio's payloads are a few hundred bytes; anything far larger is not Twilio. */
 export const MAX_WEBHOOK_BODY_BYTES = 64 * 1024;
 
-/** Reads the raw body once (the signature needs it verbatim), refusing oversized bodies. */
+function tooLarge(): WebhookError {
+	return new WebhookError('body_too_large', `The body is larger than ${MAX_WEBHOOK_BODY_BYTES} bytes.`);
+}
+
+/**
+ * Reads the raw body once (the signature needs it verbatim), refusing oversized bodies: stops
+ * reading as soon as the limit is passed, declared or not (chunked). A body that cannot be read
+ * (the adapter's own BODY_SIZE_LIMIT, a client that hung up) is the sender's problem — a 4xx —
+ * never a 5xx, which would tell Twilio to retry and page whoever watches 5xx rates.
+ */
 export async function readRawBody(request: Request): Promise<string> {
 	const declared = Number(request.headers.get('content-length') ?? '0');
-	if (declared > MAX_WEBHOOK_BODY_BYTES) {
-		throw new WebhookError('body_too_large', `The body is larger than ${MAX_WEBHOOK_BODY_BYTES} bytes.`);
+	if (declared > MAX_WEBHOOK_BODY_BYTES) throw tooLarge();
+	if (!request.body) return '';
+	const reader = request.body.getReader();
+	const chunks: Uint8Array[] = [];
+	let size = 0;
+	try {
+		for (;;) {
+			const { done, value } = await reader.read();
+			if (done) break;
+			size += value.byteLength;
+			if (size > MAX_WEBHOOK_BODY_BYTES) {
+				await reader.cancel().catch(() => {});
+				throw tooLarge();
+			}
+			chunks.push(value);
+		}
+	} catch (error) {
+		if (error instanceof WebhookError) throw error;
+		const status = (error as { status?: unknown } | null)?.status;
+		if (status === 413) throw tooLarge();
+		throw new WebhookError('malformed_body', 'The request body could not be read.', { cause: error });
 	}
-	const text = await request.text();
-	if (Buffer.byteLength(text) > MAX_WEBHOOK_BODY_BYTES) {
-		throw new WebhookError('body_too_large', `The body is larger than ${MAX_WEBHOOK_BODY_BYTES} bytes.`);
-	}
-	return text;
+	return Buffer.concat(chunks).toString('utf8');
 }
 
 export function mediaType(contentType: string | null): string {
