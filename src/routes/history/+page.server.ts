@@ -11,7 +11,15 @@ export const load: PageServerLoad = async ({ locals, url }) => {
 	try {
 		params = parseHistoryParams(url.searchParams);
 	} catch (e) {
-		if (e instanceof HistoryParamsError) error(400, e.message);
+		// The parser's message names query parameters; a person followed a link, so say that.
+		if (e instanceof HistoryParamsError) {
+			error(400, {
+				message: url.searchParams.get('cursor')
+					? 'This link to an older page of your history is out of date. Start again from your newest texts.'
+					: 'This link asks for a filter we do not recognise. Start again from all your texts.',
+				code: e.code
+			});
+		}
 		throw e;
 	}
 	const view = await historyView({ db: db(), claims: locals.claims }, params);
