@@ -167,7 +167,7 @@ export const actions: Actions = {
 			return {
 				action: 'sendTest' as const,
 				messageId,
-				message: 'Test text queued. Follow it on the History page.'
+				message: 'Test text queued.'
 			};
 		} catch (error) {
 			if (error instanceof TestTextError) {
