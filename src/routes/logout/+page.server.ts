@@ -13,6 +13,6 @@ export const actions: Actions = {
 			if (error) log.warn({ err: error }, 'supabase signOut failed');
 		}
 		cookies.delete(SESSION_COOKIE, { path: '/' });
-		redirect(303, '/login');
+		redirect(303, '/login?signedOut');
 	}
 };
