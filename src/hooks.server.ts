@@ -2,12 +2,15 @@ import { error, type Handle } from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
 import { config } from '$lib/server/config';
 import { isCrossSiteRequest } from '$lib/server/csrf';
+import { withSecurityHeaders } from '$lib/server/security-headers';
 import { decodeSession, SESSION_COOKIE } from '$lib/server/auth/session';
 import { isAdmin } from '$lib/server/auth/users';
 import { supabaseClaims, supabaseFor } from '$lib/server/auth/supabase';
 
 // Fail at start-up, naming the variable, rather than on the first request.
 config();
+
+const securityHeaders: Handle = async ({ event, resolve }) => withSecurityHeaders(await resolve(event));
 
 const csrf: Handle = async ({ event, resolve }) => {
 	if (isCrossSiteRequest(event.request, event.url)) {
@@ -37,4 +40,4 @@ const authenticate: Handle = async ({ event, resolve }) => {
 	});
 };
 
-export const handle = sequence(csrf, authenticate);
+export const handle = sequence(securityHeaders, csrf, authenticate);

@@ -186,3 +186,31 @@ test.describe('the JSON API', () => {
 		expect((await res.json()).success).toBe(false);
 	});
 });
+
+test.describe('clickjacking', () => {
+	test('pages cannot be framed by another site (a framed "Opt out" or "Send me a test text" could be clicked blind)', async () => {
+		const email = uniqueEmail('csrf-frame');
+		const cookie = await signIn(email);
+		for (const path of ['/', '/login', '/settings/sms', '/history']) {
+			const res = await fetch(`${e2e.baseUrl}${path}`, { headers: { cookie }, redirect: 'manual' });
+			expect(res.status).toBeLessThan(400);
+			const xfo = res.headers.get('x-frame-options')?.toUpperCase();
+			const csp = res.headers.get('content-security-policy') ?? '';
+			expect({ path, framing: xfo === 'DENY' || /frame-ancestors\s+'none'/.test(csp) }).toEqual({ path, framing: true });
+			expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+		}
+	});
+
+	test('a real browser refuses to render the settings page inside another site’s frame', async ({ page, context }) => {
+		const email = uniqueEmail('csrf-frame-browser');
+		const cookie = await signIn(email);
+		const [name, value] = cookie.split('=');
+		await context.addCookies([{ name, value, url: e2e.baseUrl }]);
+		await page.setContent(`<iframe id="f" src="${e2e.baseUrl}/settings/sms" width="800" height="600"></iframe>`);
+		const frame = await (await page.waitForSelector('#f')).contentFrame();
+		await page.waitForTimeout(1000);
+		// A blocked frame stays on Chromium's error page: none of our page's content is there.
+		expect(await frame!.locator('text=Opt out').count()).toBe(0);
+		expect(frame!.url().startsWith(e2e.baseUrl) && (await frame!.locator('form').count()) > 0).toBe(false);
+	});
+});
