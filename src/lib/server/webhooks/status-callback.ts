@@ -5,37 +5,18 @@ import { WebhookError } from './errors.ts';
 import { parseTwilioForm, readRawBody } from './form.ts';
 import { assertTwilioSignature } from './signature.ts';
 import { parseStatusReport, type StatusReport } from './status-report.ts';
-
-/** What apply_sms_status answers (jsonb); only logged here. */
-export type ApplyResult = Record<string, unknown>;
+import { statusWriterFor, type ApplyResult } from './status-writer.ts';
 
 /**
- * Appends the report to the event log and moves the message forward (all in SQL).
- * One statement on the server's pool — not asService's BEGIN / set role / call / COMMIT — because
- * this is the hot path (every text gets 2–4 callbacks) and round trips are most of its cost.
- * apply_sms_status is SECURITY DEFINER and takes no user context, so the caller's role changes
- * nothing inside it; the statement is fixed and every value is a bound parameter.
+ * Appends the report to the event log and moves the message forward (all in SQL), batched with
+ * reports arriving at the same moment (see StatusWriter).
  */
-export async function applyStatusReport(options: {
+export function applyStatusReport(options: {
 	db: WebhookContext['db'];
 	report: StatusReport;
 	senderIp: string | null;
 }): Promise<ApplyResult> {
-	const { report } = options;
-	const sql = options.db.sql;
-	const rows = await sql<{ result: ApplyResult }[]>`
-		select public.apply_sms_status(
-			p_sid => ${report.sid},
-			p_status => ${report.status},
-			p_error_code => ${report.errorCode}::integer,
-			p_error_message => ${report.errorMessage},
-			p_payload => ${sql.json(report.payload)}::jsonb,
-			p_source => 'webhook',
-			p_sender_ip => ${options.senderIp}::inet,
-			p_price => ${report.price}::numeric,
-			p_price_unit => ${report.priceUnit}
-		) as result`;
-	return rows[0]?.result ?? {};
+	return statusWriterFor(options.db.sql).apply(options.report, options.senderIp);
 }
 
 export function errorResponse(error: WebhookError): Response {
