@@ -216,7 +216,7 @@ async function main() {
 	}
 
 	if (dev) {
-		run('web', process.execPath, ['node_modules/vite/bin/vite.js', 'dev', '--host', env.HOST, '--port', String(env.PORT), '--strictPort'], shared);
+		run('web', process.execPath, ['node_modules/vite/bin/vite.js', 'dev', '--host', env.HOST, '--port', String(env.PORT), '--strictPort'], { ...shared, HOST: env.HOST });
 	} else {
 		if (await buildIsStale()) {
 			say('building the web app (vite build)…');

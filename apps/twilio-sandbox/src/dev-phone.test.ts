@@ -1,3 +1,4 @@
+import http from 'node:http';
 import twilio from 'twilio';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Sandbox } from './server.ts';
@@ -130,5 +131,38 @@ describe('dev phone replies', () => {
 	it('rejects bad reply input with 400', async () => {
 		expect((await control(sandbox, 'reply', { from: 'nobody', body: 'x' })).status).toBe(400);
 		expect((await control(sandbox, 'reply', { body: 'x' })).status).toBe(400);
+	});
+});
+
+describe('dev phone and control API refuse other sites', () => {
+	it('rejects a state-changing request from another Origin, and a foreign Host (DNS rebinding)', async () => {
+		const port = new URL(sandbox.url).port;
+		const fromEvilSite = await fetch(`${sandbox.url}/_sandbox/reply`, {
+			method: 'POST',
+			headers: { 'content-type': 'text/plain', origin: 'https://evil.example' },
+			body: JSON.stringify({ from: PHONE, body: 'STOP' })
+		});
+		expect(fromEvilSite.status).toBe(403);
+		expect(receiver.requests).toHaveLength(0);
+
+		const rebound = await new Promise<number>((resolve, reject) => {
+			const req = http.request(
+				{ host: '127.0.0.1', port, path: '/_sandbox/verifications?to=%2B15551260001', headers: { host: `evil.example:${port}` } },
+				(res) => {
+					res.resume();
+					resolve(res.statusCode ?? 0);
+				}
+			);
+			req.on('error', reject);
+			req.end();
+		});
+		expect(rebound).toBe(403);
+
+		const ownPage = await fetch(`${sandbox.url}/_sandbox/reply`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json', origin: sandbox.url },
+			body: JSON.stringify({ from: PHONE, body: 'HELP' })
+		});
+		expect(ownPage.status).toBe(200);
 	});
 });

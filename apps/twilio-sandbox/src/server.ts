@@ -6,6 +6,7 @@ import { createDevPhoneHandler } from './dev-phone.ts';
 import { BodyTooLargeError, sendJson } from './http-utils.ts';
 import type { SandboxOptions } from './options.ts';
 import { SandboxState } from './state.ts';
+import { foreignRequestReason, sandboxHosts } from './request-guard.ts';
 
 export interface Sandbox {
 	/** Base URL, e.g. http://127.0.0.1:4010 — give it to RedirectRequestClient. */
@@ -22,6 +23,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 	const api = createApiHandler(state);
 	const control = createControlHandler(state);
 	const devPhone = createDevPhoneHandler(state);
+	let allowedHosts: Set<string> = new Set();
 
 	const server = http.createServer((req, res) => {
 		const raw = req.url ?? '/';
@@ -30,6 +32,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 		const query = new URLSearchParams(q === -1 ? '' : raw.slice(q + 1));
 		const handle = async () => {
 			if (isApiPath(path)) return api(req, res, path, query);
+			const foreign = foreignRequestReason(req, allowedHosts);
+			if (foreign) return sendJson(res, 403, { error: foreign });
 			if (path.startsWith('/_sandbox/')) return control(req, res, path, query);
 			if (await devPhone(req, res, path)) return;
 			sendJson(res, 404, { error: `not found: ${path}` });
@@ -56,6 +60,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 	});
 	const { port } = server.address() as AddressInfo;
 	const url = `http://127.0.0.1:${port}`;
+	allowedHosts = sandboxHosts(port, options.publicUrl);
 
 	return {
 		url,

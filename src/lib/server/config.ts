@@ -9,6 +9,8 @@ const bool = z
 
 const schema = z.object({
 	NODE_ENV: z.string().default('development'),
+	/** adapter-node's listen address (it binds every interface when unset). */
+	HOST: z.string().optional(),
 	DATABASE_URL: z.string().url({ message: 'DATABASE_URL must be a postgres:// URL' }),
 	DATABASE_LISTEN_URL: z.string().url().optional().or(z.literal('').transform(() => undefined)),
 	PUBLIC_BASE_URL: z.string().url({ message: 'PUBLIC_BASE_URL must be the public https URL of this app' }),
@@ -57,6 +59,18 @@ export function config(): Config {
 				'(PUBLIC_SUPABASE_URL, PUBLIC_SUPABASE_ANON_KEY) or set ALLOW_LOCAL_AUTH_IN_PRODUCTION=true.'
 		);
 	}
+	if (authMode === 'local' && !isLoopback(c.HOST) && !c.ALLOW_LOCAL_AUTH_IN_PRODUCTION) {
+		throw new Error(
+			`Local sign-in (no password) only listens on loopback, but HOST is ${c.HOST ?? 'unset (every interface)'}: ` +
+				'set HOST=127.0.0.1, configure Supabase Auth, or set ALLOW_LOCAL_AUTH_IN_PRODUCTION=true.'
+		);
+	}
 	cached = { ...c, authMode };
 	return cached;
+}
+
+/** Anyone on the network could sign in as anyone in local mode: only loopback is safe. */
+function isLoopback(host: string | undefined): boolean {
+	if (!host) return false;
+	return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }

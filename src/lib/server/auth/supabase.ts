@@ -11,7 +11,8 @@ export function supabaseFor(cookies: Cookies): SupabaseClient {
 		cookies: {
 			getAll: () => cookies.getAll(),
 			setAll: (list) => {
-				for (const { name, value, options } of list) cookies.set(name, value, { ...options, path: '/' });
+				// No browser-side Supabase client reads them, so keep the session out of JavaScript's reach.
+				for (const { name, value, options } of list) cookies.set(name, value, { ...options, path: '/', httpOnly: true });
 			}
 		},
 		// Node 20 has no global WebSocket.
