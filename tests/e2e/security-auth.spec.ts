@@ -215,6 +215,17 @@ test.describe('local sign-in in production', () => {
 		expect(row).toBeUndefined();
 	});
 
+	test('is refused on a non-loopback HOST even outside production, and says why', async () => {
+		const env = { ...baseEnv(await freePort()), NODE_ENV: 'development', HOST: '0.0.0.0' };
+		const server = await start(env);
+		try {
+			expect(server.exit).not.toBeNull();
+			expect(server.output).toContain('only listens on loopback');
+		} finally {
+			server.stop();
+		}
+	});
+
 	test('in Supabase mode the local sign-in action sets no session, even when posted directly', async () => {
 		const env = {
 			...baseEnv(await freePort()),
