@@ -7,6 +7,8 @@ declare global {
 		interface Error {
 			message: string;
 			code?: string;
+			/** Set for unexpected errors: quoted to support, found in the logs. */
+			reference?: string;
 		}
 		interface Locals {
 			authMode: 'local' | 'supabase';

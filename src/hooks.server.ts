@@ -1,4 +1,6 @@
-import { error, type Handle } from '@sveltejs/kit';
+import { randomUUID } from 'node:crypto';
+import { error, type Handle, type HandleServerError } from '@sveltejs/kit';
+import { log } from '$lib/server/log';
 import { sequence } from '@sveltejs/kit/hooks';
 import { config } from '$lib/server/config';
 import { isCrossSiteRequest } from '$lib/server/csrf';
@@ -41,3 +43,13 @@ const authenticate: Handle = async ({ event, resolve }) => {
 };
 
 export const handle = sequence(securityHeaders, csrf, authenticate);
+
+/**
+ * Unexpected errors: logged once through pino with an id the error page shows, so a person
+ * reporting a problem can quote it and an operator can find the stack.
+ */
+export const handleError: HandleServerError = ({ error: caught, event, status, message }) => {
+	const reference = randomUUID().slice(0, 8);
+	log.error({ err: caught, reference, status, method: event.request.method, path: event.url.pathname }, message);
+	return { message: 'Internal Error', reference };
+};

@@ -119,7 +119,7 @@ export const ERROR_CATALOGUE: Readonly<Record<number, CatalogueEntry>> = {
 	30003: {
 		title: 'Unreachable handset',
 		explanation: "Your carrier couldn't reach your phone — it may be switched off, out of signal, or abroad.",
-		action: "Make sure your phone is on, has signal and receives other texts. We'll try again later.",
+		action: 'Make sure your phone is on, has signal and receives other texts; texts sent after that will reach you. An admin can resend this one.',
 		retryable: true,
 		scope: 'number'
 	},
@@ -154,7 +154,7 @@ export const ERROR_CATALOGUE: Readonly<Record<number, CatalogueEntry>> = {
 	30008: {
 		title: 'Unknown error',
 		explanation: "Your carrier refused the text without saying why.",
-		action: "We'll try again. If it keeps happening, check that your phone receives other texts.",
+		action: 'If it keeps happening, check that your phone receives other texts. An admin can resend this one.',
 		retryable: true,
 		scope: 'none'
 	},
@@ -175,7 +175,7 @@ export const ERROR_CATALOGUE: Readonly<Record<number, CatalogueEntry>> = {
 	30017: {
 		title: 'Carrier network congestion',
 		explanation: "Your carrier's network was too busy to accept the text.",
-		action: "Nothing to do: we'll try again later.",
+		action: 'Nothing for you to do: later texts should get through. An admin can resend this one.',
 		retryable: true,
 		scope: 'none'
 	},
@@ -238,14 +238,14 @@ export const ERROR_CATALOGUE: Readonly<Record<number, CatalogueEntry>> = {
 	30036: {
 		title: 'Validity period expired',
 		explanation: 'The text waited in the sending queue longer than it was allowed to, so it was dropped.',
-		action: 'It is retried automatically. An admin can lengthen the validity period or spread bulk sends.',
+		action: 'An admin can resend it, lengthen the validity period or spread bulk sends.',
 		retryable: true,
 		scope: 'none'
 	},
 	30450: {
 		title: 'Message delivery blocked (SMS pumping protection)',
 		explanation: "Twilio's fraud protection briefly blocked texts to this number after unusual traffic to it.",
-		action: "We'll try again after the block lifts (usually 15–30 minutes). An admin can safe-list known numbers.",
+		action: 'The block lifts by itself, usually within 15–30 minutes. An admin can resend this text and safe-list known numbers.',
 		retryable: true,
 		scope: 'number'
 	},

@@ -17,7 +17,7 @@ describe('verdictFor', () => {
 			'undelivered with a known code explains it and what to do',
 			{ status: 'undelivered', errorCode: 30003 },
 			{},
-			{ kind: 'failed', label: 'Failed', detail: /couldn't reach your phone.*try again later/ }
+			{ kind: 'failed', label: 'Failed', detail: /couldn't reach your phone.*has signal/ }
 		],
 		[
 			'failed with STOP code tells how to opt back in',

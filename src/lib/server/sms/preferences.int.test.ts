@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, createUser, type TestDatabase } from '@sms/db/testing';
 import type { Claims } from '@sms/db';
-import { loadSettings, PreferencesError, savePreferences, setOptedOut, usedOn } from './preferences.ts';
+import { adoptDeviceTimeZone, loadSettings, PreferencesError, savePreferences, setOptedOut, usedOn } from './preferences.ts';
 import { queueTestText, TestTextError, TEST_TEXT_BODY } from './test-text.ts';
 
 let database: TestDatabase;
@@ -220,5 +220,25 @@ describe('queueTestText', () => {
 		expect((refused.reason as TestTextError).retryAfterSeconds).toBeGreaterThan(590);
 		// Ten minutes later there is room again.
 		await expect(queueTestText(database.db, { userId: id, now: new Date(Date.now() + 10 * 60_000 + 1000) })).resolves.toBeDefined();
+	});
+});
+
+describe('adoptDeviceTimeZone', () => {
+	it("takes the device's zone until the person saves preferences, never after", async () => {
+		const user = await verifiedUser();
+		const zoneOf = async () =>
+			(await database.db.asUser(claims(user.id), (tx) => loadSettings(tx, { userId: user.id }))).timeZone;
+		expect(await adoptDeviceTimeZone(database.db, { claims: claims(user.id), userId: user.id, timeZone: 'Not/AZone' })).toBe(false);
+		expect(await adoptDeviceTimeZone(database.db, { claims: claims(user.id), userId: user.id, timeZone: 'Europe/Paris' })).toBe(true);
+		expect(await zoneOf()).toBe('Europe/Paris');
+
+		await database.db.asUser(claims(user.id), (tx) =>
+			savePreferences(tx, {
+				userId: user.id,
+				update: { timeZone: 'Asia/Tokyo', quietHoursStart: null, quietHoursEnd: null, dailyLimit: 5, types: { task_reminder: true } }
+			})
+		);
+		expect(await adoptDeviceTimeZone(database.db, { claims: claims(user.id), userId: user.id, timeZone: 'Europe/Paris' })).toBe(false);
+		expect(await zoneOf()).toBe('Asia/Tokyo');
 	});
 });

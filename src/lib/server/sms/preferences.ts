@@ -1,4 +1,5 @@
 import type { Db, TransactionSql } from '@sms/db';
+import { isValidTimeZone } from '@sms/twilio-service';
 
 export interface NotificationTypeSetting {
 	key: string;
@@ -219,4 +220,23 @@ export async function usedOn(db: Db, options: { userId: string; localDate: strin
 	const [row] = await db.sql<{ count: number }[]>`
 		select count from public.sms_daily_usage where user_id = ${options.userId} and local_date = ${options.localDate}`;
 	return row?.count ?? 0;
+}
+
+/**
+ * Until a person saves their preferences, quiet hours and history times would use UTC. When they
+ * first ask for a code we adopt the zone their device reports (as the picker already shows it),
+ * but never over preferences they saved themselves.
+ */
+export async function adoptDeviceTimeZone(
+	db: Db,
+	options: { claims: Parameters<Db['asUser']>[0]; userId: string; timeZone: string }
+): Promise<boolean> {
+	if (!isValidTimeZone(options.timeZone)) return false;
+	const rows = await db.asUser(options.claims, (tx) => tx`
+		update public.user_sms_preferences set time_zone = ${options.timeZone}
+		where user_id = ${options.userId}
+		  and time_zone is distinct from ${options.timeZone}
+		  and not exists (select 1 from public.user_sms_type_preferences where user_id = ${options.userId})
+		returning 1`);
+	return rows.length > 0;
 }

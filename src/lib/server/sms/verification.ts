@@ -156,7 +156,7 @@ export async function startPhoneVerification(
 		await deps.db.asService((tx) =>
 			setAttemptOutcome(tx, { id: gate.attemptId, outcome: mapped.code === 'invalid_number' ? 'invalid_number' : 'error' })
 		);
-		deps.log?.warn({ err: error, userId: input.userId }, 'verification start failed');
+		logFailure(deps, mapped, error, input.userId, 'verification start failed');
 		throw mapped;
 	}
 
@@ -272,7 +272,7 @@ export async function confirmPhoneVerification(
 	} catch (error) {
 		const mapped = checkFailure(error);
 		await finish(mapped.code === 'expired' ? 'expired' : mapped.code === 'wrong_code' ? 'wrong_code' : 'error');
-		deps.log?.warn({ err: error, userId: input.userId }, 'verification check failed');
+		logFailure(deps, mapped, error, input.userId, 'verification check failed');
 		throw mapped;
 	}
 
@@ -370,4 +370,10 @@ export async function pendingVerification(
 		resendAt: new Date(sentAt.getTime() + limits.resendCooldownMs),
 		expiresAt: new Date(sentAt.getTime() + limits.codeTtlMs)
 	};
+}
+
+/** A wrong or expired code is a person's everyday mistake: note it; keep stacks for real faults. */
+function logFailure(deps: { log?: Pick<Logger, 'info' | 'warn'> }, mapped: VerificationError, cause: unknown, userId: string, message: string): void {
+	if (mapped.status >= 500) deps.log?.warn({ err: cause, userId, code: mapped.code }, message);
+	else deps.log?.info({ userId, code: mapped.code }, message);
 }

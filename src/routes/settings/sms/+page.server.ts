@@ -75,7 +75,7 @@ function verificationFailure(action: 'sendCode' | 'verify', error: VerificationE
 
 export const actions: Actions = {
 	sendCode: async (event) => {
-		const { userId } = signedIn(event);
+		const { userId, claims } = signedIn(event);
 		const form = await event.request.formData();
 		const values = { country: String(form.get('country') ?? ''), phone: String(form.get('phone') ?? '') };
 		const parsed = phoneFormSchema.safeParse(values);
@@ -87,6 +87,7 @@ export const actions: Actions = {
 				country: parsed.data.country,
 				ip: event.getClientAddress()
 			});
+			await adoptDeviceTimeZone(db(), { claims, userId, timeZone: String(form.get('device_time_zone') ?? '') });
 			return {
 				action: 'sendCode' as const,
 				values,
