@@ -5,7 +5,7 @@ import { config } from '$lib/server/config';
 import { db } from '$lib/server/db';
 import { log } from '$lib/server/log';
 import { verificationDeps } from '$lib/server/sms/app-deps';
-import { loadSettings, PreferencesError, savePreferences, setOptedOut, usedOn } from '$lib/server/sms/preferences';
+import { adoptDeviceTimeZone, loadSettings, PreferencesError, savePreferences, setOptedOut, usedOn } from '$lib/server/sms/preferences';
 import { queueTestText, TestTextError } from '$lib/server/sms/test-text';
 import {
 	confirmPhoneVerification,
