@@ -49,6 +49,8 @@ export const handle = sequence(securityHeaders, csrf, authenticate);
  * reporting a problem can quote it and an operator can find the stack.
  */
 export const handleError: HandleServerError = ({ error: caught, event, status, message }) => {
+	// A missing page is the visitor's mistake, not ours: no stack, no reference.
+	if (status === 404) return { message };
 	const reference = randomUUID().slice(0, 8);
 	log.error({ err: caught, reference, status, method: event.request.method, path: event.url.pathname }, message);
 	return { message: 'Internal Error', reference };
