@@ -102,6 +102,24 @@ test.describe("another user's texts", () => {
 		expect(await page.text()).not.toContain(secret);
 	});
 
+	test('one account cannot hold an unbounded number of live streams open', async () => {
+		const carol = await account('iso-sse-cap');
+		const dave = await account('iso-sse-other');
+		const controller = new AbortController();
+		try {
+			const open = async (who: Account) =>
+				(await fetch(`${e2e.baseUrl}/api/sms/events`, { headers: { cookie: who.cookie }, signal: controller.signal })).status;
+			const statuses: number[] = [];
+			for (let i = 0; i < 20; i++) statuses.push(await open(carol));
+			expect(statuses.every((s) => s === 200)).toBe(true);
+			expect(await open(carol)).toBe(429);
+			// The cap is per account: others are unaffected.
+			expect(await open(dave)).toBe(200);
+		} finally {
+			controller.abort();
+		}
+	});
+
 	test("the live event stream carries my status changes only, never another user's", async ({ request }) => {
 		const alice = await account('iso-sse-alice');
 		const bob = await account('iso-sse-bob');

@@ -39,6 +39,11 @@ export class LiveHub {
 		};
 	}
 
+	/** Open subscriptions of one user (their tabs and devices). */
+	countFor(userId: string): number {
+		return this.subscribers.get(userId)?.size ?? 0;
+	}
+
 	/** Number of open subscriptions (all users). */
 	get size(): number {
 		let n = 0;
