@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import net from 'node:net';
+import { freePort } from './support/net.ts';
 import { expect, test } from '@playwright/test';
 import { connect, userId, type Sql } from './support/db.ts';
 import { e2e, uniqueEmail, uniquePhone } from './support/env.ts';
@@ -142,16 +142,6 @@ test.describe('redirect after sign-in', () => {
 });
 
 test.describe('local sign-in in production', () => {
-	function freePort(): Promise<number> {
-		return new Promise((resolve, reject) => {
-			const s = net.createServer();
-			s.on('error', reject);
-			s.listen(0, '127.0.0.1', () => {
-				const address = s.address();
-				s.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-			});
-		});
-	}
 
 	function baseEnv(port: number): NodeJS.ProcessEnv {
 		return {

@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { sessionCookie } from './support/auth.ts';
 import { connect, userId, type Sql } from './support/db.ts';
 import { e2e, uniqueEmail } from './support/env.ts';
 
@@ -16,17 +17,7 @@ test.afterAll(async () => {
 	await sql.end();
 });
 
-async function signIn(email: string): Promise<string> {
-	const res = await fetch(`${e2e.baseUrl}/login?/local`, {
-		method: 'POST',
-		headers: { origin: e2e.baseUrl, 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
-		body: new URLSearchParams({ email, redirectTo: '/history' }),
-		redirect: 'manual'
-	});
-	const cookie = res.headers.getSetCookie().find((c) => c.startsWith('sms_session='));
-	if (!cookie) throw new Error(`sign-in gave no session cookie (${res.status})`);
-	return cookie.split(';')[0];
-}
+const signIn = sessionCookie;
 
 const FORM_ACTIONS = [
 	'/login?/local',

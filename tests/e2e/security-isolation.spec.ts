@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { sessionCookie } from './support/auth.ts';
 import { connect, insertMessage, userId, type Sql } from './support/db.ts';
 import { e2e, uniqueEmail, uniquePhone } from './support/env.ts';
 import { newSid, postSigned, STATUS_PATH, statusParams } from './support/twilio.ts';
@@ -24,15 +25,8 @@ interface Account {
 
 async function account(label: string): Promise<Account> {
 	const email = uniqueEmail(label);
-	const res = await fetch(`${e2e.baseUrl}/login?/local`, {
-		method: 'POST',
-		headers: { origin: e2e.baseUrl, 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
-		body: new URLSearchParams({ email, redirectTo: '/history' }),
-		redirect: 'manual'
-	});
-	const cookie = res.headers.getSetCookie().find((c) => c.startsWith('sms_session='));
-	if (!cookie) throw new Error(`sign-in gave no session cookie (${res.status})`);
-	return { id: await userId(sql, email), email, cookie: cookie.split(';')[0] };
+	const cookie = await sessionCookie(email);
+	return { id: await userId(sql, email), email, cookie };
 }
 
 /** A same-origin form POST to a page action, as the browser sends it without JavaScript. */

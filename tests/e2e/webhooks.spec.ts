@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
+import { freePort } from './support/net.ts';
 import { expect, test, type APIRequestContext } from '@playwright/test';
 import { signInRequest } from './support/auth.ts';
 import { connect, eventCount, insertMessage, messageState, userId, type Sql } from './support/db.ts';
@@ -198,16 +198,6 @@ test.describe('behind a TLS-terminating proxy', () => {
 	let localUrl = '';
 	const publicUrl = 'https://sms.proxy.example';
 
-	function freePort(): Promise<number> {
-		return new Promise((resolve, reject) => {
-			const s = net.createServer();
-			s.on('error', reject);
-			s.listen(0, '127.0.0.1', () => {
-				const address = s.address();
-				s.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-			});
-		});
-	}
 
 	test.beforeAll(async () => {
 		// A second instance of the same build whose public URL is https, reached over plain http.

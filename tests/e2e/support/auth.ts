@@ -18,3 +18,16 @@ export async function signIn(page: Page, email: string, next = '/settings/sms'):
 	await page.getByRole('button', { name: /sign in/i }).first().click();
 	await page.waitForURL((url) => url.pathname === next);
 }
+
+/** Local-mode sign-in with plain fetch; returns the `sms_session=…` cookie to send along. */
+export async function sessionCookie(email: string): Promise<string> {
+	const res = await fetch(`${e2e.baseUrl}/login?/local`, {
+		method: 'POST',
+		headers: { origin: e2e.baseUrl, 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+		body: new URLSearchParams({ email, redirectTo: '/history' }),
+		redirect: 'manual'
+	});
+	const cookie = res.headers.getSetCookie().find((c) => c.startsWith('sms_session='));
+	if (!cookie) throw new Error(`sign-in gave no session cookie (${res.status})`);
+	return cookie.split(';')[0]!;
+}
