@@ -123,6 +123,26 @@ async function buildIsStale(): Promise<boolean> {
 	return false;
 }
 
+const LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
+const NOISE = new Set(['level', 'time', 'pid', 'hostname', 'name', 'msg', 'service']);
+
+/** pino's JSON lines, shortened for a person watching the terminal (the services log JSON). */
+function readable(line: string): string {
+	if (!line.startsWith('{')) return line;
+	try {
+		const entry = JSON.parse(line) as Record<string, unknown>;
+		if (typeof entry.msg !== 'string') return line;
+		const rest = Object.entries(entry)
+			.filter(([k]) => !NOISE.has(k))
+			.map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+			.join(' ');
+		const level = LEVELS[Number(entry.level)] ?? '';
+		return `${level ? level + ' ' : ''}${entry.msg}${rest ? '  ' + rest : ''}`;
+	} catch {
+		return line;
+	}
+}
+
 function run(name: string, command: string, argv: string[], childEnv: NodeJS.ProcessEnv): ChildProcess {
 	// Own process group: a Ctrl-C in the terminal reaches only this script, which then stops each
 	// child once, in order, so the worker can drain instead of seeing two signals.
@@ -132,7 +152,7 @@ function run(name: string, command: string, argv: string[], childEnv: NodeJS.Pro
 			.toString()
 			.split('\n')
 			.filter(Boolean)
-			.map((l) => `[${name}] ${l}\n`)
+			.map((l) => `[${name}] ${readable(l)}\n`)
 			.join('');
 	proc.stdout?.on('data', (c: Buffer) => process.stdout.write(prefix(c)));
 	proc.stderr?.on('data', (c: Buffer) => process.stderr.write(prefix(c)));
