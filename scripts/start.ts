@@ -259,7 +259,7 @@ async function main() {
 	}
 
 	say('ready:');
-	say(`  web app     http://${env.HOST}:${env.PORT}  (local sign-in: any e-mail; admin: ${env.ADMIN_EMAILS})`);
+	say(`  web app     http://${env.HOST}:${env.PORT}  (local sign-in: any e-mail; demo history: alice@example.com)`);
 	if (children.some((c) => c.name === 'sandbox')) say(`  dev phone   http://127.0.0.1:${env.SANDBOX_PORT}  (Twilio sandbox: inboxes, codes, replies)`);
 	if (children.some((c) => c.name === 'worker')) say(`  worker      http://127.0.0.1:${env.WORKER_PORT}/health  /metrics`);
 	say(`Ctrl-C stops everything; data is kept in ${pg ? pg.dataDir : dataDir}`);
