@@ -71,15 +71,7 @@ const isUrgent = (ctx: SendContext) => ctx.bypassesQuietHours || ctx.priority ==
 function decide(deps: PipelineDeps, ctx: SendContext, now: Date, usedToday: number): Decision {
 	return decideDelivery({
 		now,
-		prefs: {
-			timeZone: ctx.timeZone,
-			quietHoursStart: ctx.quietHoursStart,
-			quietHoursEnd: ctx.quietHoursEnd,
-			dailyLimit: ctx.dailyLimit,
-			optedOut: ctx.optedOut,
-			phoneVerified: ctx.phoneVerified,
-			typeEnabled: ctx.typeEnabled
-		},
+		prefs: ctx,
 		type: { key: ctx.notificationType, bypassesQuietHours: ctx.bypassesQuietHours },
 		priority: ctx.priority,
 		usedToday,

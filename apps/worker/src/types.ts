@@ -1,4 +1,6 @@
-import type { Priority } from '@sms/twilio-service';
+import type { DeliveryPrefs, MessageStatus, Priority } from '@sms/twilio-service';
+
+export type { MessageStatus };
 
 /** A row of queue_jobs as claim_jobs returns it (only the columns the worker uses). */
 export interface ClaimedJob {
@@ -10,22 +12,12 @@ export interface ClaimedJob {
 	runAt: Date;
 }
 
-export type MessageStatus =
-	| 'pending'
-	| 'scheduled'
-	| 'dispatching'
-	| 'queued'
-	| 'sending'
-	| 'sent'
-	| 'delivered'
-	| 'undelivered'
-	| 'failed'
-	| 'suppressed'
-	| 'canceled'
-	| 'received';
-
-/** Everything needed to decide and send one text, read in one query at send time. */
-export interface SendContext {
+/**
+ * Everything needed to decide and send one text, read in one query at send time. The
+ * preference fields are decideDelivery's own (optedOut: the user's opt-out or a STOP recorded
+ * for this number by anyone; phoneVerified: the destination is the user's verified phone).
+ */
+export interface SendContext extends DeliveryPrefs {
 	messageId: string;
 	userId: string;
 	phoneNumber: string;
@@ -36,16 +28,6 @@ export interface SendContext {
 	dispatchedAt: Date | null;
 	notificationType: string;
 	bypassesQuietHours: boolean;
-	typeEnabled: boolean;
-	/** Null when the user has no preferences row (treated as unverified). */
-	timeZone: string;
-	quietHoursStart: string | null;
-	quietHoursEnd: string | null;
-	dailyLimit: number;
-	/** The user's own opt-out, or a STOP recorded for this number by anyone. */
-	optedOut: boolean;
-	/** The destination is the user's verified phone. */
-	phoneVerified: boolean;
 	/** Texts already counted on the user's local day at `now`. */
 	usedToday: number;
 }
