@@ -1,11 +1,8 @@
 import type { WebhookContext, WebhookRequest } from './context.ts';
-import { toWebhookError } from './database-errors.ts';
-import { parseTwilioForm, readRawBody } from './form.ts';
 import { parseInboundText } from './inbound-report.ts';
 import { storeInboundText } from './inbound-store.ts';
 import { classifyKeyword, KEYWORD_REPLIES, type Keyword } from './keywords.ts';
-import { assertTwilioSignature } from './signature.ts';
-import { errorResponse } from './status-callback.ts';
+import { readSignedForm, webhookFailure } from './signed-request.ts';
 import { twimlResponse } from './twiml.ts';
 
 export interface IncomingContext extends WebhookContext {
@@ -22,17 +19,7 @@ export function replyFor(keyword: Keyword, options: Pick<IncomingContext, 'keywo
 /** POST /api/webhooks/twilio/incoming: store the text, act on STOP/START/HELP, answer TwiML. */
 export async function handleIncomingText(ctx: IncomingContext, req: WebhookRequest): Promise<Response> {
 	try {
-		const rawBody = await readRawBody(req.request);
-		assertTwilioSignature({
-			authToken: ctx.authToken,
-			publicBaseUrl: ctx.publicBaseUrl,
-			url: req.url,
-			headers: req.request.headers,
-			rawBody
-		});
-		const text = parseInboundText(
-			parseTwilioForm({ contentType: req.request.headers.get('content-type'), rawBody })
-		);
+		const text = parseInboundText(await readSignedForm(ctx, req));
 		const keyword = classifyKeyword(text.body);
 		const stored = await storeInboundText({ db: ctx.db, text, keyword });
 		ctx.log.info(
@@ -41,9 +28,6 @@ export async function handleIncomingText(ctx: IncomingContext, req: WebhookReque
 		);
 		return twimlResponse(replyFor(keyword, ctx));
 	} catch (caught) {
-		const error = toWebhookError(caught);
-		const level = error.status >= 500 ? 'error' : 'warn';
-		ctx.log[level]({ code: error.code, err: error.cause ?? undefined, path: req.url.pathname }, error.message);
-		return errorResponse(error);
+		return webhookFailure(ctx, req, caught);
 	}
 }
