@@ -46,6 +46,12 @@ interface ContextRow {
 	used_today: number;
 }
 
+export interface DispatchStart {
+	outcome: 'dispatching' | 'limit_reached' | 'not_sendable' | 'missing';
+	/** The status before: 'dispatching' with not_sendable means an earlier attempt must be looked up. */
+	previous: MessageStatus | null;
+}
+
 export interface ReconcileCandidate {
 	messageId: string;
 	sid: string;
@@ -168,37 +174,38 @@ export class WorkerStore {
 			       public.retry_job(${options.jobId}, ${options.workerId}, ${options.error}, ${options.runAt})`;
 	}
 
-	async markScheduled(messageId: string, until: Date, reason: string): Promise<void> {
-		await this.sql`select public.mark_sms_scheduled(${messageId}, ${until}, ${reason})`;
-	}
-
-	async releaseDailySlot(userId: string, localDate: string): Promise<void> {
-		await this.sql`select public.release_sms_daily_slot(${userId}, ${localDate}::date)`;
-	}
-
 	/**
 	 * For a batch of texts about to be sent: reserve each user's daily slot and, where that
-	 * succeeded, mark the message `dispatching`, in ONE statement (one commit, durable before
-	 * any Twilio call). Rows are taken in (user, message) order so that concurrent batches
-	 * lock usage rows in the same order and cannot deadlock.
+	 * succeeded, mark the message `dispatching` and record the slot's day, in ONE transaction
+	 * (sms_begin_dispatch), durable before any Twilio call. A text that is no longer sendable
+	 * reserves nothing.
 	 */
-	async reserveAndDispatch(
-		rows: { messageId: string; userId: string; localDate: string; limit: number }[]
-	): Promise<Map<string, { reserved: boolean; previous: MessageStatus | null }>> {
-		const result = await this.sql<{ message_id: string; reserved: boolean; previous: MessageStatus | null }[]>`
-			select s.message_id, s.reserved,
-			       case when s.reserved then public.mark_sms_dispatching(s.message_id) end as previous
-			from (
-			  select r.message_id, public.reserve_sms_daily_slot(r.user_id, r.local_date, r.lim) as reserved
-			  from (
-			    select * from unnest(${rows.map((r) => r.messageId)}::uuid[], ${rows.map((r) => r.userId)}::uuid[],
-			                         ${rows.map((r) => r.localDate)}::date[], ${rows.map((r) => r.limit)}::int[])
-			      as u(message_id, user_id, local_date, lim)
-			    order by u.user_id, u.message_id
-			    offset 0
-			  ) r
-			) s`;
-		return new Map(result.map((r) => [r.message_id, { reserved: r.reserved, previous: r.previous }]));
+	async beginDispatch(rows: { messageId: string; localDate: string; limit: number }[]): Promise<Map<string, DispatchStart>> {
+		const result = await this.sql<{ message_id: string; outcome: DispatchStart['outcome']; previous: MessageStatus | null }[]>`
+			select message_id, outcome, previous from public.sms_begin_dispatch(
+				${rows.map((r) => r.messageId)}::uuid[], ${rows.map((r) => r.localDate)}::date[], ${rows.map((r) => r.limit)}::int[])`;
+		return new Map(result.map((r) => [r.message_id, { outcome: r.outcome, previous: r.previous }]));
+	}
+
+	/** Recovery found nothing at Twilio: slot back and sendable again, one transaction, idempotent. */
+	async recoverUnsent(messageId: string): Promise<boolean> {
+		const [row] = await this.sql<{ changed: boolean }[]>`select public.sms_recover_unsent(${messageId}) as changed`;
+		return row.changed;
+	}
+
+	/** Several identical texts at Twilio: keep the text `dispatching`, say why, dead-letter the job. */
+	async holdForReview(options: { jobId: string; workerId: string; messageId: string; candidates: string[]; error: string }): Promise<void> {
+		await this.sql`
+			select public.sms_hold_for_review(${options.messageId}, ${options.candidates}::text[]),
+			       public.fail_job(${options.jobId}, ${options.workerId}, ${options.error})`;
+	}
+
+	/** Which of these Twilio SIDs are already stored on one of our texts. */
+	async storedSids(sids: string[]): Promise<Set<string>> {
+		if (sids.length === 0) return new Set();
+		const rows = await this.sql<{ twilio_sid: string }[]>`
+			select twilio_sid from public.sms_messages where twilio_sid = any(${sids}::text[])`;
+		return new Set(rows.map((r) => r.twilio_sid));
 	}
 
 	/**
