@@ -4,7 +4,7 @@
  * set-based queue_sms_messages_bulk for campaigns (5,000 rows per call).
  */
 import { createWorkerPool } from '../apps/worker/src/db.ts';
-import { createBenchUsers, startBenchDatabase } from '../apps/worker/src/bench-support.ts';
+import { createBenchUsers, startBenchDatabase } from '../apps/worker/test/bench-support.ts';
 import type { BenchResult } from '../scripts/bench.ts';
 
 const SINGLE = 5_000;
