@@ -28,7 +28,7 @@ afterEach(async () => {
 });
 
 function setFaults(f: Partial<Faults>): void {
-	env.sandbox.state.faults = { latencyMs: 0, rate429: 0, rate503: 0, duplicateCallbacks: 0, reorderCallbacks: 0, dropCallbacks: 0, ...f };
+	env.sandbox.state.faults = { latencyMs: 0, answerDelayMs: 0, rate429: 0, rate503: 0, duplicateCallbacks: 0, reorderCallbacks: 0, dropCallbacks: 0, ...f };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
