@@ -214,7 +214,9 @@ export class WorkerStore {
 	 * `dispatching` again and the recovery lookup would find them at Twilio.
 	 */
 	async attachAndCompleteMany(items: { jobId: string; messageId: string; result: SendResultRow }[], workerId: string): Promise<void> {
-		const sorted = [...items].sort((a, b) => (a.messageId < b.messageId ? -1 : 1));
+		// In SID order: attach_sms_sid takes the SID's lock first, as the webhook's StatusWriter does
+		// in the same order, so an attach batch and a callback batch cannot deadlock.
+		const sorted = [...items].sort((a, b) => (a.result.sid < b.result.sid ? -1 : a.result.sid > b.result.sid ? 1 : 0));
 		await this.sql.begin(async (tx) => {
 			await tx`set local synchronous_commit = off`;
 			await tx`
@@ -226,7 +228,7 @@ export class WorkerStore {
 				    ${sorted.map((i) => i.result.encoding)}::text[], ${sorted.map((i) => i.result.price)}::numeric[],
 				    ${sorted.map((i) => i.result.priceUnit)}::text[])
 				    as u(message_id, sid, provider_status, segments, encoding, price, price_unit)
-				  order by u.message_id
+				  order by u.sid
 				  offset 0
 				) r`;
 			await tx`select public.complete_jobs(${sorted.map((i) => i.jobId)}::uuid[], ${workerId})`;

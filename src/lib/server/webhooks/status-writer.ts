@@ -39,7 +39,7 @@ export class StatusWriter {
 				const batch = this.queue.splice(0, this.options.maxBatch ?? 200);
 				try {
 					const results = await applyMany(this.options.sql, batch);
-					batch.forEach((p, i) => p.resolve(results[i] ?? {}));
+					batch.forEach((p, i) => p.resolve(results[i]!));
 				} catch (error) {
 					if (batch.length === 1) {
 						batch[0]!.reject(error);
@@ -48,7 +48,7 @@ export class StatusWriter {
 					// One bad report (or a deadlock with another writer) must not fail the rest:
 					// write each alone so only the report at fault gets the error.
 					await Promise.all(
-						batch.map((p) => applyMany(this.options.sql, [p]).then((r) => p.resolve(r[0] ?? {}), p.reject))
+						batch.map((p) => applyMany(this.options.sql, [p]).then((r) => p.resolve(r[0]!), p.reject))
 					);
 				}
 			}
@@ -90,8 +90,12 @@ async function applyMany(sql: Sql, batch: Pending[]): Promise<ApplyResult[]> {
 			order by u.sid, u.ord
 			offset 0
 		) r`;
-	const byOrd = new Map(rows.map((r) => [Number(r.ord), r.result]));
-	return batch.map((_, i) => byOrd.get(i + 1) ?? {});
+	// One answer per report, or the result cannot be trusted (postgres.js once returned sparse
+	// results after an error on the same connection): the caller then writes them one by one.
+	const byOrd = new Map<number, ApplyResult>();
+	for (const r of rows) if (r) byOrd.set(Number(r.ord), r.result);
+	if (byOrd.size !== batch.length) throw new Error(`apply_sms_status answered ${byOrd.size} of ${batch.length} reports`);
+	return batch.map((_, i) => byOrd.get(i + 1)!);
 }
 
 const writers = new WeakMap<Sql, StatusWriter>();
