@@ -177,7 +177,7 @@ export interface WorkerChild {
  * environment. Spawned as `node --import tsx` rather than the tsx CLI so that a signal
  * (SIGKILL above all) reaches the worker itself, not a wrapper.
  */
-export async function spawnWorker(env: WorkerTestEnv, extra: Record<string, string> = {}): Promise<WorkerChild> {
+export async function spawnWorker(env: { db: { url: string }; sandbox: Sandbox }, extra: Record<string, string> = {}): Promise<WorkerChild> {
 	const { spawn } = await import('node:child_process');
 	const path = await import('node:path');
 	const { fileURLToPath } = await import('node:url');
