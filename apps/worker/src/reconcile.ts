@@ -20,6 +20,8 @@ export interface ReconcileOptions {
 	giveUpSeconds: number;
 	/** Most messages polled per round. */
 	limit?: number;
+	/** True once the worker is stopping: the round ends after the poll in progress, not after all of them. */
+	isStopping?: () => boolean;
 }
 
 export interface ReconcileResult {
@@ -49,6 +51,7 @@ export async function reconcileOnce(options: ReconcileOptions): Promise<Reconcil
 				limit: options.limit ?? 200
 			});
 			for (const c of candidates) {
+				if (options.isStopping?.()) break;
 				const log = options.logger.child({ messageId: c.messageId, sid: c.sid });
 				try {
 					const m = await options.sms.fetchMessage(c.sid);

@@ -228,7 +228,8 @@ export function createWorker(options: CreateWorkerOptions): Worker {
 			logger,
 			metrics,
 			afterSeconds: r ? r.afterSeconds : 600,
-			giveUpSeconds: r ? r.giveUpSeconds : 3 * 86_400
+			giveUpSeconds: r ? r.giveUpSeconds : 3 * 86_400,
+			isStopping: () => stopping
 		});
 		reconciling = result.catch(() => undefined);
 		return result;
