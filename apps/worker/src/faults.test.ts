@@ -262,4 +262,26 @@ describe('reconciliation', () => {
 		expect(await pollEvents()).toHaveLength(1);
 		expect(await queueSettled(env.sql)).toBe(true);
 	});
+
+	it('stopping ends a reconciliation round after the poll in progress, not after every poll', async () => {
+		const phone = nextPhone();
+		const userId = await createSmsUser(env.sql, { phone });
+		for (let i = 0; i < 6; i++) {
+			const sent = await env.sms.send({ to: phone, body: `stuck ${i}` });
+			if (!sent.ok) throw sent.error;
+			await env.sql`
+				insert into public.sms_messages (user_id, phone_number, message_content, status, twilio_sid)
+				values (${userId}, ${phone}, ${`stuck ${i}`}, 'sent', ${sent.sid})`;
+		}
+		setFaults({ latencyMs: 400 }); // each poll takes 400 ms
+		const worker = await env.startWorker({ reconcile: { afterSeconds: 0, intervalMs: 60_000, giveUpSeconds: 3600 } });
+		const round = worker.reconcileOnce();
+		await sleep(500);
+		const stopping = Date.now();
+		await worker.stop();
+		expect(Date.now() - stopping).toBeLessThan(1_500); // the whole round would take 2.4 s
+		const result = await round;
+		expect(result.polled).toBeGreaterThanOrEqual(1);
+		expect(result.polled).toBeLessThan(6);
+	});
 });
