@@ -1,5 +1,5 @@
 import type { Sql } from '@sms/db';
-import type { Priority } from '@sms/twilio-service';
+import { deliveryPrefs, type Priority } from '@sms/twilio-service';
 import { StoreError } from './errors.ts';
 import type { ClaimedJob, MessageStatus, SendContext } from './types.ts';
 
@@ -41,7 +41,8 @@ interface ContextRow {
 	quiet_hours_start: string | null;
 	quiet_hours_end: string | null;
 	daily_limit: number | null;
-	opted_out: boolean;
+	user_opted_out: boolean;
+	number_opted_out: boolean;
 	phone_verified: boolean;
 	used_today: number;
 }
@@ -88,7 +89,7 @@ export class WorkerStore {
 			       coalesce(tp.enabled, t.default_enabled) as type_enabled,
 			       p.time_zone, p.quiet_hours_start::text as quiet_hours_start,
 			       p.quiet_hours_end::text as quiet_hours_end, p.daily_limit,
-			       (coalesce(p.opted_out, false) or coalesce(o.opted_out, false)) as opted_out,
+			       coalesce(p.opted_out, false) as user_opted_out, coalesce(o.opted_out, false) as number_opted_out,
 			       (coalesce(p.phone_verified, false) and p.phone_number = m.phone_number) as phone_verified,
 			       coalesce(u.count, 0)::int as used_today
 			from unnest(${messageIds}::uuid[]) as ids(id)
@@ -114,13 +115,16 @@ export class WorkerStore {
 				dispatchedAt: r.dispatched_at,
 				notificationType: r.notification_type,
 				bypassesQuietHours: r.bypasses_quiet_hours ?? false,
-				typeEnabled: r.type_enabled ?? false,
-				timeZone: r.time_zone ?? 'UTC',
-				quietHoursStart: r.quiet_hours_start,
-				quietHoursEnd: r.quiet_hours_end,
-				dailyLimit: r.daily_limit ?? 0,
-				optedOut: r.opted_out,
-				phoneVerified: r.phone_verified,
+				...deliveryPrefs({
+					timeZone: r.time_zone ?? 'UTC',
+					quietHoursStart: r.quiet_hours_start,
+					quietHoursEnd: r.quiet_hours_end,
+					dailyLimit: r.daily_limit ?? 0,
+					userOptedOut: r.user_opted_out,
+					numberOptedOut: r.number_opted_out,
+					phoneVerified: r.phone_verified,
+					typeEnabled: r.type_enabled ?? false
+				}),
 				usedToday: r.used_today
 			});
 		}
