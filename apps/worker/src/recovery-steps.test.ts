@@ -76,4 +76,28 @@ describe('a crash between any two recovery steps, twice over', () => {
 		const [usage] = await env.sql<{ count: number }[]>`select count from public.sms_daily_usage where user_id = ${t.userId}`;
 		expect(usage!.count).toBe(0);
 	});
+
+	it('two identical texts at Twilio since the attempt began: held as needs review, said on its timeline, not sent a third time', async () => {
+		const t = await interrupted({ reachedTwilio: true });
+		const [{ body }] = await env.sql<{ body: string }[]>`select message_content as body from public.sms_messages where id = ${t.id}`;
+		const twin = await env.sms.send({ to: t.phone, body }); // another copy, e.g. from another app on the account
+		if (!twin.ok) throw twin.error;
+		await env.startWorker();
+		const row = await waitFor(async () => {
+			const r = await messageRow(env.sql, t.id);
+			return r.job_status === 'failed' ? r : null;
+		});
+		expect(row.status).toBe('dispatching');
+		expect(row.twilio_sid).toBeNull();
+		expect(row.status_reason).toMatch(/^needs_review: 2 texts with the same body/);
+		expect(row.job_last_error).toMatch(/^needs_review/);
+		const [event] = await env.sql<{ reason: string; candidates: string[] }[]>`
+			select payload->>'reason' as reason, payload->'candidates' as candidates
+			from public.sms_delivery_events where message_id = ${t.id} and payload->>'reason' = 'needs_review'`;
+		expect(event!.candidates.sort()).toEqual(sandboxTexts(env.sandbox, t.phone).map((m) => m.sid).sort());
+		expect(sandboxTexts(env.sandbox, t.phone)).toHaveLength(2);
+		// The slot stays held: the person may well have had the text.
+		const [usage] = await env.sql<{ count: number }[]>`select count from public.sms_daily_usage where user_id = ${t.userId}`;
+		expect(usage!.count).toBe(1);
+	});
 });
