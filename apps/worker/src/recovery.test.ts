@@ -45,7 +45,8 @@ describe('a send interrupted by kill -9 is found at Twilio however much traffic 
 		const userId = await createSmsUser(env.sql, { phone });
 		const bodies = Array.from({ length: 70 }, (_, i) => `burst ${i}`);
 		for (const body of bodies) await queueText(env.sql, { userId, body, priority: 'urgent' });
-		const workerEnv = { WORKER_LEASE_SECONDS: '8', WORKER_SETTLE_MS: '200', SMS_HARD_DAILY_CAP: '100' };
+		// A long lease: the dead worker's job comes back only when the test lets it (below).
+		const workerEnv = { WORKER_LEASE_SECONDS: '120', WORKER_SETTLE_MS: '200', SMS_HARD_DAILY_CAP: '100' };
 
 		// Twilio creates the first text but its answer never reaches the worker, which dies.
 		env.sandbox.state.faults = { ...env.sandbox.state.faults, answerDelayMs: 600_000 };
@@ -61,17 +62,18 @@ describe('a send interrupted by kill -9 is found at Twilio however much traffic 
 			select status, twilio_sid from public.sms_messages where message_content = ${lost!.body}`;
 		expect(interrupted).toEqual({ status: 'dispatching', twilio_sid: null });
 
-		// A new worker sends the other 69 before the dead worker's lease runs out ...
+		// A new worker sends the other 69 while the dead worker's lease still holds the lost one ...
 		const second = await spawnWorker(env, { ...workerEnv, WORKER_CONCURRENCY: '8' });
 		children.push(second);
-		await waitFor(() => sandboxTexts(env.sandbox, phone).length >= 70, { timeoutMs: 7_000, message: '69 more texts' });
+		await waitFor(() => sandboxTexts(env.sandbox, phone).length >= 70, { timeoutMs: 30_000, message: '69 more texts' });
 		const [still] = await env.sql<{ status: string }[]>`select status from public.sms_messages where message_content = ${lost!.body}`;
-		// ... so the recovery that follows must look past 69 newer texts to the same number.
 		expect(still!.status).toBe('dispatching');
+		// ... then the lease runs out, so the recovery must look past 69 newer texts to that number.
+		await env.sql`update public.queue_jobs set locked_until = now() - interval '1 second' where status = 'processing'`;
 
 		await waitFor(
 			async () => (await stored(userId)).every((m) => m.twilio_sid) && (await queueSettled(env.sql)),
-			{ timeoutMs: 20_000, message: 'all 70 stored with SIDs' }
+			{ timeoutMs: 30_000, message: 'all 70 stored with SIDs' }
 		);
 		// Counted at the sandbox: 70 texts, each body exactly once, the lost one with its own SID.
 		const texts = sandboxTexts(env.sandbox, phone);
@@ -82,7 +84,7 @@ describe('a send interrupted by kill -9 is found at Twilio however much traffic 
 		expect(Object.values(await usage(userId))).toEqual([70]);
 		const metrics = await (await fetch(`${await second.healthUrl}/metrics`)).text();
 		expect(metricValue(metrics, 'sms_worker_recovered_total')).toBe(1);
-	}, 60_000);
+	}, 120_000);
 
 	it.each(['Etc/UTC', 'Pacific/Kiritimati'])(
 		'dispatched seconds before local midnight in %s, 69 more texts the next day: sent exactly once, each day counted right',
@@ -113,12 +115,12 @@ describe('a send interrupted by kill -9 is found at Twilio however much traffic 
 			expect(morning).not.toBe(evening);
 			for (let i = 0; i < 69; i++) await queueText(env.sql, { userId, body: `after midnight ${i}`, priority: 'urgent' });
 			const worker = await env.startWorker({ now: later, hardDailyCap: 100, concurrency: 16 });
-			await waitFor(() => sandboxTexts(env.sandbox, phone).length >= 70, { timeoutMs: 15_000 });
+			await waitFor(() => sandboxTexts(env.sandbox, phone).length >= 70, { timeoutMs: 30_000 });
 
 			// Now the interrupted text's job comes back.
 			await env.sql`update public.queue_jobs set run_at = now() where id = (select queue_job_id from public.sms_messages where id = ${id})`;
 			await waitFor(async () => (await stored(userId)).every((m) => m.twilio_sid) && (await queueSettled(env.sql)), {
-				timeoutMs: 15_000
+				timeoutMs: 30_000
 			});
 			const texts = sandboxTexts(env.sandbox, phone);
 			expect(texts).toHaveLength(70);
@@ -128,6 +130,6 @@ describe('a send interrupted by kill -9 is found at Twilio however much traffic 
 			expect(await usage(userId)).toEqual({ [evening]: 1, [morning]: 69 });
 			expect((await worker.metrics.recovered.get()).values[0]?.value).toBe(1);
 		},
-		60_000
+		120_000
 	);
 });
