@@ -69,7 +69,9 @@ describe('a send interrupted by kill -9 is found at Twilio however much traffic 
 		const [still] = await env.sql<{ status: string }[]>`select status from public.sms_messages where message_content = ${lost!.body}`;
 		expect(still!.status).toBe('dispatching');
 		// ... then the lease runs out, so the recovery must look past 69 newer texts to that number.
-		await env.sql`update public.queue_jobs set locked_until = now() - interval '1 second' where status = 'processing'`;
+		await env.sql`
+			update public.queue_jobs set locked_until = now() - interval '1 second'
+			where id = (select queue_job_id from public.sms_messages where message_content = ${lost!.body})`;
 
 		await waitFor(
 			async () => (await stored(userId)).every((m) => m.twilio_sid) && (await queueSettled(env.sql)),
