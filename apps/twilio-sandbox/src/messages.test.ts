@@ -92,10 +92,18 @@ describe('Messages through the real twilio SDK', () => {
 		const before = await client.messages.list({ to: '+15551230006', dateSentBefore: sentAt(old) });
 		expect(before.map((m) => m.body)).toEqual(['old']);
 		// A text Twilio has not sent yet has no date_sent: no DateSent filter finds it.
-		const queued = await client.messages.create({ to: '+15551230006', from: FROM, body: 'queued' });
-		const listed = await client.messages.list({ to: '+15551230006', dateSentAfter: sentAt(old) });
+		const queued = await client.messages.create({
+			to: '+15551230006',
+			messagingServiceSid: MESSAGING_SID,
+			body: 'queued',
+			sendAt: new Date(sandbox.state.clock.now() + 3_600_000),
+			scheduleType: 'fixed'
+		});
 		expect(sandbox.state.store.get(queued.sid)?.dateSent).toBeNull();
+		const listed = await client.messages.list({ to: '+15551230006', dateSentAfter: sentAt(old) });
 		expect(listed.map((m) => m.body)).toEqual(['new', 'old']);
+		// Without a DateSent filter it is there, newest first.
+		expect((await client.messages.list({ to: '+15551230006', limit: 1 })).map((m) => m.body)).toEqual(['queued']);
 	});
 
 	it('pages with PageToken: texts arriving between pages neither shift nor hide the next page', async () => {

@@ -7,7 +7,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '@sms/db/embe
 import { startSandbox, type Sandbox } from '@sms/twilio-sandbox';
 import { formParams, signTwilioRequest } from '@sms/twilio-service';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { WebhookContext } from '../../../src/lib/server/webhooks/context.ts';
 import { handleStatusCallback } from '../../../src/lib/server/webhooks/status-callback.ts';
 import { ACCOUNT_SID, AUTH_TOKEN, FROM, createSmsUser, nextPhone, sandboxTexts, spawnWorker, waitFor, type WorkerChild } from '../test/fixtures.ts';
@@ -30,6 +30,10 @@ beforeAll(async () => {
 	await migrate(db.sql);
 	sandbox = await startSandbox({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, defaultFrom: FROM, callbackRetry: { attempts: 1 } });
 }, 120_000);
+// A failed case must not leave its worker sending into the next one.
+afterEach(() => {
+	for (const c of children.splice(0)) if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
+});
 afterAll(async () => {
 	for (const c of children) if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
 	await db?.end().catch(() => undefined);

@@ -130,7 +130,7 @@ describe('a send interrupted by kill -9 is found at Twilio however much traffic 
 			const [row] = await env.sql<{ twilio_sid: string }[]>`select twilio_sid from public.sms_messages where id = ${id}`;
 			expect(row!.twilio_sid).toBe(reached.sid);
 			expect(await usage(userId)).toEqual({ [evening]: 1, [morning]: 69 });
-			expect((await worker.metrics.recovered.get()).values[0]?.value).toBe(1);
+			expect((await worker.metrics.recovered.get()).values[0]?.value).toBeGreaterThanOrEqual(1);
 		},
 		120_000
 	);
