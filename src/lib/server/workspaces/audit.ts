@@ -1,5 +1,4 @@
 import type { TransactionSql } from '@sms/db';
-import type { WorkspaceContext } from './context.ts';
 
 export interface AuditEntry {
 	action: string;
@@ -13,10 +12,10 @@ export interface AuditEntry {
  * One audit row, in the same transaction as the change it describes (so a change is never
  * left without its row, nor a row without its change). The actor is auth.uid().
  */
-export async function audit(tx: TransactionSql, ctx: Pick<WorkspaceContext, 'organization'>, ip: string | null, entry: AuditEntry): Promise<void> {
+export async function audit(tx: TransactionSql, organizationId: string, ip: string | null, entry: AuditEntry): Promise<void> {
 	await tx`
 		select public.record_audit(
-			p_organization_id => ${ctx.organization.id}::uuid,
+			p_organization_id => ${organizationId}::uuid,
 			p_action => ${entry.action},
 			p_target_type => ${entry.targetType},
 			p_target_id => ${entry.targetId},
