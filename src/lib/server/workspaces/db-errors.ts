@@ -47,3 +47,9 @@ function classify(message: string): WorkspaceErrorCode {
 	if (m.includes('e-mail') || m.includes('email')) return 'invitation_wrong_email';
 	return 'invalid';
 }
+
+/** The unique constraint a 23505 names (so a conflict can be put next to its field), or null. */
+export function uniqueViolation(e: unknown): string | null {
+	if (!isPgError(e) || e.code !== '23505') return null;
+	return e.constraint_name ?? e.message ?? '';
+}
