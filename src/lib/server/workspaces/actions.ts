@@ -2,7 +2,7 @@ import { fail, isActionFailure, type ActionFailure, type RequestEvent } from '@s
 import type { TransactionSql } from '@sms/db';
 import type { OrgRole } from '$lib/workspaces/roles';
 import { db } from '../db.ts';
-import { audit, clientIp, type AuditEntry } from './audit.ts';
+import { clientIp, setRequestIp } from './audit.ts';
 import { requireWorkspace, type WorkspaceContext } from './context.ts';
 import { asWorkspaceError } from './db-errors.ts';
 import { WorkspaceError } from './errors.ts';
@@ -10,15 +10,14 @@ import { WorkspaceError } from './errors.ts';
 export interface ActionTools {
 	ctx: WorkspaceContext;
 	tx: TransactionSql;
-	/** Writes the audit row for this change, in the same transaction. */
-	audit(entry: AuditEntry): Promise<void>;
 }
 
 export type ActionFailureData = { action: string; errors: Record<string, string>; values?: Record<string, string> };
 
 /**
  * A /w/[slug] form action: refuses callers below `minRole` (403, whatever the page showed),
- * then runs `fn` as the user (RLS) in one transaction with its audit row. A refusal from the
+ * then runs `fn` as the user (RLS) in one transaction; the database's triggers write the audit
+ * row (with the client's IP, set here) in that same transaction. A refusal from the
  * database comes back as a form failure with its message, and nothing is written.
  */
 export async function workspaceAction<T extends Record<string, unknown>>(
@@ -29,13 +28,14 @@ export async function workspaceAction<T extends Record<string, unknown>>(
 	const ctx = await requireWorkspace(event, options.minRole);
 	const ip = clientIp(event.getClientAddress);
 	try {
-		const result = await db().asUser(ctx.claims, async (tx) => {
-			const out = await fn({ ctx, tx, audit: (entry) => audit(tx, ctx.organization.id, ip, entry) });
+		const result: T = await db().asUser(ctx.claims, async (tx) => {
+			await setRequestIp(tx, ip);
+			const out: unknown = await fn({ ctx, tx });
 			// A validation failure inside: roll back whatever was done before it.
-			if (isActionFailure(out)) throw new Rollback(out);
-			return out;
+			if (isActionFailure(out)) throw new Rollback(out as unknown as ActionFailure<ActionFailureData>);
+			return out as T;
 		});
-		return { ...result, action: options.action };
+		return Object.assign({}, result, { action: options.action });
 	} catch (e) {
 		if (e instanceof Rollback) return e.failure;
 		const known = e instanceof WorkspaceError ? e : asWorkspaceError(e, { field: options.field });

@@ -1,28 +1,33 @@
 import type { TransactionSql } from '@sms/db';
+import { db } from '../db.ts';
 
-export interface AuditEntry {
-	action: string;
-	targetType: string;
-	targetId: string | null;
-	before?: Record<string, unknown> | null;
-	after?: Record<string, unknown> | null;
+/**
+ * Row changes in workspace tables are audited by the database's triggers, with auth.uid() as
+ * the actor; this tells them the client's address (request.client_ip, transaction-local).
+ */
+export async function setRequestIp(tx: TransactionSql, ip: string | null): Promise<void> {
+	if (ip) await tx`select set_config('request.client_ip', ${ip}, true)`;
 }
 
 /**
- * One audit row, in the same transaction as the change it describes (so a change is never
- * left without its row, nor a row without its change). The actor is auth.uid().
+ * An audited action that changes no workspace row (an export): record_audit is for the
+ * service only, which names the actor.
  */
-export async function audit(tx: TransactionSql, organizationId: string, ip: string | null, entry: AuditEntry): Promise<void> {
-	await tx`
-		select public.record_audit(
-			p_organization_id => ${organizationId}::uuid,
-			p_action => ${entry.action},
-			p_target_type => ${entry.targetType},
-			p_target_id => ${entry.targetId},
-			p_before => ${entry.before ? tx.json(entry.before as never) : null}::jsonb,
-			p_after => ${entry.after ? tx.json(entry.after as never) : null}::jsonb,
-			p_ip => ${ip}::inet
-		)`;
+export async function recordAction(entry: {
+	organizationId: string;
+	actorId: string;
+	action: string;
+	targetType?: string | null;
+	targetId?: string | null;
+	after?: Record<string, unknown> | null;
+	ip: string | null;
+}): Promise<void> {
+	await db().asService(
+		(tx) => tx`
+			select public.record_audit(${entry.organizationId}::uuid, ${entry.actorId}::uuid, ${entry.action},
+				${entry.targetType ?? null}, ${entry.targetId ?? null}, null,
+				${entry.after ? tx.json(entry.after as never) : null}::jsonb, ${entry.ip}::inet)`
+	);
 }
 
 /** The client's address as an inet, or null when it is not one (never fail an action over it). */

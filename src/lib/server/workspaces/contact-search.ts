@@ -32,8 +32,3 @@ export function parseContactSearch(input: string, defaultCountry: string): Conta
 	}
 	return { name: null, digits, e164 };
 }
-
-/** `%` and `_` typed by a person are literal, not wildcards. */
-export function likeEscape(s: string): string {
-	return s.replace(/[\\%_]/g, (c) => `\\${c}`);
-}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { likeEscape, parseContactSearch } from './contact-search.ts';
+import { parseContactSearch } from './contact-search.ts';
 
 describe('parseContactSearch', () => {
 	it('reads a US number typed in any format as digits plus its E.164 form', () => {
@@ -25,11 +25,5 @@ describe('parseContactSearch', () => {
 		expect(parseContactSearch('Ada 2', 'US')).toEqual({ name: 'Ada 2', digits: null, e164: null });
 		expect(parseContactSearch('  ', 'US')).toBeNull();
 		expect(parseContactSearch('()-', 'US')).toEqual({ name: '()-', digits: null, e164: null });
-	});
-});
-
-describe('likeEscape', () => {
-	it('makes % _ and \\ literal', () => {
-		expect(likeEscape('50%_off\\')).toBe('50\\%\\_off\\\\');
 	});
 });

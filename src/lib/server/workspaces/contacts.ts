@@ -1,6 +1,6 @@
 import type { TransactionSql } from '@sms/db';
 import type { ContactInput } from './contact-form.ts';
-import { likeEscape, type ContactSearch } from './contact-search.ts';
+import type { ContactSearch } from './contact-search.ts';
 
 export interface Contact {
 	id: string;
@@ -48,28 +48,53 @@ function toContact(r: Row): Contact {
 
 export const CONTACTS_PAGE_SIZE = 25;
 
-/** One page of contacts, newest first, filtered by name or phone; total is the filtered count. */
+/** Where a page of contacts starts: after this (lower(name), id). */
+export interface ContactCursor {
+	name: string;
+	id: string;
+}
+
+export function encodeContactCursor(c: ContactCursor): string {
+	return Buffer.from(JSON.stringify([c.name, c.id])).toString('base64url');
+}
+
+export function decodeContactCursor(value: string | null): ContactCursor | null {
+	if (!value || value.length > 600) return null;
+	try {
+		const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString());
+		if (Array.isArray(parsed) && typeof parsed[0] === 'string' && typeof parsed[1] === 'string' && /^[0-9a-f-]{36}$/i.test(parsed[1])) {
+			return { name: parsed[0], id: parsed[1] };
+		}
+	} catch {
+		// not a cursor of ours
+	}
+	return null;
+}
+
+/**
+ * One page of contacts in name order, through search_contacts (the one place that decides what
+ * matches). A number typed in the workspace's national format is sent as its E.164 form, so
+ * "07911 123456" in a UK workspace finds +447911123456 although the trunk 0 is not stored.
+ */
 export async function listContacts(
 	tx: TransactionSql,
-	options: { organizationId: string; search: ContactSearch | null; page: number; pageSize?: number }
-): Promise<{ contacts: Contact[]; total: number }> {
+	options: { organizationId: string; search: ContactSearch | null; tag: string | null; after: ContactCursor | null; pageSize?: number }
+): Promise<{ contacts: Contact[]; next: string | null }> {
 	const size = options.pageSize ?? CONTACTS_PAGE_SIZE;
 	const s = options.search;
-	const filter = !s
-		? tx``
-		: s.name !== null
-			? tx`and (c.name ilike ${'%' + likeEscape(s.name) + '%'} or c.external_id = ${s.name})`
-			: tx`and (c.phone_number like ${'%' + likeEscape(s.digits ?? '') + '%'} or c.phone_number = ${s.e164 ?? ''})`;
-	const [{ total }] = await tx<{ total: number }[]>`
-		select count(*)::int as total from public.contacts c where c.organization_id = ${options.organizationId} ${filter}`;
+	const query = !s ? null : (s.name ?? s.e164 ?? s.digits);
 	const rows = await tx<Row[]>`
-		select c.id, c.name, c.phone_number, c.time_zone, c.external_id, c.tags, c.attributes, c.consent_source,
-			c.consented_at, c.created_at, c.updated_at
-		from public.contacts c
-		where c.organization_id = ${options.organizationId} ${filter}
-		order by c.created_at desc, c.id desc
-		limit ${size} offset ${(options.page - 1) * size}`;
-	return { contacts: rows.map(toContact), total };
+		select id, name, phone_number, time_zone, external_id, tags, attributes, consent_source, consented_at, created_at, updated_at
+		from public.search_contacts(
+			p_organization_id => ${options.organizationId}::uuid,
+			p_query => ${query},
+			p_tag => ${options.tag},
+			p_after_name => ${options.after?.name ?? null},
+			p_after_id => ${options.after?.id ?? null}::uuid,
+			p_limit => ${size + 1})`;
+	const page = rows.slice(0, size).map(toContact);
+	const last = page[page.length - 1];
+	return { contacts: page, next: rows.length > size && last ? encodeContactCursor({ name: last.name, id: last.id }) : null };
 }
 
 export async function getContact(tx: TransactionSql, options: { organizationId: string; id: string }): Promise<Contact | null> {
@@ -109,10 +134,4 @@ export async function deleteContact(tx: TransactionSql, options: { organizationI
 		delete from public.contacts where organization_id = ${options.organizationId} and id = ${options.id}
 		returning id, name, phone_number, time_zone, external_id, tags, attributes, consent_source, consented_at, created_at, updated_at`;
 	return row ? toContact(row) : null;
-}
-
-/** The short before/after an audit row keeps: what a person would compare. */
-export function contactAuditShape(c: Contact | null): Record<string, unknown> | null {
-	if (!c) return null;
-	return { name: c.name, phone_number: c.phoneNumber, external_id: c.externalId, tags: c.tags, time_zone: c.timeZone, consent_source: c.consentSource };
 }

@@ -1,4 +1,3 @@
-import { createHash, randomBytes } from 'node:crypto';
 import type { TransactionSql } from '@sms/db';
 import { isOrgRole, type OrgRole } from '$lib/workspaces/roles';
 
@@ -11,19 +10,9 @@ export interface PendingInvitation {
 	expired: boolean;
 }
 
-/** 32 random bytes: the link carries the token, the database keeps only its hash. */
-export function newInvitationToken(): { token: string; tokenHash: string } {
-	const token = randomBytes(32).toString('base64url');
-	return { token, tokenHash: hashInvitationToken(token) };
-}
-
-export function hashInvitationToken(token: string): string {
-	return createHash('sha256').update(token).digest('hex');
-}
-
-/** Tokens are base64url of 32 bytes; anything else cannot be one (and is not looked up). */
+/** Tokens are 64 hex characters (create_organization_invitation); anything else is not looked up. */
 export function isInvitationToken(token: string): boolean {
-	return /^[A-Za-z0-9_-]{43}$/.test(token);
+	return /^[0-9a-f]{64}$/.test(token);
 }
 
 export async function listPendingInvitations(tx: TransactionSql, organizationId: string): Promise<PendingInvitation[]> {
@@ -40,25 +29,26 @@ export async function listPendingInvitations(tx: TransactionSql, organizationId:
 	);
 }
 
+/** Creates the invitation (superseding an open one for the same address); the token is returned this once. */
 export async function createInvitation(
 	tx: TransactionSql,
-	options: { organizationId: string; email: string; role: OrgRole; tokenHash: string }
-): Promise<{ id: string; expiresAt: string }> {
-	const [row] = await tx<{ id: string; expires_at: Date }[]>`
-		select id, expires_at from public.create_invitation(
-			${options.organizationId}::uuid, ${options.email}, ${options.role}::public.org_role, ${options.tokenHash})`;
-	return { id: row.id, expiresAt: row.expires_at.toISOString() };
+	options: { organizationId: string; email: string; role: OrgRole }
+): Promise<{ id: string; token: string; expiresAt: string }> {
+	const [row] = await tx<{ invitation_id: string; token: string; expires_at: Date }[]>`
+		select invitation_id, token, expires_at
+		from public.create_organization_invitation(${options.organizationId}::uuid, ${options.email}, ${options.role}::public.org_role)`;
+	return { id: row.invitation_id, token: row.token, expiresAt: row.expires_at.toISOString() };
 }
 
-export async function revokeInvitation(tx: TransactionSql, options: { invitationId: string }): Promise<{ email: string; role: string } | null> {
-	const [row] = await tx<{ email: string; role: string }[]>`
-		select email, role::text as role from public.organization_invitations where id = ${options.invitationId}`;
+export async function revokeInvitation(tx: TransactionSql, options: { organizationId: string; invitationId: string }): Promise<{ email: string } | null> {
+	const [row] = await tx<{ email: string }[]>`
+		select email from public.organization_invitations where id = ${options.invitationId} and organization_id = ${options.organizationId}`;
 	if (!row) return null;
-	await tx`select public.revoke_invitation(${options.invitationId}::uuid)`;
+	await tx`select public.revoke_organization_invitation(${options.invitationId}::uuid)`;
 	return row;
 }
 
-export type InvitationState = 'pending' | 'expired' | 'revoked' | 'accepted';
+export type InvitationState = 'open' | 'expired' | 'revoked' | 'accepted';
 
 export interface InvitationView {
 	organizationName: string;
@@ -67,28 +57,30 @@ export interface InvitationView {
 	role: OrgRole;
 	state: InvitationState;
 	expiresAt: string;
+	emailMatches: boolean;
 }
 
 /** What the accept page shows; null when no invitation has this token. */
 export async function invitationByToken(tx: TransactionSql, token: string): Promise<InvitationView | null> {
 	const [row] = await tx<
-		{ organization_name: string; organization_slug: string; email: string; role: string; state: string; expires_at: Date }[]
-	>`select organization_name, organization_slug, email, role::text as role, state, expires_at
-		from public.invitation_by_token(${hashInvitationToken(token)})`;
+		{ organization_name: string; organization_slug: string; email: string; role: string; state: string; expires_at: Date; email_matches: boolean }[]
+	>`select organization_name, organization_slug, email, role::text as role, state, expires_at, email_matches
+		from public.invitation_preview(${token})`;
 	if (!row || !isOrgRole(row.role)) return null;
-	const state = (['pending', 'expired', 'revoked', 'accepted'] as const).find((s) => s === row.state) ?? 'pending';
+	const state = (['open', 'expired', 'revoked', 'accepted'] as const).find((s) => s === row.state) ?? 'revoked';
 	return {
 		organizationName: row.organization_name,
 		organizationSlug: row.organization_slug,
 		email: row.email,
 		role: row.role,
 		state,
-		expiresAt: row.expires_at.toISOString()
+		expiresAt: row.expires_at.toISOString(),
+		emailMatches: row.email_matches
 	};
 }
 
-export async function acceptInvitation(tx: TransactionSql, token: string): Promise<{ organizationSlug: string }> {
-	const [row] = await tx<{ organization_slug: string }[]>`
-		select organization_slug from public.accept_invitation(${hashInvitationToken(token)})`;
-	return { organizationSlug: row.organization_slug };
+export async function acceptInvitation(tx: TransactionSql, token: string): Promise<{ organizationSlug: string; role: string }> {
+	const [row] = await tx<{ organization_slug: string; role: string }[]>`
+		select organization_slug, role::text as role from public.accept_organization_invitation(${token})`;
+	return { organizationSlug: row.organization_slug, role: row.role };
 }

@@ -3,19 +3,10 @@ import { normalizePhone, PhoneNumberError, type CountryCode } from '@sms/twilio-
 import { isCountryCode } from '$lib/countries';
 import { isKnownTimeZone } from '$lib/time-zones';
 
-export const slugSchema = z
-	.string()
-	.trim()
-	.toLowerCase()
-	.min(2, 'A slug needs at least 2 characters.')
-	.max(63, 'A slug can be at most 63 characters.')
-	.regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, 'Use lower-case letters, digits and dashes (not at the start or end), like acme-events.')
-	.refine((s) => !RESERVED.has(s), { message: 'That slug is reserved; choose another.' });
-
-// Paths under /w that are pages, not workspaces.
-const RESERVED = new Set(['new']);
-
-export const nameSchema = z.string().trim().min(1, 'Enter a name.').max(100, 'A name can be at most 100 characters.');
+// The slug's and the name's rules live in the database (check_slug, create_organization,
+// update_organization_settings: WS002/WS004); here they are only tidied up.
+export const slugSchema = z.string().trim().toLowerCase().max(100, 'A slug can be at most 48 characters.');
+export const nameSchema = z.string().trim().max(200, 'A name can be at most 100 characters.');
 
 /** "Acme Events!" → "acme-events": a starting point the person can change. */
 export function slugFrom(name: string): string {
@@ -38,7 +29,7 @@ export interface WorkspaceSettings {
 	defaultTimeZone: string;
 	quietHoursStart: string | null;
 	quietHoursEnd: string | null;
-	contactDailyLimit: number | null;
+	contactDailyLimit: number;
 	messagingServiceSid: string | null;
 	fromNumber: string | null;
 	monthlySpendCap: string | null;
@@ -70,9 +61,8 @@ const timeOfDay = z
 	.transform((s) => (s === '' ? null : s))
 	.refine((s) => s === null || /^([01]\d|2[0-3]):[0-5]\d$/.test(s), { message: 'Use a time like 21:00.' });
 
-export const MAX_CONTACT_DAILY_LIMIT = 1000;
-
-const schema = z
+const schema = (maxDailyLimit: number) =>
+	z
 	.object({
 		name: nameSchema,
 		slug: slugSchema,
@@ -87,11 +77,9 @@ const schema = z
 		contactDailyLimit: z
 			.string()
 			.trim()
-			.refine((s) => s === '' || /^\d+$/.test(s), { message: 'Enter a whole number, or leave it empty for no cap.' })
-			.transform((s) => (s === '' ? null : Number(s)))
-			.refine((n) => n === null || (n >= 1 && n <= MAX_CONTACT_DAILY_LIMIT), {
-				message: `Choose a number from 1 to ${MAX_CONTACT_DAILY_LIMIT}, or leave it empty for no cap.`
-			}),
+			.refine((s) => /^\d{1,9}$/.test(s), { message: `Enter a whole number from 0 to ${maxDailyLimit}.` })
+			.transform(Number)
+			.refine((n) => n <= maxDailyLimit, { message: `Choose a number from 0 to ${maxDailyLimit}.` }),
 		messagingServiceSid: z
 			.string()
 			.trim()
@@ -117,9 +105,9 @@ const schema = z
 export type SettingsFormResult = { ok: true; settings: WorkspaceSettings } | { ok: false; errors: Record<string, string> };
 
 /** Settings form → validated settings, or every field's first mistake. */
-export function parseSettingsForm(values: SettingsFormValues): SettingsFormResult {
+export function parseSettingsForm(values: SettingsFormValues, options: { maxDailyLimit: number }): SettingsFormResult {
 	const errors: Record<string, string> = {};
-	const parsed = schema.safeParse(values);
+	const parsed = schema(options.maxDailyLimit).safeParse(values);
 	if (!parsed.success) for (const issue of parsed.error.issues) errors[String(issue.path[0] ?? 'form')] ??= issue.message;
 
 	// The sender: a Messaging Service or a From number, not both; neither falls back to the global one.

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseSettingsForm, slugFrom, slugSchema, type SettingsFormValues } from './settings-form.ts';
+import { parseSettingsForm, slugFrom, type SettingsFormValues } from './settings-form.ts';
+
+const opts = { maxDailyLimit: 100 };
 
 const base: SettingsFormValues = {
 	name: 'Demo',
@@ -16,7 +18,7 @@ const base: SettingsFormValues = {
 
 describe('parseSettingsForm', () => {
 	it('accepts a full form and normalises the From number in the default country', () => {
-		const r = parseSettingsForm(base);
+		const r = parseSettingsForm(base, opts);
 		expect(r).toEqual({
 			ok: true,
 			settings: { ...base, defaultCountry: 'US', contactDailyLimit: 5, fromNumber: '+14155550199', messagingServiceSid: null }
@@ -24,39 +26,35 @@ describe('parseSettingsForm', () => {
 	});
 
 	it('empties mean "none": no quiet hours, no caps, the global sender', () => {
-		const r = parseSettingsForm({ ...base, quietHoursStart: '', quietHoursEnd: '', contactDailyLimit: '', fromNumber: '', monthlySpendCap: '' });
-		expect(r.ok && r.settings).toMatchObject({ quietHoursStart: null, quietHoursEnd: null, contactDailyLimit: null, fromNumber: null, monthlySpendCap: null });
+		const r = parseSettingsForm({ ...base, quietHoursStart: '', quietHoursEnd: '', fromNumber: '', monthlySpendCap: '' }, opts);
+		expect(r.ok && r.settings).toMatchObject({ quietHoursStart: null, quietHoursEnd: null, fromNumber: null, monthlySpendCap: null });
 	});
 
 	it('names each wrong field with a message a person can act on', () => {
 		const r = parseSettingsForm({
 			...base,
-			slug: 'Not OK!',
-			defaultCountry: 'XX',
+						defaultCountry: 'XX',
 			defaultTimeZone: 'Nowhere/City',
 			quietHoursEnd: '',
-			contactDailyLimit: '0',
+			contactDailyLimit: '5000',
 			messagingServiceSid: 'MG123',
 			monthlySpendCap: '-3'
-		});
+		}, opts);
 		expect(r.ok).toBe(false);
 		if (r.ok) return;
 		expect(Object.keys(r.errors).sort()).toEqual(
-			['contactDailyLimit', 'defaultCountry', 'defaultTimeZone', 'fromNumber', 'messagingServiceSid', 'monthlySpendCap', 'quietHoursEnd', 'slug'].sort()
+			['contactDailyLimit', 'defaultCountry', 'defaultTimeZone', 'fromNumber', 'messagingServiceSid', 'monthlySpendCap', 'quietHoursEnd'].sort()
 		);
 	});
 
 	it('refuses both senders at once', () => {
-		const r = parseSettingsForm({ ...base, messagingServiceSid: 'MG' + 'a'.repeat(32) });
+		const r = parseSettingsForm({ ...base, messagingServiceSid: 'MG' + 'a'.repeat(32) }, opts);
 		expect(r.ok === false && r.errors.fromNumber).toMatch(/not both/);
 	});
 });
 
 describe('slugs', () => {
-	it('suggests a slug from a name and refuses reserved or malformed ones', () => {
+	it('suggests a slug from a name', () => {
 		expect(slugFrom('  Ácme Events — 2026! ')).toBe('acme-events-2026');
-		expect(slugSchema.safeParse('new').success).toBe(false);
-		expect(slugSchema.safeParse('-x').success).toBe(false);
-		expect(slugSchema.safeParse('Acme').data).toBe('acme');
 	});
 });

@@ -10,34 +10,44 @@ export function settingsOf(o: Organization): WorkspaceSettings {
 		defaultTimeZone: o.defaultTimeZone,
 		quietHoursStart: o.quietHoursStart,
 		quietHoursEnd: o.quietHoursEnd,
-		contactDailyLimit: o.contactDailyLimit,
+		contactDailyLimit: o.contactDailyLimit ?? 0,
 		messagingServiceSid: o.messagingServiceSid,
 		fromNumber: o.fromNumber,
 		monthlySpendCap: o.monthlySpendCap
 	};
 }
 
-/** Saves the settings (RLS: admins and owners only). */
-export async function saveSettings(tx: TransactionSql, options: { organizationId: string; settings: WorkspaceSettings }): Promise<void> {
-	const s = options.settings;
-	await tx`
-		update public.organizations set
-			name = ${s.name}, slug = ${s.slug}, default_country = ${s.defaultCountry}, default_time_zone = ${s.defaultTimeZone},
-			quiet_hours_start = ${s.quietHoursStart}::time, quiet_hours_end = ${s.quietHoursEnd}::time,
-			contact_daily_limit = ${s.contactDailyLimit}, messaging_service_sid = ${s.messagingServiceSid},
-			from_number = ${s.fromNumber}, monthly_spend_cap = ${s.monthlySpendCap}::numeric, updated_at = now()
-		where id = ${options.organizationId}`;
+const COLUMN: Record<keyof WorkspaceSettings, string> = {
+	name: 'name',
+	slug: 'slug',
+	defaultCountry: 'default_country',
+	defaultTimeZone: 'default_time_zone',
+	quietHoursStart: 'quiet_hours_start',
+	quietHoursEnd: 'quiet_hours_end',
+	contactDailyLimit: 'contact_daily_limit',
+	messagingServiceSid: 'messaging_service_sid',
+	fromNumber: 'from_number',
+	monthlySpendCap: 'monthly_spend_cap'
+};
+
+/** The settings that differ, as update_organization_settings' keys ({} when nothing changed). */
+export function changedSettings(before: WorkspaceSettings, after: WorkspaceSettings): Record<string, string | number | null> {
+	const out: Record<string, string | number | null> = {};
+	for (const key of Object.keys(COLUMN) as (keyof WorkspaceSettings)[]) {
+		const same = key === 'monthlySpendCap' ? sameAmount(before[key], after[key]) : String(before[key] ?? '') === String(after[key] ?? '');
+		if (!same) out[COLUMN[key]] = after[key];
+	}
+	return out;
 }
 
-/** Only the fields that changed, old and new, for the audit row. */
-export function settingsDiff(before: WorkspaceSettings, after: WorkspaceSettings): { before: Record<string, unknown>; after: Record<string, unknown> } {
-	const b: Record<string, unknown> = {};
-	const a: Record<string, unknown> = {};
-	for (const key of Object.keys(after) as (keyof WorkspaceSettings)[]) {
-		if (String(before[key] ?? '') !== String(after[key] ?? '')) {
-			b[key] = before[key];
-			a[key] = after[key];
-		}
-	}
-	return { before: b, after: a };
+function sameAmount(a: string | null, b: string | null): boolean {
+	return a === null || b === null ? a === b : Number(a) === Number(b);
+}
+
+/**
+ * Saves only what changed (so an admin saving the form does not touch the owner-only spend
+ * cap); the function checks the role and writes the audit row through its trigger.
+ */
+export async function saveSettings(tx: TransactionSql, options: { organizationId: string; changes: Record<string, string | number | null> }): Promise<void> {
+	await tx`select public.update_organization_settings(${options.organizationId}::uuid, ${tx.json(options.changes)}::jsonb)`;
 }

@@ -1,7 +1,7 @@
 import { error, fail, redirect } from '@sveltejs/kit';
 import { db } from '$lib/server/db';
 import { log } from '$lib/server/log';
-import { clientIp } from '$lib/server/workspaces/audit';
+import { clientIp, setRequestIp } from '$lib/server/workspaces/audit';
 import { asWorkspaceError } from '$lib/server/workspaces/db-errors';
 import { acceptInvitation, invitationByToken, isInvitationToken } from '$lib/server/workspaces/invitations';
 import { loginUrl } from '$lib/redirect';
@@ -14,7 +14,7 @@ export const load: PageServerLoad = async ({ locals, url, params }) => {
 	if (!isInvitationToken(params.token)) error(404, GONE);
 	const invitation = await db().asUser(locals.claims, (tx) => invitationByToken(tx, params.token));
 	if (!invitation) error(404, GONE);
-	const sameEmail = invitation.email.toLowerCase() === locals.user.email.toLowerCase();
+	const sameEmail = invitation.emailMatches;
 	return {
 		invitation: {
 			// The workspace and role are shown only to the invited person: a forwarded link says nothing.
@@ -37,13 +37,16 @@ export const actions: Actions = {
 		if (!isInvitationToken(params.token)) error(404, GONE);
 		let slug: string;
 		try {
-			slug = (await db().asUser(locals.claims, (tx) => acceptInvitation(tx, params.token))).organizationSlug;
+			slug = (await db().asUser(locals.claims, async (tx) => {
+				await setRequestIp(tx, clientIp(event.getClientAddress));
+				return acceptInvitation(tx, params.token);
+			})).organizationSlug;
 		} catch (e) {
 			const known = asWorkspaceError(e);
 			if (known) return fail(known.status, { errors: { form: known.message } });
 			throw e;
 		}
-		log.info({ userId: locals.user.id, slug, ip: clientIp(event.getClientAddress) }, 'invitation accepted');
+		log.info({ userId: locals.user.id, slug }, 'invitation accepted');
 		redirect(303, `/w/${slug}`);
 	}
 };

@@ -1,7 +1,6 @@
 import { fail, redirect } from '@sveltejs/kit';
-import { config } from '$lib/server/config';
 import { db } from '$lib/server/db';
-import { audit, clientIp } from '$lib/server/workspaces/audit';
+import { clientIp, setRequestIp } from '$lib/server/workspaces/audit';
 import { createWorkspace } from '$lib/server/workspaces/create';
 import { asWorkspaceError } from '$lib/server/workspaces/db-errors';
 import { createWorkspaceSchema } from '$lib/server/workspaces/settings-form';
@@ -28,18 +27,12 @@ export const actions: Actions = {
 		const { name, slug } = parsed.data;
 		try {
 			await db().asUser(claims, async (tx) => {
-				const id = await createWorkspace(tx, { name, slug, defaultCountry: config().DEFAULT_COUNTRY });
-				await audit(tx, id, clientIp(event.getClientAddress), {
-					action: 'organization.create',
-					targetType: 'organization',
-					targetId: id,
-					after: { name, slug }
-				});
+				await setRequestIp(tx, clientIp(event.getClientAddress));
+				await createWorkspace(tx, { name, slug });
 			});
 		} catch (e) {
 			const known = asWorkspaceError(e);
-			if (known?.code === 'conflict') return fail(409, { values, errors: { slug: 'Another workspace already uses this slug; choose another.' } });
-			if (known) return fail(known.status, { values, errors: { form: known.message } });
+			if (known) return fail(known.status, { values, errors: { [known.field ?? 'form']: known.message } });
 			throw e;
 		}
 		redirect(303, `/w/${slug}`);

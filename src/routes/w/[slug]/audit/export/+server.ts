@@ -1,4 +1,5 @@
 import { db } from '$lib/server/db';
+import { clientIp, recordAction } from '$lib/server/workspaces/audit';
 import { auditCsv } from '$lib/server/workspaces/audit-csv';
 import { listAudit, parseAuditFilter } from '$lib/server/workspaces/audit-log';
 import { requireWorkspace } from '$lib/server/workspaces/context';
@@ -14,6 +15,15 @@ export const GET: RequestHandler = async (event) => {
 	const rows = await db().asUser(ctx.claims, async (tx) => {
 		const emails = new Map((await listMembers(tx, ctx.organization.id)).map((m) => [m.userId, m.email]));
 		return (await listAudit(tx, { organizationId: ctx.organization.id, filter, limit: EXPORT_LIMIT, emails })).rows;
+	});
+	// Who took a copy of the log is itself worth knowing.
+	await recordAction({
+		organizationId: ctx.organization.id,
+		actorId: ctx.userId,
+		action: 'audit_log.exported',
+		targetType: 'audit_log',
+		after: { rows: rows.length, actor: filter.actor, action: filter.action },
+		ip: clientIp(event.getClientAddress)
 	});
 	const date = new Date().toISOString().slice(0, 10);
 	return new Response(auditCsv(rows), {

@@ -3,7 +3,7 @@ import { db } from '$lib/server/db';
 import { workspaceAction } from '$lib/server/workspaces/actions';
 import { contactFormValues, parseContactForm } from '$lib/server/workspaces/contact-form';
 import { contactConflict, contactFormOptions, contactToFormValues } from '$lib/server/workspaces/contact-page';
-import { contactAuditShape, deleteContact, getContact, updateContact } from '$lib/server/workspaces/contacts';
+import { deleteContact, getContact, updateContact } from '$lib/server/workspaces/contacts';
 import { requireWorkspace } from '$lib/server/workspaces/context';
 import { uniqueViolation } from '$lib/server/workspaces/db-errors';
 import type { Actions, PageServerLoad } from './$types';
@@ -26,14 +26,13 @@ export const actions: Actions = {
 	save: async (event) => {
 		const form = await event.request.formData();
 		const values = contactFormValues(form);
-		return workspaceAction(event, { action: 'save', minRole: 'operator', values: { ...values } }, async ({ ctx, tx, audit }) => {
+		return workspaceAction(event, { action: 'save', minRole: 'operator', values: { ...values } }, async ({ ctx, tx }) => {
 			const parsed = parseContactForm(values, { zone: ctx.organization.defaultTimeZone });
 			if (!parsed.ok) return fail(400, { action: 'save', errors: parsed.errors, values: { ...values } });
 			const before = await getContact(tx, { organizationId: ctx.organization.id, id: event.params.id });
 			if (!before) return fail(404, { action: 'save', errors: { form: 'This contact was deleted meanwhile.' } });
 			try {
 				const after = await updateContact(tx, { organizationId: ctx.organization.id, id: before.id, contact: parsed.contact });
-				await audit({ action: 'contact.update', targetType: 'contact', targetId: before.id, before: contactAuditShape(before), after: contactAuditShape(after) });
 				return { message: 'Saved.' };
 			} catch (e) {
 				const constraint = uniqueViolation(e);
@@ -45,10 +44,9 @@ export const actions: Actions = {
 	},
 
 	delete: async (event) => {
-		const result = await workspaceAction(event, { action: 'delete', minRole: 'operator' }, async ({ ctx, tx, audit }) => {
+		const result = await workspaceAction(event, { action: 'delete', minRole: 'operator' }, async ({ ctx, tx }) => {
 			const removed = await deleteContact(tx, { organizationId: ctx.organization.id, id: event.params.id });
 			if (!removed) return fail(404, { action: 'delete', errors: { form: 'That contact no longer exists.' } });
-			await audit({ action: 'contact.delete', targetType: 'contact', targetId: removed.id, before: contactAuditShape(removed) });
 			return { deleted: true };
 		});
 		if ('deleted' in result) redirect(303, `/w/${event.params.slug}/contacts`);

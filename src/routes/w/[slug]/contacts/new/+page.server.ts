@@ -2,7 +2,7 @@ import { fail, redirect } from '@sveltejs/kit';
 import { workspaceAction } from '$lib/server/workspaces/actions';
 import { contactFormValues, parseContactForm } from '$lib/server/workspaces/contact-form';
 import { contactConflict, contactFormOptions } from '$lib/server/workspaces/contact-page';
-import { contactAuditShape, insertContact } from '$lib/server/workspaces/contacts';
+import { insertContact } from '$lib/server/workspaces/contacts';
 import { requireWorkspace } from '$lib/server/workspaces/context';
 import { uniqueViolation } from '$lib/server/workspaces/db-errors';
 import type { Actions, PageServerLoad } from './$types';
@@ -16,12 +16,11 @@ export const actions: Actions = {
 	default: async (event) => {
 		const form = await event.request.formData();
 		const values = contactFormValues(form);
-		const result = await workspaceAction(event, { action: 'create', minRole: 'operator', values: { ...values } }, async ({ ctx, tx, audit }) => {
+		const result = await workspaceAction(event, { action: 'create', minRole: 'operator', values: { ...values } }, async ({ ctx, tx }) => {
 			const parsed = parseContactForm(values, { zone: ctx.organization.defaultTimeZone });
 			if (!parsed.ok) return fail(400, { action: 'create', errors: parsed.errors, values: { ...values } });
 			try {
 				const contact = await insertContact(tx, { organizationId: ctx.organization.id, contact: parsed.contact });
-				await audit({ action: 'contact.create', targetType: 'contact', targetId: contact.id, after: contactAuditShape(contact) });
 				return { id: contact.id, name: contact.name };
 			} catch (e) {
 				const constraint = uniqueViolation(e);
