@@ -51,6 +51,8 @@ async function contactCount(): Promise<number> {
 }
 
 test('owner invites a viewer and an operator; the viewer cannot write; the operator adds and finds a contact', async ({ browser, page: owner }) => {
+	// Four people's sessions in one journey, on a shared, busy machine.
+	test.setTimeout(180_000);
 	const viewerEmail = uniqueEmail('ws-viewer');
 	const operatorEmail = uniqueEmail('ws-operator');
 
