@@ -146,6 +146,21 @@ describe('across workspaces', () => {
 		}
 	});
 
+	it("texts and their events: A's members read A's, nobody else does (the recipient user still reads their own)", async () => {
+		const [c] = await t.sql`select id from public.contacts where organization_id = ${w.a}`;
+		const [{ id }] = await t.sql`select public.queue_sms_message(p_user_id => null, p_phone_number => null, p_message => 'to a contact',
+			p_organization_id => ${w.a}::uuid, p_contact_id => ${c.id}::uuid) as id`;
+		await t.sql`select public.mark_sms_suppressed(${id}, 'test')`;
+		const seen: Record<string, [number, number]> = {};
+		for (const role of ROLE_NAMES.filter((r) => r !== 'anon')) {
+			seen[role] = await tryAsRole(t, w, role, async (tx) => [
+				(await tx`select id from public.sms_messages where id = ${id}`).length,
+				(await tx`select id from public.sms_delivery_events where message_id = ${id}`).length
+			]);
+		}
+		expect(seen).toEqual({ owner: [1, 1], admin: [1, 1], operator: [1, 1], viewer: [1, 1], other_member: [0, 0], non_member: [0, 0] });
+	});
+
 	it('nobody reads an invitation token hash, not even the owner', async () => {
 		await expect(
 			tryAsRole(t, w, 'owner', (tx) => tx`select token_hash from public.organization_invitations`)
