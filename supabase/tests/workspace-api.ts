@@ -11,6 +11,7 @@ export const WORKSPACE_API = [
 	'delete_organization',
 	'has_org_role',
 	'list_organization_members',
+	'org_ids_with_role',
 	'remove_member',
 	'revoke_organization_invitation',
 	'set_member_role',

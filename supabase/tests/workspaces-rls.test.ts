@@ -120,6 +120,27 @@ describe.each(Object.keys(statements))('%s', (table) => {
 	});
 });
 
+describe('the two forms of the role question agree', () => {
+	it('org_ids_with_role (used by the row-heavy tables) contains A exactly when has_org_role(A) is true, for every role and level', async () => {
+		const levels = ['viewer', 'operator', 'admin', 'owner'];
+		for (const role of ROLE_NAMES.filter((r) => r !== 'anon')) {
+			const answers = await tryAsRole(t, w, role, async (tx) => {
+				const out: Record<string, [boolean, boolean]> = {};
+				for (const level of levels) {
+					const [r] = await tx`select public.has_org_role(${w.a}, ${level}) as one,
+						${w.a}::uuid = any (public.org_ids_with_role(${level})) as set_based`;
+					out[level] = [r.one, r.set_based];
+				}
+				return out;
+			});
+			for (const level of levels) expect({ role, level, answers: answers[level] }).toEqual({ role, level, answers: [answers[level][0], answers[level][0]] });
+			// And the answer is the expected one: a member holds every level up to their own role.
+			const held = ['owner', 'admin', 'operator', 'viewer'].includes(role) ? levels.slice(0, levels.indexOf(role) + 1) : [];
+			expect(levels.filter((level) => answers[level][0])).toEqual(held);
+		}
+	});
+});
+
 describe('across workspaces', () => {
 	it("a member of B sees B's rows — and none of A's (so the 'none' cells above are not vacuous)", async () => {
 		const seen = await tryAsRole(t, w, 'other_member', async (tx) => ({
