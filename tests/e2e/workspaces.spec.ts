@@ -153,6 +153,16 @@ test('owner invites a viewer and an operator; the viewer cannot write; the opera
 		from public.contacts c where c.name = ${contactName}`;
 	expect(stored).toEqual({ phone_number: '+14155550123', tags: ['e2e', 'vip'], actor: operatorEmail });
 
+	// The last owner cannot leave: no button, and a forged request is refused with the reason.
+	await owner.goto(`/w/${SLUG}/members`);
+	await expect(owner.getByTestId('last-owner-note')).toContainText('only owner');
+	const leave = await owner.request.post(`/w/${SLUG}/members?/leave`, { form: {}, headers: { origin: e2e.baseUrl, accept: 'application/json', 'x-sveltekit-action': 'true' } });
+	expect(JSON.stringify(await leave.json())).toContain('Transfer ownership');
+	const [{ role: ownerRole }] = await sql<{ role: string }[]>`
+		select m.role::text as role from public.organization_members m join public.organizations o on o.id = m.organization_id
+		join auth.users u on u.id = m.user_id where o.slug = ${SLUG} and u.email = ${OWNER}`;
+	expect(ownerRole).toBe('owner');
+
 	// The owner sees both new members with their roles.
 	await owner.goto(`/w/${SLUG}/members`);
 	await expect(owner.getByTestId('member-row').filter({ hasText: viewerEmail })).toContainText('Viewer');
