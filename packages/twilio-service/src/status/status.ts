@@ -14,8 +14,6 @@ export const MESSAGE_STATUSES = [
 	'received' // inbound texts: final on arrival
 ] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
-/** Alias: "our" status as opposed to Twilio's raw one. */
-export type OurStatus = MessageStatus;
 
 /** Message statuses as Twilio reports them (MessageStatus in callbacks, status in the API). */
 export const TWILIO_STATUSES = [
