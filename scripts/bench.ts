@@ -41,10 +41,19 @@ const files = (await readdir(dir))
 	.filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
 	.sort();
 const results: BenchResult[] = [];
+const failures: { file: string; error: string }[] = [];
 for (const file of files) {
 	process.stderr.write(`running ${file} …\n`);
-	const mod = (await import(pathToFileURL(path.join(dir, file)).href)) as { run: () => Promise<BenchResult[]> };
-	results.push(...(await mod.run()));
+	try {
+		const mod = (await import(pathToFileURL(path.join(dir, file)).href)) as { run: () => Promise<BenchResult[]> };
+		results.push(...(await mod.run()));
+	} catch (error) {
+		// One benchmark that fails (a stalled drain on an overloaded machine) must not lose the
+		// figures the others measured: report it, keep going, exit non-zero at the end.
+		const message = error instanceof Error ? error.message : String(error);
+		process.stderr.write(`  ${file} failed: ${message}\n`);
+		failures.push({ file, error: message });
+	}
 }
 const round = (n: number) => Number(n.toFixed(n !== 0 && Math.abs(n) < 1 ? 3 : 2));
 const rows = results.map((r) => {
@@ -65,8 +74,14 @@ console.table(rows);
 await writeFile(
 	path.join(dir, 'results.json'),
 	JSON.stringify(
-		{ at: new Date().toISOString(), machine: { cpus: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version }, results: rows },
+		{
+			at: new Date().toISOString(),
+			machine: { cpus: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadAverage: os.loadavg() },
+			results: rows,
+			failures
+		},
 		null,
 		2
 	) + '\n'
 );
+if (failures.length > 0) process.exitCode = 1;
