@@ -113,7 +113,7 @@ volatile
 security definer
 set search_path = ''
 as $$
-  select changed from public.sms_worker_transition(
+  select changed from internal.sms_worker_transition(
     p_message_id, 'scheduled', array['dispatching'], 'resend_pending', null, null, now())
 $$;
 

@@ -1,5 +1,5 @@
 import type { Sql } from '@sms/db';
-import { deliveryPrefs, type Priority } from '@sms/twilio-service';
+import { deliveryPrefs, type ApplyStatusResult, type Priority } from '@sms/twilio-service';
 import { StoreError } from './errors.ts';
 import type { ClaimedJob, MessageStatus, SendContext } from './types.ts';
 
@@ -80,28 +80,46 @@ export class WorkerStore {
 	 * Reads, for many messages at once, the message and everything the policy needs: the
 	 * user's preferences, the type switch, any STOP recorded for the number, and the count on
 	 * the user's local day at `now` (the worker's clock, so tests can move time).
+	 *
+	 * A text to a contact (DESIGN §13) reads the same fields from the workspace instead: the
+	 * contact's time zone (else the workspace's), the workspace's quiet hours and per-contact
+	 * daily cap, the STOP recorded for the number, and the contact's own day counter. Its
+	 * `userId` is the contact's id — the recipient whose day counter the slot calls use.
 	 */
 	async loadContexts(messageIds: string[], now: Date): Promise<Map<string, SendContext>> {
 		const rows = await this.sql<ContextRow[]>`
-			select m.id as message_id, m.user_id, m.phone_number, m.message_content as body, m.status,
+			select m.id as message_id, coalesce(m.user_id, m.contact_id) as user_id, m.phone_number,
+			       m.message_content as body, m.status,
 			       m.priority, m.twilio_sid, m.dispatched_at, m.notification_type,
 			       t.bypasses_quiet_hours,
-			       coalesce(tp.enabled, t.default_enabled) as type_enabled,
-			       p.time_zone, p.quiet_hours_start::text as quiet_hours_start,
-			       p.quiet_hours_end::text as quiet_hours_end, p.daily_limit,
+			       case when c.id is not null then true else coalesce(tp.enabled, t.default_enabled) end as type_enabled,
+			       z.time_zone,
+			       (case when c.id is not null then org.quiet_hours_start else p.quiet_hours_start end)::text as quiet_hours_start,
+			       (case when c.id is not null then org.quiet_hours_end else p.quiet_hours_end end)::text as quiet_hours_end,
+			       case when c.id is not null then org.contact_daily_limit else p.daily_limit end as daily_limit,
 			       coalesce(p.opted_out, false) as user_opted_out, coalesce(o.opted_out, false) as number_opted_out,
-			       (coalesce(p.phone_verified, false) and p.phone_number = m.phone_number) as phone_verified,
-			       coalesce(u.count, 0)::int as used_today
+			       case when c.id is not null then c.phone_number = m.phone_number
+			            else coalesce(p.phone_verified, false) and p.phone_number = m.phone_number end as phone_verified,
+			       coalesce(case when c.id is not null then cu.count else u.count end, 0)::int as used_today
 			from unnest(${messageIds}::uuid[]) as ids(id)
 			join public.sms_messages m on m.id = ids.id
 			left join public.user_sms_preferences p on p.user_id = m.user_id
+			left join public.contacts c on c.id = m.contact_id
+			left join public.organizations org on org.id = m.organization_id
+			cross join lateral (
+			  select case when c.id is not null then coalesce(c.time_zone, org.default_time_zone, 'UTC')
+			              else p.time_zone end as time_zone
+			) z
 			left join public.sms_notification_types t on t.key = m.notification_type
 			left join public.user_sms_type_preferences tp
 			  on tp.user_id = m.user_id and tp.type_key = m.notification_type
 			left join public.sms_phone_opt_outs o on o.phone_number = m.phone_number
 			left join public.sms_daily_usage u
 			  on u.user_id = m.user_id
-			 and u.local_date = (${now}::timestamptz at time zone coalesce(p.time_zone, 'UTC'))::date`;
+			 and u.local_date = (${now}::timestamptz at time zone coalesce(z.time_zone, 'UTC'))::date
+			left join public.contact_daily_usage cu
+			  on cu.contact_id = c.id
+			 and cu.local_date = (${now}::timestamptz at time zone coalesce(z.time_zone, 'UTC'))::date`;
 		const map = new Map<string, SendContext>();
 		for (const r of rows) {
 			map.set(r.message_id, {
@@ -280,8 +298,8 @@ export class WorkerStore {
 			  and m.direction = 'outbound'
 			  and m.created_at > now() - make_interval(secs => ${options.giveUpSeconds})
 			  and m.updated_at < now() - make_interval(secs => ${options.olderThanSeconds})
-			  and (m.status in ('queued', 'sending', 'sent')
-			       or (m.status in ('delivered', 'undelivered') and m.price is null))
+			  and (public.sms_status_phase(m.status) = 'with_provider'
+			       or (public.sms_status_awaits_price(m.status) and m.price is null))
 			  -- Not polled recently: otherwise the same rows would be fetched every round.
 			  and not exists (
 			    select 1 from public.sms_delivery_events e
@@ -300,8 +318,8 @@ export class WorkerStore {
 		payload: Record<string, unknown>;
 		price: string | null;
 		priceUnit: string | null;
-	}): Promise<unknown> {
-		const [row] = await this.sql<{ result: unknown }[]>`
+	}): Promise<ApplyStatusResult> {
+		const [row] = await this.sql<{ result: ApplyStatusResult }[]>`
 			select public.apply_sms_status(${options.sid}, ${options.status}, ${options.errorCode},
 			       ${options.errorMessage}, ${this.sql.json(options.payload as never)}, 'poll', null,
 			       ${options.price}::numeric, ${options.priceUnit}) as result`;

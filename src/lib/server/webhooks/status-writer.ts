@@ -1,8 +1,9 @@
 import type { Sql } from '@sms/db';
+import type { ApplyStatusResult } from '@sms/twilio-service';
 import type { StatusReport } from './status-report.ts';
 
 /** What apply_sms_status answers (jsonb). */
-export type ApplyResult = Record<string, unknown>;
+export type ApplyResult = ApplyStatusResult;
 
 interface Pending {
 	report: StatusReport;
