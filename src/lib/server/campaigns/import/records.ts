@@ -61,9 +61,12 @@ export async function* csvRecords(
 		}
 	} catch (error) {
 		if (error instanceof CsvError) {
+			// The stream may fail before the records it already parsed were read: its count is the truth.
+			const parsed = (error as CsvError & { records?: number }).records;
+			const after = Math.max(row, typeof parsed === 'number' ? parsed : 0);
 			throw new ImportError({
 				code: 'malformed_csv',
-				message: `The file could not be read as CSV after row ${row}: ${error.message}. Check for an unclosed quote (") near that row.`,
+				message: `The file could not be read as CSV after row ${after}: ${error.message}. Check for an unclosed quote (") near that row.`,
 				cause: error
 			});
 		}
