@@ -6,7 +6,9 @@ import type { DuplicateRow, Recipient } from './types.ts';
  * differ is kept (a parent with two children gets both reminders); an identical row never is.
  */
 export class Deduper {
-	private readonly seen = new Map<string, { row: number; signatures: Set<string> }>();
+	private readonly firstRow = new Map<string, number>();
+	/** Only with whenRowsDiffer: the distinct other-cells signatures kept per number. */
+	private readonly signatures = new Map<string, Set<string>>();
 	readonly duplicates: DuplicateRow[] = [];
 
 	constructor(
@@ -16,19 +18,25 @@ export class Deduper {
 
 	/** True when the recipient is new (to keep), false when it was recorded as a duplicate. */
 	admit(recipient: Recipient, rawPhone: string): boolean {
-		const signature = this.whenRowsDiffer
-			? recipient.values.filter((_, i) => i !== this.phoneIndex).join('\u0000')
-			: '';
-		const first = this.seen.get(recipient.phone);
-		if (!first) {
-			this.seen.set(recipient.phone, { row: recipient.row, signatures: new Set([signature]) });
+		const keptRow = this.firstRow.get(recipient.phone);
+		if (keptRow === undefined) {
+			this.firstRow.set(recipient.phone, recipient.row);
+			if (this.whenRowsDiffer) this.signatures.set(recipient.phone, new Set([this.signature(recipient)]));
 			return true;
 		}
-		if (this.whenRowsDiffer && !first.signatures.has(signature)) {
-			first.signatures.add(signature);
-			return true;
+		if (this.whenRowsDiffer) {
+			const seen = this.signatures.get(recipient.phone) as Set<string>;
+			const signature = this.signature(recipient);
+			if (!seen.has(signature)) {
+				seen.add(signature);
+				return true;
+			}
 		}
-		this.duplicates.push({ row: recipient.row, keptRow: first.row, phone: recipient.phone, value: rawPhone });
+		this.duplicates.push({ row: recipient.row, keptRow, phone: recipient.phone, value: rawPhone });
 		return false;
+	}
+
+	private signature(recipient: Recipient): string {
+		return recipient.values.filter((_, i) => i !== this.phoneIndex).join('\u0000');
 	}
 }

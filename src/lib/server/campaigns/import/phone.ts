@@ -1,4 +1,15 @@
 import { PhoneNumber, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import { PhoneNumber as CorePhoneNumber, type MetadataJson, type NationalNumber } from 'libphonenumber-js/core';
+import metadata from 'libphonenumber-js/metadata.max.json';
+
+// libphonenumber's PhoneNumber also takes (country, national number, metadata), as its source
+// documents; the typings only declare the E.164 form. With the country given, a Canadian number
+// is checked against Canada's plan, not the US one that "+1" alone selects.
+const PhoneNumberIn = CorePhoneNumber as unknown as new (
+	country: CountryCode,
+	nationalNumber: NationalNumber,
+	metadata: MetadataJson
+) => CorePhoneNumber;
 import { isTwilioTestNumber, normalizePhone, PhoneNumberError } from '@sms/twilio-service';
 
 export type PhoneProblem = 'missing_phone' | 'not_a_phone_number' | 'excel_damaged' | 'landline' | 'not_mobile';
@@ -30,7 +41,7 @@ const NANP = new Set(['US', 'CA', 'PR', 'GU', 'VI', 'AS', 'MP']);
 export class PhoneNormaliser {
 	private readonly cache = new Map<string, PhoneResult>();
 	private readonly nanp: boolean;
-	private readonly areaCountry = new Map<string, string | null>();
+	private readonly areaCountry = new Map<string, CountryCode | null>();
 
 	constructor(private readonly defaultCountry: CountryCode) {
 		this.nanp = NANP.has(defaultCountry);
@@ -109,42 +120,39 @@ export class PhoneNormaliser {
 	/** A textable result for a valid E.164 candidate, a refusal for a valid landline, null if not valid. */
 	private accept(e164: string, repaired: 'excel_scientific' | null): PhoneResult | null {
 		if (isTwilioTestNumber(e164)) return { ok: true, e164, country: 'US', repaired };
-		const number = this.phoneNumber(e164);
-		if (!number?.isValid()) return null;
-		const type = number.getType();
-		const refusal = type ? NOT_TEXTABLE[type] : undefined;
+		const place = this.place(e164);
+		if (!place) return null;
+		// With full metadata a number is valid exactly when it has a type, so one type lookup
+		// answers both questions (isValid() would run the same pattern matching again).
+		const type = new PhoneNumberIn(place.country, place.national, metadata).getType();
+		if (type === undefined) return null;
+		const refusal = NOT_TEXTABLE[type];
 		if (refusal) return { ok: false, code: type === 'FIXED_LINE' ? 'landline' : 'not_mobile', reason: refusal };
-		return { ok: true, e164: number.number, country: number.country ?? this.countryOf(number.number), repaired };
+		return { ok: true, e164, country: place.country, repaired };
 	}
 
 	/**
-	 * Built straight from E.164 (skipping the text parser, the import's hot path) when the
-	 * calling code settles the country or it is +1, whose validity does not depend on it; the full
-	 * parse otherwise (+44 is shared by GB, GG, IM and JE and validates only per country).
+	 * Country and national number of an E.164 candidate, or null when its calling code does not
+	 * exist. Several countries share +1 (the area code decides: looked up once per area code), +44,
+	 * +7…: those take the full parse; a calling code of one country is read straight off.
 	 */
-	private phoneNumber(e164: string): PhoneNumber | undefined {
+	private place(e164: string): { country: CountryCode; national: NationalNumber } | null {
 		let number: PhoneNumber;
 		try {
 			number = new PhoneNumber(e164 as ConstructorParameters<typeof PhoneNumber>[0]);
 		} catch {
-			return undefined;
+			return null;
 		}
-		if (number.country !== undefined || e164.startsWith('+1')) return number;
-		return parsePhoneNumberFromString(e164);
-	}
-
-	/**
-	 * The country of a number whose calling code several countries share (+1, +44, +7…). In the
-	 * NANP the area code decides it, so it is looked up once per area code.
-	 */
-	private countryOf(e164: string): string | null {
-		const key = e164.startsWith('+1') ? e164.slice(0, 5) : e164;
-		let country = this.areaCountry.get(key);
+		const national = number.nationalNumber;
+		if (number.country) return { country: number.country, national };
+		const key = e164.startsWith('+1') ? e164.slice(0, 5) : null;
+		let country = key ? this.areaCountry.get(key) : undefined;
 		if (country === undefined) {
 			country = parsePhoneNumberFromString(e164)?.country ?? null;
-			if (key !== e164) this.areaCountry.set(key, country);
+			// Only a placed number teaches the area code's country: an invalid one says nothing.
+			if (key && country) this.areaCountry.set(key, country);
 		}
-		return country;
+		return country ? { country, national } : null;
 	}
 }
 
