@@ -34,6 +34,21 @@ export async function importRecipients(source: AsyncIterable<Uint8Array>, option
 	const decoded: DecodeInfo = { encoding: null, bytes: 0, bom: false };
 	const found: { delimiter?: Delimiter } = {};
 	const records = csvRecords(decodeText(source, limits, decoded), found)[Symbol.asyncIterator]();
+	try {
+		return await read(records, options, limits, decoded, found);
+	} finally {
+		// Stopping early (too many rows, no phone column…) must still close the upload and the parser.
+		await records.return(undefined);
+	}
+}
+
+async function read(
+	records: AsyncIterator<CsvRecord>,
+	options: ImportOptions,
+	limits: ImportLimits,
+	decoded: DecodeInfo,
+	found: { delimiter?: Delimiter }
+): Promise<ImportReport> {
 	const phones = new PhoneNormaliser(options.defaultCountry);
 
 	// Header (or not) and the first rows, to decide the columns.

@@ -68,6 +68,38 @@ describe('limits', () => {
 	});
 });
 
+describe('sources', () => {
+	it('reads an uploaded File / Blob stream, as the upload endpoint passes it', async () => {
+		const file = new Blob(['phone,name\n+14155552671,Ada\n'], { type: 'text/csv' });
+		const r = await importRecipients(file.stream(), { defaultCountry: 'US' });
+		expect(r.recipients.map((x) => [x.phone, x.name])).toEqual([['+14155552671', 'Ada']]);
+	});
+});
+
+describe('stopping early', () => {
+	it.each([
+		['no phone column', 'a,b\n', (n: number) => `x${n},y\n`, {}],
+		['too many rows', 'phone\n', (n: number) => `+1415555${String(1000 + (n % 9000))}\n`, { limits: { maxRows: 100 } }]
+	])('closes the upload when the import stops (%s)', async (_name, head, line, options) => {
+		let closed = false;
+		let endless = 0;
+		async function* upload(): AsyncGenerator<Uint8Array> {
+			try {
+				yield encoder.encode(head);
+				for (;;) {
+					endless += 1;
+					if (endless > 10_000) throw new Error('the import kept reading after it stopped');
+					yield encoder.encode(line(endless));
+				}
+			} finally {
+				closed = true;
+			}
+		}
+		await expect(importRecipients(upload(), { defaultCountry: 'US', ...options })).rejects.toThrow(ImportError);
+		expect(closed).toBe(true);
+	});
+});
+
 describe('encodings', () => {
 	it('reads a Windows-1252 file whose first non-ASCII byte comes after 64 KB of ASCII', async () => {
 		const ascii = 'name,phone\n' + 'Bob,+14155552671\n'.repeat(5000);
