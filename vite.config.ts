@@ -16,7 +16,12 @@ export default defineConfig({
 				extends: true,
 				test: {
 					name: 'unit',
-					include: ['packages/twilio-service/src/**/*.test.ts', 'src/**/*.unit.test.ts'],
+					include: [
+						'packages/twilio-service/src/**/*.test.ts',
+						'packages/webhooks/src/**/*.test.ts',
+						'packages/client/src/**/*.test.ts',
+						'src/**/*.unit.test.ts'
+					],
 					environment: 'node'
 				}
 			},
