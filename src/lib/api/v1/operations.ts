@@ -111,7 +111,7 @@ export const OPERATIONS: Operation[] = [
 		operationId: 'deleteContact',
 		method: 'DELETE',
 		path: '/contacts/{externalId}',
-		summary: 'Delete a contact (its texts stay in the history)',
+		summary: 'Delete a contact and, with it, its texts (erasure)',
 		scope: 'contacts:write',
 		pathParams: { externalId: ExternalIdParam },
 		success: { status: 204, description: 'Deleted' },

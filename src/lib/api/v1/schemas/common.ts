@@ -20,7 +20,7 @@ export const Phone = z
 export const ExternalId = z
 	.string()
 	.min(1, { error: 'must not be empty' })
-	.max(255, { error: 'must be at most 255 characters' })
+	.max(200, { error: "must be at most 200 characters" })
 	.regex(/^[A-Za-z0-9._:@|-]+$/, { error: 'may contain letters, digits and . _ : @ | - only' })
 	.meta({ description: "Your system's id for the contact (unique per workspace)", example: 'crm-4711' });
 

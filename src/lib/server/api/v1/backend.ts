@@ -1,3 +1,4 @@
+import type { Db } from '@sms/db';
 import { db } from '$lib/server/db';
 import { log } from '$lib/server/log';
 import type { Scope } from '$lib/api/v1/operations';
@@ -19,21 +20,20 @@ interface PriorRow {
 }
 
 /** The database side of /api/v1: key lookup, refusals for the audit spike, idempotent transactions. */
-export const dbBackend: ApiBackend = {
+export const createDbBackend = (database: Db): ApiBackend => ({
 	async authenticate(keyHash) {
-		const [row] = await db().sql<KeyRow[]>`select * from public.api_key_authenticate(${keyHash})`;
+		const [row] = await database.sql<KeyRow[]>`select * from public.api_key_authenticate(${keyHash})`;
 		return row
 			? { keyId: row.key_id, organizationId: row.organization_id, scopes: row.scopes, rateLimitPerSecond: row.rate_limit_per_second }
 			: null;
 	},
-	noteAuthFailure({ reason, keyId, ip }) {
-		// Counted in SQL, which audits the first refusal of each burst (not every one of them).
-		db()
-			.sql`select public.api_key_note_failure(${reason}, ${keyId ?? null}::uuid, ${ip}::inet)`
+	noteAuthFailure({ reason, prefix, ip }) {
+		// Counted in SQL, which audits a burst of refusals once (not every one of them).
+		database.sql`select public.api_key_note_failure(${prefix}, ${reason}, ${ip}::inet)`
 			.catch((err: unknown) => log.warn({ err, reason }, 'api/v1: could not record a refused key'));
 	},
 	async transact({ key, idempotencyKey, fingerprint }, run) {
-		return db().asService(async (tx) => {
+		return database.asService(async (tx) => {
 			if (idempotencyKey === null) return run(tx);
 			// Takes a transaction lock on (workspace, key): a concurrent twin waits here and then
 			// finds this request's committed answer.
@@ -54,6 +54,7 @@ export const dbBackend: ApiBackend = {
 			return result;
 		});
 	}
-};
+});
 
-export const backend = () => dbBackend;
+let instance: ApiBackend | undefined;
+export const backend = (): ApiBackend => (instance ??= createDbBackend(db()));

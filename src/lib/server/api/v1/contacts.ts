@@ -28,7 +28,7 @@ export async function putContact(
 	return { contact: toContact(row), created: row.inserted };
 }
 
-/** Deletes the contact; its texts stay in the history (contact_id is set null by the foreign key). */
+/** Deletes the contact and its texts (the workspaces schema cascades: erasure on request). */
 export async function deleteContact(tx: TransactionSql, organizationId: string, externalId: string): Promise<void> {
 	const gone = await tx`delete from public.contacts where organization_id = ${organizationId} and external_id = ${externalId} returning id`;
 	if (gone.length === 0) throw new ApiProblem(problem('not_found', `There is no contact with externalId ${externalId} in this workspace.`));

@@ -5,7 +5,7 @@ import { problem } from '$lib/api/v1/problems';
 import { API_LIMITS } from '$lib/api/v1/limits';
 import { log } from '$lib/server/log';
 import { readJsonBody } from './body.ts';
-import { bearerKey, hashApiKey } from './keys.ts';
+import { bearerKey, hashApiKey, keyPrefix } from './keys.ts';
 import type { ApiKeyPrincipal } from './principal.ts';
 import { KeyRateLimiter } from './rate-limiter.ts';
 import { ApiProblem, apiJson, problemResponse } from './respond.ts';
@@ -30,7 +30,7 @@ export interface ApiContext {
 export interface ApiBackend {
 	authenticate(keyHash: string): Promise<ApiKeyPrincipal | null>;
 	/** Counts a refused key (for the audited "use-failure spike"); must never throw. */
-	noteAuthFailure(info: { reason: 'unknown_key' | 'missing_scope'; keyId?: string; ip: string | null }): void;
+	noteAuthFailure(info: { reason: 'unknown_key' | 'missing_scope'; prefix: string; ip: string | null }): void;
 	/** Runs `run` in one service-role transaction, under the Idempotency-Key when given. */
 	transact(
 		args: { key: ApiKeyPrincipal; idempotencyKey: string | null; fingerprint: string },
@@ -56,11 +56,11 @@ async function authorize(event: RequestEvent, op: Operation, backend: ApiBackend
 	}
 	const key = await backend.authenticate(hashApiKey(secret));
 	if (!key) {
-		backend.noteAuthFailure({ reason: 'unknown_key', ip: clientIp(event) });
+		backend.noteAuthFailure({ reason: 'unknown_key', prefix: keyPrefix(secret), ip: clientIp(event) });
 		throw new ApiProblem(problem('unauthorized', 'This API key does not exist or was revoked.'), challenge);
 	}
 	if (op.scope && !key.scopes.includes(op.scope)) {
-		backend.noteAuthFailure({ reason: 'missing_scope', keyId: key.keyId, ip: clientIp(event) });
+		backend.noteAuthFailure({ reason: 'missing_scope', prefix: keyPrefix(secret), ip: clientIp(event) });
 		throw new ApiProblem(problem('forbidden', `This API key lacks the ${op.scope} scope; create a key with it.`));
 	}
 	const wait = limiter.take(key.keyId, key.rateLimitPerSecond);

@@ -44,3 +44,8 @@ export function bearerKey(header: string | null): string | null {
 	if (!m || !KEY_PATTERN.test(m[1])) return null;
 	return m[1];
 }
+
+/** The visible part of a well-formed key ("sk_live_AbCd1234"). */
+export function keyPrefix(secret: string): string {
+	return secret.slice(0, 'sk_live_'.length + 8);
+}

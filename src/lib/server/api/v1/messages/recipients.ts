@@ -35,7 +35,7 @@ export async function resolveRecipient(tx: TransactionSql, organizationId: strin
 	}
 	if (to.externalId) {
 		if (to.phone !== undefined || to.name !== undefined || to.attributes !== undefined) {
-			const c = await upsertContact(tx, organizationId, to.externalId, { name: to.name, phone: to.phone, attributes: to.attributes });
+			const c = await upsertContact(tx, organizationId, to.externalId, { name: to.name, phone: to.phone, attributes: to.attributes }, `${prefix}.`);
 			if (!c) throw fieldProblem(`${prefix}.phone`, 'is required to create a new contact', 'required');
 			return { userId: c.user_id, contactId: c.id, externalId: to.externalId, phone: c.phone_number };
 		}
@@ -53,8 +53,8 @@ export async function resolveRecipient(tx: TransactionSql, organizationId: strin
 		order by created_at limit 1`;
 	if (existing) return { userId: existing.user_id, contactId: existing.id, externalId: existing.external_id, phone };
 	const [created] = await tx<{ id: string }[]>`
-		insert into public.contacts (organization_id, phone_number, consent_source, consented_at)
-		values (${organizationId}, ${phone}, 'api', now())
+		insert into public.contacts (organization_id, name, phone_number, consent_source, consented_at)
+		values (${organizationId}, ${phone}, ${phone}, 'api', now())
 		returning id`;
 	return { userId: null, contactId: created.id, externalId: null, phone };
 }
@@ -77,7 +77,8 @@ export async function upsertContact(
 	tx: TransactionSql,
 	organizationId: string,
 	externalId: string,
-	fields: { name?: string; phone?: string; timeZone?: string; attributes?: Record<string, unknown> }
+	fields: { name?: string; phone?: string; timeZone?: string; attributes?: Record<string, unknown> },
+	prefix = ''
 ): Promise<ContactRow | null> {
 	const attrs = fields.attributes === undefined ? null : tx.json(fields.attributes as never);
 	if (fields.phone === undefined) {
@@ -91,9 +92,10 @@ export async function upsertContact(
 			returning *, false as inserted`;
 		return row ?? null;
 	}
-	const [row] = await tx<ContactRow[]>`
+	const phone: string = fields.phone;
+	const write = (sp: TransactionSql) => sp<ContactRow[]>`
 		insert into public.contacts (organization_id, external_id, name, phone_number, time_zone, attributes, consent_source, consented_at)
-		values (${organizationId}, ${externalId}, ${fields.name ?? null}, ${fields.phone}, ${fields.timeZone ?? null},
+		values (${organizationId}, ${externalId}, ${fields.name ?? externalId}, ${phone}, ${fields.timeZone ?? null},
 		        coalesce(${attrs}::jsonb, '{}'::jsonb), 'api', now())
 		on conflict (organization_id, external_id) do update set
 			name = coalesce(excluded.name, public.contacts.name),
@@ -102,5 +104,14 @@ export async function upsertContact(
 			attributes = coalesce(${attrs}::jsonb, public.contacts.attributes),
 			updated_at = now()
 		returning *, (xmax = 0) as inserted`;
-	return row;
+	try {
+		// A savepoint, so a refused write leaves the caller's transaction usable (batches).
+		const [row] = (await tx.savepoint((sp) => write(sp))) as ContactRow[];
+		return row;
+	} catch (e) {
+		if ((e as { code?: string; constraint_name?: string }).constraint_name === 'contacts_org_phone_key') {
+			throw fieldProblem(`${prefix}phone`, 'belongs to another contact of this workspace (with a different externalId)', 'phone_taken');
+		}
+		throw e;
+	}
 }

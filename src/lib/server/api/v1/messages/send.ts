@@ -13,14 +13,12 @@ interface TemplateRow {
 	notification_type: string;
 }
 
-/** Renders the text: the body as given, or the workspace's template with the variables. */
-async function renderBody(tx: TransactionSql, organizationId: string, msg: SendMessage, prefix: string): Promise<string> {
+/** Renders the text: the body as given, or the template (templates are shared by all workspaces) with the variables. */
+async function renderBody(tx: TransactionSql, msg: SendMessage, prefix: string): Promise<string> {
 	if (msg.body !== undefined) return msg.body;
 	const [t] = await tx<TemplateRow[]>`
 		select message_template, template_vars, notification_type from public.sms_templates
-		where template_key = ${msg.template!} and is_active
-		  and (organization_id is null or organization_id = ${organizationId})
-		order by organization_id nulls last limit 1`;
+		where template_key = ${msg.template!} and is_active`;
 	if (!t) {
 		throw new ApiProblem(validationProblem([{ field: `${prefix}template`, message: `no active template "${msg.template}" in this workspace`, code: 'unknown_template' }]));
 	}
@@ -49,13 +47,13 @@ async function renderBody(tx: TransactionSql, organizationId: string, msg: SendM
  */
 export async function queueOne(tx: TransactionSql, key: ApiKeyPrincipal, msg: SendMessage, prefix = ''): Promise<MessageAccepted> {
 	const to = await resolveRecipient(tx, key.organizationId, msg.to, `${prefix}to`);
-	const text = await renderBody(tx, key.organizationId, msg, prefix);
+	const text = await renderBody(tx, msg, prefix);
 	let id: string;
 	try {
 		[{ id }] = await tx<{ id: string }[]>`
 			select public.queue_sms_message(
-				p_user_id => ${to.userId}::uuid,
-				p_phone_number => ${to.phone},
+				p_user_id => ${to.contactId ? null : to.userId}::uuid,
+				p_phone_number => ${to.contactId ? null : to.phone},
 				p_message => ${text},
 				p_priority => ${msg.priority},
 				p_scheduled_for => ${msg.sendAt ?? null}::timestamptz,

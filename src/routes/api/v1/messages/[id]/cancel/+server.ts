@@ -1,9 +1,5 @@
 import { apiRoute } from '$lib/server/api/v1/handler';
 import { backend } from '$lib/server/api/v1/backend';
-import { cancelMessage } from '$lib/server/api/v1/messages/cancel';
+import { RUNS } from '$lib/server/api/v1/runs';
 
-export const POST = apiRoute(
-	'cancelMessage',
-	async (ctx, tx) => ({ status: 200, body: await cancelMessage(tx, ctx.key.organizationId, ctx.event.params.id ?? '', ctx.key.keyId) }),
-	backend
-);
+export const POST = apiRoute('cancelMessage', RUNS.cancelMessage, backend);
