@@ -108,6 +108,7 @@ describe('functions in schema public', () => {
 		}
 		expect(answers).toEqual({
 			accept_organization_invitation: 'WS011',
+			create_api_key: 'WS001',
 			create_organization: 'WS004',
 			create_organization_invitation: 'WS001',
 			current_org_role: 'ok:[null]',
@@ -116,6 +117,7 @@ describe('functions in schema public', () => {
 			has_org_role: 'ok:[false]',
 			list_organization_members: 'WS001',
 			remove_member: 'WS001',
+			revoke_api_key: 'AK004',
 			revoke_organization_invitation: 'WS011',
 			set_member_role: 'WS001',
 			transfer_ownership: 'WS001',

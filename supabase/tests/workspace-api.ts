@@ -4,6 +4,7 @@
  */
 export const WORKSPACE_API = [
 	'accept_organization_invitation',
+	'create_api_key',
 	'create_organization',
 	'create_organization_invitation',
 	'current_org_role',
@@ -12,6 +13,7 @@ export const WORKSPACE_API = [
 	'has_org_role',
 	'list_organization_members',
 	'remove_member',
+	'revoke_api_key',
 	'revoke_organization_invitation',
 	'set_member_role',
 	'transfer_ownership',
