@@ -89,9 +89,9 @@ export async function getMessage(tx: TransactionSql, organizationId: string, id:
 	};
 }
 
-/** Keyset cursor over (created_at desc, id desc). */
-export function encodeCursor(createdAt: Date, id: string): string {
-	return Buffer.from(`${createdAt.toISOString()}|${id}`).toString('base64url');
+/** Keyset cursor over (created_at desc, id desc); the time to the microsecond, as Postgres keeps it. */
+export function encodeCursor(createdAt: string, id: string): string {
+	return Buffer.from(`${createdAt}|${id}`).toString('base64url');
 }
 export function decodeCursor(cursor: string): { createdAt: string; id: string } {
 	const [createdAt, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
@@ -109,7 +109,8 @@ export async function listMessages(
 ): Promise<MessageList> {
 	const after = q.cursor ? decodeCursor(q.cursor) : null;
 	const conds = [tx`m.organization_id = ${organizationId}`, tx`m.direction = 'outbound'`];
-	if (after) conds.push(tx`(m.created_at, m.id) < (${after.createdAt}::timestamptz, ${after.id}::uuid)`);
+	// ::text first: a timestamptz parameter would go through a JS Date and lose its microseconds.
+	if (after) conds.push(tx`(m.created_at, m.id) < (${after.createdAt}::text::timestamptz, ${after.id}::uuid)`);
 	if (q.status) conds.push(tx`m.status = ${q.status}`);
 	if (q.type) conds.push(tx`m.notification_type = ${q.type}`);
 	if (q.userId) conds.push(tx`m.user_id = ${q.userId}`);
@@ -121,8 +122,8 @@ export async function listMessages(
 	// Compared as text, so metadata[taskId]=42 finds both 42 and "42".
 	for (const [k, v] of Object.entries(metadata)) conds.push(tx`md.metadata ->> ${k} = ${v}`);
 	const where = conds.reduce((acc, c) => tx`${acc} and ${c}`);
-	const rows = await tx<Row[]>`
-		select ${COLUMNS(tx)}
+	const rows = await tx<(Row & { cursor_at: string })[]>`
+		select ${COLUMNS(tx)}, to_char(m.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_at
 		from public.sms_messages m
 		left join public.contacts c on c.id = m.contact_id
 		left join public.api_message_metadata md on md.message_id = m.id
@@ -131,5 +132,5 @@ export async function listMessages(
 		limit ${q.limit + 1}`;
 	const page = rows.slice(0, q.limit);
 	const last = page.at(-1);
-	return { data: page.map(toMessage), nextCursor: rows.length > q.limit && last ? encodeCursor(last.created_at, last.id) : null };
+	return { data: page.map(toMessage), nextCursor: rows.length > q.limit && last ? encodeCursor(last.cursor_at, last.id) : null };
 }
