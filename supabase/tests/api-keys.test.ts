@@ -121,3 +121,39 @@ describe('api_message_metadata and api_idempotency_keys', () => {
 		expect(await sqlState(() => t.db.asAnon((tx) => tx`select * from public.api_message_metadata`))).toBe('42501');
 	});
 });
+
+describe('webhook endpoints, deliveries and attempts', () => {
+	let endpointId: string;
+	beforeAll(async () => {
+		[{ id: endpointId }] = await asPerson(t, people.admin, (tx) => tx<{ id: string }[]>`
+			select public.create_webhook_endpoint(${org}::uuid, 'https://hooks.example.com/x', '{message.delivered}', 'whsec_dGVzdA==') as id`);
+		const [d] = await t.sql<{ id: string }[]>`
+			insert into public.webhook_deliveries (endpoint_id, organization_id, event_id, event_type, payload)
+			values (${endpointId}, ${org}, 'evt_1', 'message.delivered', '{}') returning id`;
+		await t.sql`insert into public.webhook_delivery_attempts (delivery_id, organization_id, attempt, ok) values (${d.id}, ${org}, 1, false)`;
+	});
+
+	it.each([
+		['owner', 1],
+		['admin', 1],
+		['operator', 0],
+		['viewer', 0],
+		['outsider', 0]
+	] as const)('%s sees %i endpoint(s) with their deliveries and attempts, and never a secret', async (who, n) => {
+		for (const table of ['webhook_endpoints', 'webhook_deliveries', 'webhook_delivery_attempts']) {
+			const rows = await asPerson(t, people[who], (tx) => tx.unsafe(`select id from public.${table}`));
+			expect({ table, n: rows.length }).toEqual({ table, n });
+		}
+		expect(await sqlState(() => asPerson(t, people[who], (tx) => tx`select secret from public.webhook_endpoints`))).toBe('42501');
+		expect(await sqlState(() => asPerson(t, people[who], (tx) => tx`update public.webhook_endpoints set url = 'https://evil.example'`))).toBe('42501');
+	});
+
+	it('only owners and admins create endpoints; the service alone reads what to send', async () => {
+		for (const who of ['operator', 'viewer', 'outsider'] as const) {
+			const e = await sqlError(() => asPerson(t, people[who], (tx) => tx`select public.create_webhook_endpoint(${org}::uuid, 'https://a.example/x', '{message.sent}', 'whsec_eA==')`));
+			expect(e.message).toMatch(/^forbidden/);
+		}
+		expect(await sqlState(() => asPerson(t, people.owner, (tx) => tx`select * from public.webhook_delivery_for_job(${endpointId})`))).toBe('42501');
+		expect(await sqlState(() => t.db.asAnon((tx) => tx`select id from public.webhook_endpoints`))).toBe('42501');
+	});
+});
