@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Sandbox } from './server.ts';
-import { control, restError, sdkFor, startTestSandbox, VERIFY_SID } from './testing.ts';
+import { control, restError, sdkFor, startTestSandbox, VERIFY_SID } from '../testing/index.ts';
 
 let sandbox: Sandbox;
 let verify: ReturnType<ReturnType<typeof sdkFor>['verify']['v2']['services']>;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Sandbox } from './server.ts';
-import { ACCOUNT_SID, AUTH_TOKEN, FROM, MESSAGING_SID, restError, sdkFor, startTestSandbox, waitFor } from './testing.ts';
+import { ACCOUNT_SID, AUTH_TOKEN, FROM, MESSAGING_SID, restError, sdkFor, startTestSandbox, waitFor } from '../testing/index.ts';
 
 let sandbox: Sandbox;
 let client: ReturnType<typeof sdkFor>;

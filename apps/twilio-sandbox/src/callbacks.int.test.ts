@@ -12,7 +12,7 @@ import {
 	startTestSandbox,
 	waitFor,
 	type Receiver
-} from './testing.ts';
+} from '../testing/index.ts';
 
 let sandbox: Sandbox;
 let client: ReturnType<typeof sdkFor>;

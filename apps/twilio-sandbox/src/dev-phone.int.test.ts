@@ -13,7 +13,7 @@ import {
 	startTestSandbox,
 	waitFor,
 	type Receiver
-} from './testing.ts';
+} from '../testing/index.ts';
 
 let sandbox: Sandbox;
 let receiver: Receiver;

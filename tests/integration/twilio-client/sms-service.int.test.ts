@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Sandbox } from '@sms/twilio-sandbox';
-import { SMSService } from './sms-service.ts';
-import { clientFor, MESSAGING_SID, startClientSandbox } from './test-sandbox.ts';
-import { TwilioServiceError } from './twilio-service-error.ts';
+import { SMSService, TwilioServiceError } from '@sms/twilio-service';
+import { clientFor, MESSAGING_SID, startClientSandbox } from './sandbox.ts';
 
 let sandbox: Sandbox;
 beforeAll(async () => {

@@ -1,6 +1,7 @@
-// Test helper: the sandbox in-process on a free port, and clients pointed at it.
+// The twilio-service client's tests: the sandbox in-process on a free port, and clients pointed at it.
+// (Here, not in packages/twilio-service, so that package does not depend on the sandbox.)
 import { startSandbox, type Sandbox } from '@sms/twilio-sandbox';
-import { TwilioClient, type TwilioClientOptions } from './twilio-client.ts';
+import { TwilioClient, type TwilioClientOptions } from '@sms/twilio-service';
 
 export const ACCOUNT_SID = `AC${'d4'.repeat(16)}`;
 export const AUTH_TOKEN = 'client-test-token';

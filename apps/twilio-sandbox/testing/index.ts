@@ -1,10 +1,10 @@
-// Helpers shared by this app's tests (not exported from the package).
+// Helpers shared by the sandbox's tests (outside src: not part of the package).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import twilio from 'twilio';
 import { RedirectRequestClient } from '@sms/twilio-service';
-import { startSandbox, type Sandbox } from './server.ts';
-import type { SandboxOptions } from './options.ts';
+import { startSandbox, type Sandbox } from '../src/server.ts';
+import type { SandboxOptions } from '../src/options.ts';
 
 export const ACCOUNT_SID = `AC${'a1'.repeat(16)}`;
 export const AUTH_TOKEN = 'sandbox-test-token';

@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Sandbox } from '@sms/twilio-sandbox';
-import { ACCOUNT_SID, clientFor, MESSAGING_SID, startClientSandbox } from './test-sandbox.ts';
-import { TwilioClient } from './twilio-client.ts';
-import { TwilioConfigError } from './twilio-config-error.ts';
-import { TwilioServiceError } from './twilio-service-error.ts';
+import { ACCOUNT_SID, clientFor, MESSAGING_SID, startClientSandbox } from './sandbox.ts';
+import { TwilioClient, TwilioConfigError, TwilioServiceError } from '@sms/twilio-service';
 
 let sandbox: Sandbox;
 beforeAll(async () => {

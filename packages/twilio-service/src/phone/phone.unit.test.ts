@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isE164, normalizePhone, phoneCountry, PhoneNumberError, type CountryCode, type PhoneNumberErrorCode } from './index.ts';
+import { normalizePhone, phoneCountry, PhoneNumberError, type CountryCode, type PhoneNumberErrorCode } from './index.ts';
 
 describe('normalizePhone', () => {
 	it.each<[string, CountryCode | undefined, string]>([
@@ -47,21 +47,6 @@ describe('normalizePhone', () => {
 		expect(error.code).toBe(code);
 		expect(error.message).toMatch(message);
 		expect(error.input).toBe(input);
-	});
-});
-
-describe('isE164', () => {
-	it.each([
-		['+14155552671', true],
-		['+447911123456', true],
-		['+123456789012345', true],
-		['+1234567890123456', false],
-		['14155552671', false],
-		['+0123456', false],
-		['+1 415 555 2671', false],
-		['', false]
-	])('%s → %s', (input, expected) => {
-		expect(isE164(input)).toBe(expected);
 	});
 });
 

@@ -1,8 +1,8 @@
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '@sms/twilio-sandbox';
-import { RedirectRequestClient } from './redirect-request-client.ts';
-import { ACCOUNT_SID, AUTH_TOKEN, startClientSandbox } from './test-sandbox.ts';
+import { RedirectRequestClient } from '@sms/twilio-service';
+import { ACCOUNT_SID, AUTH_TOKEN, startClientSandbox } from './sandbox.ts';
 
 let sandbox: Sandbox;
 beforeAll(async () => {
