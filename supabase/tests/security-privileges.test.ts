@@ -129,6 +129,7 @@ describe('functions in schema public', () => {
 			delete_webhook_endpoint: 'WH003',
 			has_org_role: 'ok:[false]',
 			list_organization_members: 'WS001',
+			org_ids_with_role: 'ok:[[]]',
 			remove_member: 'WS001',
 			resend_webhook_delivery: 'WH003',
 			revoke_api_key: 'AK004',

@@ -14,6 +14,7 @@ export const WORKSPACE_API = [
 	'delete_webhook_endpoint',
 	'has_org_role',
 	'list_organization_members',
+	'org_ids_with_role',
 	'remove_member',
 	'resend_webhook_delivery',
 	'revoke_api_key',
