@@ -212,13 +212,13 @@ describe('queue_sms_messages_bulk', () => {
 		expect(await counts()).toEqual(before);
 	});
 
-	it('queues 20,000 rows in one call at campaign speed', async () => {
+	it('queues 20,000 rows in one call: one text and one job each', async () => {
 		const rows = Array.from({ length: 20_000 }, (_, i) => ({ user_id: alice.id, message: `Campaign text ${i}` }));
-		const started = performance.now();
 		const ids = await bulk(rows);
-		const seconds = (performance.now() - started) / 1000;
 		expect(new Set(ids).size).toBe(20_000);
-		// Generous bound for slow CI machines; the bench reports the real rate.
-		expect(seconds).toBeLessThan(10);
+		// Speed is the bench's business (enqueue-rate.bench.ts, beside graphile-worker's addJobs).
+		const [{ n }] = await t.sql<{ n: number }[]>`
+			select count(*)::int as n from public.queue_jobs where job_type = 'send_sms' and payload->>'message_id' = any(${ids}::text[])`;
+		expect(n).toBe(20_000);
 	});
 });
