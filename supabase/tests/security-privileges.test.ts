@@ -121,18 +121,22 @@ describe('functions in schema public', () => {
 			accept_organization_invitation: 'WS011',
 			create_organization: 'WS004',
 			create_organization_invitation: 'WS001',
+			create_sms_template: 'WS001',
 			current_org_role: 'ok:[null]',
 			delete_contact: 'WS018',
 			delete_organization: 'WS001',
+			delete_sms_template: 'TP001',
 			has_org_role: 'ok:[false]',
 			list_organization_members: 'WS001',
 			org_ids_with_role: 'ok:[[]]',
 			remove_member: 'WS001',
 			revoke_organization_invitation: 'WS011',
 			set_member_role: 'WS001',
+			set_sms_template_active: 'TP001',
 			transfer_ownership: 'WS001',
 			update_contact: 'WS018',
 			update_organization_settings: 'WS001',
+			update_sms_template: 'TP001',
 			upsert_contact: 'WS001'
 		});
 	});
