@@ -196,7 +196,8 @@ describe('variable detection parity with templateVariables', () => {
 		'{name} {{name} {{name}}}',
 		'Emoji 🎉 {{emoji_var}} ünïcode {{ümlaut}}',
 		'Line\n{{multi}}\nline {{\nnewline\n}}',
-		'{{_under}} {{A1}} {{ä}}'
+		'{{_under}} {{A1}} {{ä}}',
+		'{{\u00a0nbsp}} {{\u2003em}} {{\ufeffbom}} {{\u3000ideo}}'
 	];
 	it.each(cases)('%j', async (body) => {
 		const [{ vars }] = await t.sql`select internal.template_variables(${body}) as vars`;
