@@ -86,18 +86,19 @@ begin
   values (v_alice, 'daily_brief', true), (v_bob, 'task_reminder', false)
   on conflict do nothing;
 
-  insert into public.sms_templates (template_key, name, description, message_template, template_vars, notification_type, created_by)
-  values
+  insert into public.sms_templates (organization_id, template_key, name, description, message_template, template_vars, notification_type, created_by)
+  select v_org, v.* from (values
     ('task_reminder', 'Task reminder', 'Sent shortly before a task is due.',
-     'Reminder: "{{task}}" is due {{due}}.', '["task", "due"]', 'task_reminder', v_admin),
+     'Reminder: "{{task}}" is due {{due}}.', '["task", "due"]'::jsonb, 'task_reminder', v_admin),
     ('daily_brief', 'Daily brief', 'Morning summary.',
      'Good morning {{name}}! You have {{count}} tasks today. First up: {{first_task}}.',
-     '["name", "count", "first_task"]', 'daily_brief', v_admin),
+     '["name", "count", "first_task"]'::jsonb, 'daily_brief', v_admin),
     ('urgent_alert', 'Urgent alert', 'Delivered even during quiet hours.',
-     'URGENT: {{message}}', '["message"]', 'urgent_alert', v_admin),
+     'URGENT: {{message}}', '["message"]'::jsonb, 'urgent_alert', v_admin),
     ('welcome', 'Welcome', 'After a phone number is verified.',
-     'Welcome to {{app}}, {{name}}! Reply HELP for help, STOP to opt out.', '["app", "name"]', 'custom', v_admin)
-  on conflict (template_key) do nothing;
+     'Welcome to {{app}}, {{name}}! Reply HELP for help, STOP to opt out.', '["app", "name"]'::jsonb, 'custom', v_admin)
+  ) v (template_key, name, description, message_template, template_vars, notification_type, created_by)
+  on conflict (organization_id, template_key) do nothing;
 
   -- A short history: delivered, undelivered, failed, suppressed, and an inbound reply.
   insert into public.sms_messages (

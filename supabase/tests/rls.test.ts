@@ -180,9 +180,10 @@ beforeAll(async () => {
 		await t.sql`insert into public.user_sms_type_preferences (user_id, type_key, enabled)
 			values (${person.id}, 'daily_brief', true)`;
 	}
-	await t.sql`insert into public.sms_templates (template_key, name, message_template, template_vars, is_active)
-		values ('rls_active', 'Active', 'Hi {{name}}', '["name"]', true),
-		       ('rls_inactive', 'Inactive', 'Bye {{name}}', '["name"]', false)`;
+	// Platform templates (no workspace): the rule for workspace templates is in templates-workspace.test.ts.
+	await t.sql`insert into public.sms_templates (organization_id, template_key, name, message_template, template_vars, is_active)
+		values (null, 'rls_active', 'Active', 'Hi {{name}}', '["name"]', true),
+		       (null, 'rls_inactive', 'Inactive', 'Bye {{name}}', '["name"]', false)`;
 
 	const aliceMessage = await dispatchedMessage(t.sql, alice, nextSid());
 	const bobMessage = await dispatchedMessage(t.sql, bob, nextSid());

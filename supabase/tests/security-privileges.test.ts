@@ -123,10 +123,12 @@ describe('functions in schema public', () => {
 			create_api_key: 'WS001',
 			create_organization: 'WS004',
 			create_organization_invitation: 'WS001',
+			create_sms_template: 'WS001',
 			create_webhook_endpoint: 'WS001',
 			current_org_role: 'ok:[null]',
 			delete_contact: 'WS018',
 			delete_organization: 'WS001',
+			delete_sms_template: 'TP001',
 			delete_webhook_endpoint: 'WH003',
 			has_org_role: 'ok:[false]',
 			list_organization_members: 'WS001',
@@ -136,9 +138,11 @@ describe('functions in schema public', () => {
 			revoke_api_key: 'AK004',
 			revoke_organization_invitation: 'WS011',
 			set_member_role: 'WS001',
+			set_sms_template_active: 'TP001',
 			transfer_ownership: 'WS001',
 			update_contact: 'WS018',
 			update_organization_settings: 'WS001',
+			update_sms_template: 'TP001',
 			upsert_contact: 'WS001'
 		});
 	});

@@ -1,16 +1,19 @@
 /**
  * The workspace API: callable by signed-in users because each function checks the caller's own
- * role (auth.uid()) in the workspace it is asked about; workspaces.test.ts covers each role.
+ * role (auth.uid()) in the workspace it is asked about; workspaces.test.ts and
+ * templates-workspace.test.ts cover each role.
  */
 export const WORKSPACE_API = [
 	'accept_organization_invitation',
 	'create_api_key',
 	'create_organization',
 	'create_organization_invitation',
+	'create_sms_template',
 	'create_webhook_endpoint',
 	'current_org_role',
 	'delete_contact',
 	'delete_organization',
+	'delete_sms_template',
 	'delete_webhook_endpoint',
 	'has_org_role',
 	'list_organization_members',
@@ -20,8 +23,10 @@ export const WORKSPACE_API = [
 	'revoke_api_key',
 	'revoke_organization_invitation',
 	'set_member_role',
+	'set_sms_template_active',
 	'transfer_ownership',
 	'update_contact',
 	'update_organization_settings',
+	'update_sms_template',
 	'upsert_contact'
 ];

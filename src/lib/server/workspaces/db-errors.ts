@@ -36,7 +36,14 @@ const BY_SQLSTATE: Record<string, { code: WorkspaceErrorCode; field?: string; me
 	WS014: { code: 'invitation_accepted', message: 'This invitation was already accepted.' },
 	WS015: { code: 'invitation_wrong_email' },
 	WS018: { code: 'not_found', message: 'That contact no longer exists.' },
-	WS020: { code: 'invalid' }
+	WS020: { code: 'invalid' },
+	// Templates (migrations 20261201071000/071200).
+	TP001: { code: 'not_found', message: 'That template no longer exists.' },
+	TP002: { code: 'invalid' },
+	TP003: { code: 'conflict', field: 'key', message: 'This workspace already has a template with this key; choose another.' },
+	TP004: { code: 'conflict' },
+	TP005: { code: 'invalid' },
+	TP006: { code: 'invalid' }
 };
 
 /** "slug_taken: another workspace …" → "Another workspace …" */
