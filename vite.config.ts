@@ -6,7 +6,7 @@ export default defineConfig({
 	plugins: [tailwindcss(), sveltekit()],
 	ssr: {
 		// Workspace packages ship TypeScript source: bundle them into the server build.
-		noExternal: ['@sms/db', '@sms/twilio-service']
+		noExternal: ['@sms/db', '@sms/twilio-service', '@sms/providers']
 	},
 	test: {
 		testTimeout: 30_000,
@@ -16,7 +16,11 @@ export default defineConfig({
 				extends: true,
 				test: {
 					name: 'unit',
-					include: ['packages/twilio-service/src/**/*.test.ts', 'src/**/*.unit.test.ts'],
+					include: [
+						'packages/twilio-service/src/**/*.test.ts',
+						'packages/providers/src/**/*.test.ts',
+						'src/**/*.unit.test.ts'
+					],
 					environment: 'node'
 				}
 			},
