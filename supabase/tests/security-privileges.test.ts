@@ -116,6 +116,7 @@ describe('functions in schema public', () => {
 			delete_workspace_provider: 'WS001',
 			has_org_role: 'ok:[false]',
 			list_organization_members: 'WS001',
+			org_ids_with_role: 'ok:[[]]',
 			remove_member: 'WS001',
 			revoke_organization_invitation: 'WS011',
 			set_member_role: 'WS001',

@@ -12,6 +12,7 @@ export const WORKSPACE_API = [
 	'delete_workspace_provider',
 	'has_org_role',
 	'list_organization_members',
+	'org_ids_with_role',
 	'remove_member',
 	'revoke_organization_invitation',
 	'set_member_role',

@@ -120,6 +120,27 @@ describe.each(Object.keys(statements))('%s', (table) => {
 	});
 });
 
+describe('the two forms of the role question agree', () => {
+	it('org_ids_with_role (used by the row-heavy tables) contains A exactly when has_org_role(A) is true, for every role and level', async () => {
+		const levels = ['viewer', 'operator', 'admin', 'owner'];
+		for (const role of ROLE_NAMES.filter((r) => r !== 'anon')) {
+			const answers = await tryAsRole(t, w, role, async (tx) => {
+				const out: Record<string, [boolean, boolean]> = {};
+				for (const level of levels) {
+					const [r] = await tx`select public.has_org_role(${w.a}, ${level}) as one,
+						${w.a}::uuid = any (public.org_ids_with_role(${level})) as set_based`;
+					out[level] = [r.one, r.set_based];
+				}
+				return out;
+			});
+			for (const level of levels) expect({ role, level, answers: answers[level] }).toEqual({ role, level, answers: [answers[level][0], answers[level][0]] });
+			// And the answer is the expected one: a member holds every level up to their own role.
+			const held = ['owner', 'admin', 'operator', 'viewer'].includes(role) ? levels.slice(0, levels.indexOf(role) + 1) : [];
+			expect(levels.filter((level) => answers[level][0])).toEqual(held);
+		}
+	});
+});
+
 describe('across workspaces', () => {
 	it("a member of B sees B's rows — and none of A's (so the 'none' cells above are not vacuous)", async () => {
 		const seen = await tryAsRole(t, w, 'other_member', async (tx) => ({
@@ -144,6 +165,21 @@ describe('across workspaces', () => {
 		]) {
 			await expect(tryAsRole(t, w, 'operator', (tx) => tx.unsafe(query))).rejects.toMatchObject({ code: '42501' });
 		}
+	});
+
+	it("texts and their events: A's members read A's, nobody else does (the recipient user still reads their own)", async () => {
+		const [c] = await t.sql`select id from public.contacts where organization_id = ${w.a}`;
+		const [{ id }] = await t.sql`select public.queue_sms_message(p_user_id => null, p_phone_number => null, p_message => 'to a contact',
+			p_organization_id => ${w.a}::uuid, p_contact_id => ${c.id}::uuid) as id`;
+		await t.sql`select public.mark_sms_suppressed(${id}, 'test')`;
+		const seen: Record<string, [number, number]> = {};
+		for (const role of ROLE_NAMES.filter((r) => r !== 'anon')) {
+			seen[role] = await tryAsRole(t, w, role, async (tx) => [
+				(await tx`select id from public.sms_messages where id = ${id}`).length,
+				(await tx`select id from public.sms_delivery_events where message_id = ${id}`).length
+			]);
+		}
+		expect(seen).toEqual({ owner: [1, 1], admin: [1, 1], operator: [1, 1], viewer: [1, 1], other_member: [0, 0], non_member: [0, 0] });
 	});
 
 	it('nobody reads an invitation token hash, not even the owner', async () => {
