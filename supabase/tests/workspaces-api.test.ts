@@ -256,7 +256,7 @@ describe('settings and contacts: bad input gets a named error and writes nothing
 
 	it('upsert_contact updates by external id, and names the problem with a bad contact', async () => {
 		const up = (contact: Record<string, unknown>) =>
-			asPerson(t, w.people.operator, async (tx) => (await tx`select (public.upsert_contact(${w.a}, ${tx.json(contact)})).*`)[0]);
+			asPerson(t, w.people.operator, async (tx) => (await tx`select (public.upsert_contact(${w.a}, ${tx.json(contact as never)})).*`)[0]);
 		const first = await up({ external_id: 'crm-7', name: 'Grace', phone_number: '+14155558010', tags: ['vip'] });
 		const second = await up({ external_id: 'crm-7', name: 'Grace Hopper', time_zone: 'Asia/Tokyo' });
 		expect(second).toMatchObject({ id: first.id, name: 'Grace Hopper', phone_number: '+14155558010', tags: ['vip'], time_zone: 'Asia/Tokyo', phone_last4: '8010' });
