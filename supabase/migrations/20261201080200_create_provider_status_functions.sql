@@ -49,7 +49,7 @@ begin
   elsif v_status is null then
     v_outcome := 'unknown_status';
   else
-    v_outcome := public.sms_advance_status(
+    v_outcome := internal.sms_advance_status(
       v_message_id, v_status, left(p_raw_status, 100), null,
       case when v_status in ('failed', 'undelivered') and p_error_code is not null
            then format('%s reported %s (%s)', p_provider, p_raw_status, left(p_error_code, 100)) end,
@@ -165,7 +165,7 @@ begin
     if v_status is not null and v_status not in ('queued', 'sent', 'delivered', 'undelivered', 'failed') then
       raise exception using errcode = 'SM013', message = format('invalid_argument: %s is not a delivery status', p_status);
     end if;
-    v_outcome := case when v_status is null then 'unknown_status' else public.sms_advance_status(
+    v_outcome := case when v_status is null then 'unknown_status' else internal.sms_advance_status(
       p_message_id, v_status, left(p_raw_status, 100), null, null, p_price, p_price_unit) end;
     insert into public.sms_delivery_events (
       message_id, provider, provider_reference, raw_status, status, price, price_unit, segments, source, applied
@@ -181,7 +181,7 @@ begin
     where provider = p_provider and provider_reference = p_reference and message_id is null
     order by received_at, id
   loop
-    v_outcome := case when v_event.status is null then 'unknown_status' else public.sms_advance_status(
+    v_outcome := case when v_event.status is null then 'unknown_status' else internal.sms_advance_status(
       p_message_id, v_event.status, v_event.raw_status, null,
       case when v_event.status in ('failed', 'undelivered') and v_event.error_message is not null
            then format('%s reported %s (%s)', p_provider, v_event.raw_status, v_event.error_message) end,

@@ -1,6 +1,6 @@
 /**
  * queue_sms_message with workspaces and contacts: a text goes to a user or a contact (never
- * both), in a workspace — the contact's, the one named, or the only one; inbound texts link
+ * both), in a workspace — the contact's, the one named, or the default one; inbound texts link
  * to the workspace and contact that own the conversation.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -76,14 +76,25 @@ describe('with several workspaces', () => {
 		secondContact = c.id;
 	});
 
-	it('a caller that names no workspace is told to name one (WS016), and nothing is written', async () => {
-		const [{ n: before }] = await t.sql`select count(*)::int as n from public.sms_messages`;
-		const error = await sqlError(() => queue({ user: alice.id }));
-		expect(error).toMatchObject({ code: 'WS016', message: expect.stringMatching(/^organization_required/) });
-		const bulk = await sqlError(() => t.sql`select public.queue_sms_messages_bulk(${t.sql.json([{ user_id: alice.id, message: 'x' }])})`);
-		expect(bulk.code).toBe('WS016');
-		const [{ n: after }] = await t.sql`select count(*)::int as n from public.sms_messages`;
-		expect(after).toBe(before);
+	it('a caller that names no workspace gets the default workspace (the migrated one)', async () => {
+		const [{ id }] = await queue({ user: alice.id });
+		const [m] = await t.sql`select organization_id from public.sms_messages where id = ${id}`;
+		expect(m.organization_id).toBe(defaultOrg);
+	});
+
+	it('… and with no workspace marked default is told to name one (WS016), and nothing is written', async () => {
+		await t.sql`update public.organizations set is_default = false where id = ${defaultOrg}`;
+		try {
+			const [{ n: before }] = await t.sql`select count(*)::int as n from public.sms_messages`;
+			const error = await sqlError(() => queue({ user: alice.id }));
+			expect(error).toMatchObject({ code: 'WS016', message: expect.stringMatching(/^organization_required/) });
+			const bulk = await sqlError(() => t.sql`select public.queue_sms_messages_bulk(${t.sql.json([{ user_id: alice.id, message: 'x' }])})`);
+			expect(bulk.code).toBe('WS016');
+			const [{ n: after }] = await t.sql`select count(*)::int as n from public.sms_messages`;
+			expect(after).toBe(before);
+		} finally {
+			await t.sql`update public.organizations set is_default = true where id = ${defaultOrg}`;
+		}
 	});
 
 	it("a contact of another workspace cannot be texted from this one", async () => {

@@ -14,7 +14,18 @@ import { WORKSPACE_API } from './workspace-api.ts';
 const PERMISSION_DENIED = '42501';
 
 /** Pure helpers that check constraints and the UI need; nothing else in public is callable by users. */
-const CALLABLE_BY_ANON = ['is_e164', 'is_valid_time_zone', 'normalize_twilio_status', 'sms_max_daily_limit', 'sms_status_rank'];
+const CALLABLE_BY_ANON = [
+	'is_e164',
+	'is_valid_time_zone',
+	'normalize_twilio_status',
+	'sms_max_daily_limit',
+	'sms_status_awaits_price',
+	'sms_status_can_advance',
+	'sms_status_is_final',
+	'sms_status_phase',
+	'sms_status_rank',
+	'sms_verdict_kind'
+];
 /** Knowing an invitation's token is the permission: the invite page shows it before sign-in. */
 const INVITATION_PREVIEW = 'invitation_preview';
 /**
@@ -218,6 +229,19 @@ describe('sequences, schemas and the auth schema', () => {
 			expect(await sqlState(() => asPerson(t, alice, (tx) => tx.unsafe(ddl)))).toBe(PERMISSION_DENIED);
 			expect(await sqlState(() => t.db.asAnon((tx) => tx.unsafe(ddl)))).toBe(PERMISSION_DENIED);
 		}
+	});
+
+	it('users cannot use schema internal, where the helpers behind the SQL API live', async () => {
+		const [helpers] = await t.sql<{ n: number }[]>`
+			select count(*)::int as n from pg_catalog.pg_proc where pronamespace = 'internal'::regnamespace`;
+		expect(helpers.n).toBeGreaterThan(0);
+		const [usage] = await t.sql<{ anon: boolean; authenticated: boolean }[]>`
+			select has_schema_privilege('anon', 'internal', 'usage') as anon,
+			       has_schema_privilege('authenticated', 'internal', 'usage') as authenticated`;
+		expect(usage).toEqual({ anon: false, authenticated: false });
+		const call = "select internal.sms_advance_status(gen_random_uuid(), 'delivered', null, null, null, null, null)";
+		expect(await sqlState(() => asPerson(t, alice, (tx) => tx.unsafe(call)))).toBe(PERMISSION_DENIED);
+		expect(await sqlState(() => t.db.asAnon((tx) => tx.unsafe(call)))).toBe(PERMISSION_DENIED);
 	});
 
 	it('users cannot read auth.users (other people’s e-mail addresses)', async () => {

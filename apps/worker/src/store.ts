@@ -1,5 +1,5 @@
 import type { Sql } from '@sms/db';
-import type { Priority } from '@sms/twilio-service';
+import type { ApplyStatusResult, Priority } from '@sms/twilio-service';
 import { StoreError } from './errors.ts';
 import type { ClaimedJob, MessageStatus, SendContext } from './types.ts';
 
@@ -293,8 +293,8 @@ export class WorkerStore {
 			  and m.direction = 'outbound'
 			  and m.created_at > now() - make_interval(secs => ${options.giveUpSeconds})
 			  and m.updated_at < now() - make_interval(secs => ${options.olderThanSeconds})
-			  and (m.status in ('queued', 'sending', 'sent')
-			       or (m.status in ('delivered', 'undelivered') and m.price is null))
+			  and (public.sms_status_phase(m.status) = 'with_provider'
+			       or (public.sms_status_awaits_price(m.status) and m.price is null))
 			  -- Not polled recently: otherwise the same rows would be fetched every round.
 			  and not exists (
 			    select 1 from public.sms_delivery_events e
@@ -313,8 +313,8 @@ export class WorkerStore {
 		payload: Record<string, unknown>;
 		price: string | null;
 		priceUnit: string | null;
-	}): Promise<unknown> {
-		const [row] = await this.sql<{ result: unknown }[]>`
+	}): Promise<ApplyStatusResult> {
+		const [row] = await this.sql<{ result: ApplyStatusResult }[]>`
 			select public.apply_sms_status(${options.sid}, ${options.status}, ${options.errorCode},
 			       ${options.errorMessage}, ${this.sql.json(options.payload as never)}, 'poll', null,
 			       ${options.price}::numeric, ${options.priceUnit}) as result`;
