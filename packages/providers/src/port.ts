@@ -71,8 +71,9 @@ export interface SmsProvider {
 	/** The provider's current view of a text; a reference it does not know is a `permanent` error. */
 	fetchStatus(reference: string): Promise<ProviderResult<ProviderText>>;
 	/**
-	 * Did an earlier, interrupted attempt reach the provider? `value: null` means it certainly
-	 * did not (safe to send, here or elsewhere); an error means we cannot tell yet.
+	 * Every text an earlier, interrupted attempt may have created at the provider, oldest first.
+	 * `[]` means it certainly did not reach it (safe to send, here or elsewhere); more than one
+	 * (Twilio has no idempotency key) is for a person to review; an error means we cannot tell yet.
 	 */
-	findDispatched(input: FindDispatchedInput): Promise<ProviderResult<ProviderText | null>>;
+	findDispatched(input: FindDispatchedInput): Promise<ProviderResult<ProviderText[]>>;
 }

@@ -112,18 +112,18 @@ export class Telecom23Provider implements SmsProvider {
 		return { ok: true, value: toText(parsed.data) };
 	}
 
-	async findDispatched(input: FindDispatchedInput): Promise<ProviderResult<ProviderText | null>> {
+	async findDispatched(input: FindDispatchedInput): Promise<ProviderResult<ProviderText[]>> {
 		if (input.reference) {
 			const found = await this.fetchStatus(input.reference);
-			if (found.ok || found.error.code !== NOT_FOUND) return found;
+			if (found.ok) return { ok: true, value: [found.value] };
+			if (found.error.code !== NOT_FOUND) return found;
 		}
 		const answer = await this.request('GET', `/api/v2/sms?client_ref=${encodeURIComponent(input.idempotencyKey)}`, {});
 		if (answer instanceof ProviderError) return { ok: false, error: answer };
 		if (answer.status !== 200) return { ok: false, error: failure(answer.status, answer.json, 'GET') };
 		const parsed = list.safeParse(answer.json);
 		if (!parsed.success) return { ok: false, error: malformedAnswer(PROVIDER, answer.status, 'GET') };
-		const first = parsed.data.messages[0];
-		return { ok: true, value: first ? toText(first) : null };
+		return { ok: true, value: parsed.data.messages.map(toText) };
 	}
 
 	private request(method: 'GET' | 'POST', path: string, extra: { headers?: Record<string, string>; body?: unknown }) {

@@ -7,7 +7,7 @@ import {
 	TwilioServiceError,
 	explainError,
 	normalizeTwilioStatus,
-	type LookupDispatchedInput,
+	type FindDispatchedInput as TwilioFindDispatchedInput,
 	type SendSmsInput,
 	type SendSmsResult,
 	type TwilioMessage
@@ -18,7 +18,8 @@ import type { DeliveryStatus, FindDispatchedInput, ProviderResult, ProviderText,
 /** What the adapter needs from SMSService (structural, so tests may pass the real one). */
 export interface TwilioSender {
 	send(input: SendSmsInput): Promise<SendSmsResult>;
-	lookupDispatched(input: LookupDispatchedInput): Promise<TwilioMessage | null>;
+	fetchMessage(sid: string): Promise<TwilioMessage | null>;
+	findDispatched(input: TwilioFindDispatchedInput): Promise<TwilioMessage[]>;
 }
 
 const PROVIDER = 'twilio';
@@ -101,7 +102,7 @@ export class TwilioProvider implements SmsProvider {
 
 	async fetchStatus(reference: string): Promise<ProviderResult<ProviderText>> {
 		try {
-			const m = await this.sms.lookupDispatched({ sid: reference, to: '', body: '', since: new Date(0) });
+			const m = await this.sms.fetchMessage(reference);
 			if (m) return { ok: true, value: fromMessage(m) };
 			return {
 				ok: false,
@@ -119,10 +120,14 @@ export class TwilioProvider implements SmsProvider {
 		}
 	}
 
-	async findDispatched(input: FindDispatchedInput): Promise<ProviderResult<ProviderText | null>> {
+	async findDispatched(input: FindDispatchedInput): Promise<ProviderResult<ProviderText[]>> {
 		try {
-			const m = await this.sms.lookupDispatched({ sid: input.reference, to: input.to, body: input.body, since: input.since });
-			return { ok: true, value: m ? fromMessage(m) : null };
+			if (input.reference) {
+				const m = await this.sms.fetchMessage(input.reference);
+				if (m) return { ok: true, value: [fromMessage(m)] };
+			}
+			const found = await this.sms.findDispatched({ to: input.to, body: input.body, since: input.since });
+			return { ok: true, value: found.map(fromMessage) };
 		} catch (error) {
 			return unexpected(error);
 		}

@@ -66,14 +66,14 @@ describe('TwilioProvider', () => {
 		expect(await p.fetchStatus(`SM${'0'.repeat(32)}`)).toMatchObject({ ok: false, error: { kind: 'permanent', code: 20404 } });
 	});
 
-	it('findDispatched finds an interrupted send by number and body, and null when none', async () => {
+	it('findDispatched finds an interrupted send by number and body, and none when none was sent', async () => {
 		const p = provider();
 		const since = new Date();
 		const sent = await p.send({ to: '+15551240005', body: 'find me', idempotencyKey: 'm7' });
 		if (!sent.ok) throw sent.error;
 		const found = await p.findDispatched({ idempotencyKey: 'm7', to: '+15551240005', body: 'find me', since });
-		expect(found).toMatchObject({ ok: true, value: { reference: sent.value.reference } });
+		expect(found).toEqual({ ok: true, value: [expect.objectContaining({ reference: sent.value.reference })] });
 		const none = await p.findDispatched({ idempotencyKey: 'm8', to: '+15551240005', body: 'not sent', since });
-		expect(none).toEqual({ ok: true, value: null });
+		expect(none).toEqual({ ok: true, value: [] });
 	});
 });
