@@ -8,3 +8,4 @@ export { SmsRetailProvider } from './sms-retail.ts';
 export { Telecom23Provider } from './telecom23.ts';
 export { TwilioProvider, fromTwilioError, type TwilioSender } from './twilio.ts';
 export * from './webhook/index.ts';
+export * from './routing/index.ts';
