@@ -1,6 +1,7 @@
 /**
  * Status-webhook ingestion through the BUILT server (signature checked, apply_sms_status, 200),
- * at concurrency 20, beside ceilings measured in the same run on the same database at the same
+ * at concurrency 20; the HTTP providers' delivery webhook (POST /api/webhooks/sms, sms-retail's
+ * signed JSON, apply_provider_status) beside it in the same run; and both beside ceilings measured in the same run on the same database at the same
  * concurrency: the raw one-statement write (insert the event + a conditional update, from
  * postgres.js: no lock, no NOTIFY, no rules beyond the rank), the webhook's own StatusWriter
  * called without HTTP (reports arriving together share a commit), and apply_sms_status one
@@ -13,6 +14,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { createHmac } from 'node:crypto';
 import { createDb, migrate, repoRoot, type Db } from '@sms/db';
 import { freePort, startEmbeddedPostgres } from '@sms/db/embedded';
 import { signTwilioRequest } from '@sms/twilio-service';
@@ -29,6 +31,10 @@ const PATH = '/api/webhooks/twilio/status';
 // Each message receives its callbacks in order, like a real send: sent, then delivered.
 const STATUSES = ['sent', 'delivered'] as const;
 const MESSAGES_PER_PHASE = 60_000;
+const PROVIDER_PATH = '/api/webhooks/sms';
+const PROVIDER_SECRET = 'bench-sms-retail-webhook-secret';
+const PROVIDER_STATUSES = ['sent', 'delivered'] as const;
+const PROVIDER_PHASE = 5;
 
 interface Measurement {
 	count: number;
@@ -90,6 +96,39 @@ async function seedMessages(db: Db, phase: number): Promise<void> {
 		cross join lateral (select id from auth.users order by id limit 1) u`;
 }
 
+const referenceOf = (n: number) => String(PROVIDER_PHASE * 10_000_000 + n);
+
+/** MESSAGES_PER_PHASE texts sent through sms-retail, and its webhook secret on their workspace. */
+async function seedProviderMessages(db: Db): Promise<void> {
+	await db.sql`
+		insert into public.sms_messages (user_id, phone_number, message_content, status, provider, provider_reference)
+		select u.id, '+15551230000', 'Bench text ' || g, 'queued', 'sms-retail', (${PROVIDER_PHASE * 10_000_000} + g)::text
+		from generate_series(0, ${MESSAGES_PER_PHASE - 1}) g
+		cross join lateral (select id from auth.users order by id limit 1) u`;
+	await db.sql`
+		with org as (select distinct organization_id as id from public.sms_messages where provider = 'sms-retail'),
+		p as (
+			insert into public.workspace_providers (organization_id, provider, position, base_url)
+			select id, 'sms-retail', 1, 'https://api.sms-retail.example' from org
+			returning id
+		)
+		insert into public.workspace_provider_secrets (provider_id, webhook_secret) select id, ${PROVIDER_SECRET} from p`;
+}
+
+/** sms-retail's delivery report for the i-th callback, signed as sms-retail signs it. */
+function providerCallback(i: number): { body: string; signature: string } {
+	const message = Math.floor(i / PROVIDER_STATUSES.length) % MESSAGES_PER_PHASE;
+	const body = JSON.stringify({
+		id: Number(referenceOf(message)),
+		status: PROVIDER_STATUSES[i % PROVIDER_STATUSES.length],
+		to: '+15551230000',
+		client_ref: null,
+		error_code: null,
+		timestamp: '2026-12-01T10:00:00Z'
+	});
+	return { body, signature: createHmac('sha256', PROVIDER_SECRET).update(body).digest('hex') };
+}
+
 function callback(phase: number, i: number): Record<string, string> {
 	const message = Math.floor(i / STATUSES.length) % MESSAGES_PER_PHASE;
 	return {
@@ -127,19 +166,22 @@ async function ensureBuild(): Promise<void> {
 }
 
 function post(agent: http.Agent, port: number, body: string, signature: string): Promise<boolean> {
+	return postTo(agent, port, PATH, body, {
+		'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
+		'x-twilio-signature': signature
+	});
+}
+
+function postTo(agent: http.Agent, port: number, urlPath: string, body: string, headers: Record<string, string>): Promise<boolean> {
 	return new Promise((resolve) => {
 		const req = http.request(
 			{
 				host: '127.0.0.1',
 				port,
-				path: PATH,
+				path: urlPath,
 				method: 'POST',
 				agent,
-				headers: {
-					'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
-					'content-length': Buffer.byteLength(body),
-					'x-twilio-signature': signature
-				}
+				headers: { ...headers, 'content-length': Buffer.byteLength(body) }
 			},
 			(res) => {
 				res.resume();
@@ -172,6 +214,7 @@ export async function run(): Promise<BenchResult[]> {
 		await seedMessages(db, 2);
 		await seedMessages(db, 3);
 		await seedMessages(db, 4);
+		await seedProviderMessages(db);
 		await db.sql`analyze`;
 		await ensureBuild();
 
@@ -214,6 +257,15 @@ export async function run(): Promise<BenchResult[]> {
 			const r = requests[i % total];
 			return post(agent, port, r.body, r.signature);
 		});
+		stage('posting signed sms-retail delivery reports');
+		const providerTotal = MESSAGES_PER_PHASE * PROVIDER_STATUSES.length;
+		const providerRequests = Array.from({ length: providerTotal }, (_, i) => providerCallback(i));
+		const providerWeb = await load((i) => {
+			const r = providerRequests[i % providerTotal];
+			return postTo(agent, port, PROVIDER_PATH, r.body, { 'content-type': 'application/json', 'x-signature': r.signature });
+		});
+		const [{ applied }] = await db.sql<{ applied: number }[]>`
+			select count(*)::int as applied from public.sms_delivery_events where provider = 'sms-retail' and source = 'webhook' and applied`;
 		agent.destroy();
 		stage('calling apply_sms_status directly');
 
@@ -275,6 +327,21 @@ export async function run(): Promise<BenchResult[]> {
 				peer: { name: ceilingName, value: rate(write) },
 				target: '>= 3000',
 				notes: `${note(web)}; ceiling: ${note(write)}`
+			},
+			{
+				name: 'provider webhook ingest (/api/webhooks/sms, sms-retail signed JSON)',
+				value: rate(providerWeb),
+				unit: 'callbacks/s',
+				peer: { name: 'Twilio status webhook (built server, signed)', value: rate(web) },
+				ratioTarget: '>= 0.9',
+				notes: `${note(providerWeb)}; ${applied} reports applied in all (warm-up included); Twilio: ${note(web)}`
+			},
+			{
+				name: 'provider webhook ingest p99',
+				value: percentile(providerWeb.latencies, 99),
+				unit: 'ms',
+				peer: { name: 'Twilio status webhook p99', value: percentile(web.latencies, 99) },
+				notes: `p50 ${percentile(providerWeb.latencies, 50).toFixed(2)} ms beside Twilio's ${percentile(web.latencies, 50).toFixed(2)} ms`
 			},
 			{
 				name: 'webhook ingest vs StatusWriter without HTTP',

@@ -7,6 +7,7 @@ import { MAGIC_REJECTIONS, OUTCOME_NUMBERS } from './outcomes.ts';
 import type { SandboxState } from './state.ts';
 import { TwilioApiError } from './twilio-error.ts';
 import type { Verification } from './verify-service.ts';
+import { handleProviderControl } from './providers/control.ts';
 
 const replyInput = z.object({ from: z.string(), body: z.string(), to: z.string().optional() }).strict();
 const clockInput = z.object({ advanceMs: z.number().int() }).strict();
@@ -40,6 +41,7 @@ export function createControlHandler(state: SandboxState) {
 		const method = req.method ?? 'GET';
 		const key = `${method} ${path}`;
 		try {
+			if (await handleProviderControl(state.providers, req, res, path, query)) return;
 			switch (key) {
 				case 'GET /_sandbox/messages': {
 					const to = query.get('to');

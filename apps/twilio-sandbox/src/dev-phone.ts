@@ -4,6 +4,7 @@ import type { SandboxMessage } from './message.ts';
 import { E164, OUTCOME_NUMBERS } from './outcomes.ts';
 import type { SandboxState } from './state.ts';
 import { TwilioApiError } from './twilio-error.ts';
+import { handleProviderPanel, providerInbox, providersPanel } from './providers/dev-phone-panel.ts';
 
 const STYLE = `
 body{font:15px/1.45 system-ui,sans-serif;margin:0;background:#f3f4f6;color:#111827}
@@ -43,11 +44,12 @@ ${code ? `<div class="code">${code}</div>` : ''}<div>${h(m.body)}</div>${webhook
 
 function inbox(state: SandboxState, phone: string): string {
 	const list = state.store.forPhone(phone);
-	if (list.length === 0) return '<p class="meta">No texts yet.</p>';
+	const viaProviders = providerInbox(state.providers, phone);
+	if (list.length === 0) return viaProviders || '<p class="meta">No texts yet.</p>';
 	const cards: string[] = [];
 	// Newest first; the page only needs the recent conversation.
 	for (let i = list.length - 1; i >= 0 && cards.length < 200; i--) cards.push(messageCard(list[i]!, phone));
-	return cards.join('\n');
+	return viaProviders + cards.join('\n');
 }
 
 function indexPage(state: SandboxState): string {
@@ -67,6 +69,7 @@ function indexPage(state: SandboxState): string {
 <form method="get" action="/phone" onsubmit="location.href='/phone/'+encodeURIComponent(this.n.value);return false">
 <textarea name="n" rows="1" placeholder="+15551234567"></textarea><button>Open phone</button></form>
 <h3>Numbers with special outcomes</h3><table>${outcomes}</table>
+${providersPanel(state.providers)}
 <p class="meta">Every other valid E.164 number is delivered. Webhook for replies: ${h(state.incomingWebhookUrl ?? 'not configured')}</p>
 <script>setInterval(()=>{if(!document.querySelector('textarea').value)location.reload()},5000)</script>`
 	);
@@ -94,6 +97,7 @@ export function createDevPhoneHandler(state: SandboxState) {
 			sendHtml(res, 200, indexPage(state));
 			return true;
 		}
+		if (await handleProviderPanel(state.providers, req, res, path)) return true;
 		const match = PHONE.exec(path);
 		if (!match) return false;
 		const phone = decodeURIComponent(match[1] ?? '').replace(/^ /, '+');

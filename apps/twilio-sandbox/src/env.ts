@@ -12,7 +12,11 @@ const envSchema = z.object({
 	SANDBOX_INCOMING_WEBHOOK_URL: z.url().optional(),
 	SANDBOX_PUBLIC_URL: z.url().optional(),
 	SANDBOX_SENT_DELAY_MS: z.coerce.number().int().min(0).default(50),
-	SANDBOX_DELIVERED_DELAY_MS: z.coerce.number().int().min(0).default(150)
+	SANDBOX_DELIVERED_DELAY_MS: z.coerce.number().int().min(0).default(150),
+	SANDBOX_SMS_RETAIL_API_KEY: z.string().min(1).optional(),
+	SANDBOX_SMS_RETAIL_WEBHOOK_SECRET: z.string().min(1).optional(),
+	SANDBOX_23TELECOM_API_KEY: z.string().min(1).optional(),
+	SANDBOX_23TELECOM_WEBHOOK_SECRET: z.string().min(1).optional()
 });
 
 export type SandboxEnv = z.infer<typeof envSchema>;

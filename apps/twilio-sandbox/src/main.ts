@@ -16,6 +16,10 @@ async function main(): Promise<void> {
 		incomingWebhookUrl: env.SANDBOX_INCOMING_WEBHOOK_URL,
 		publicUrl: env.SANDBOX_PUBLIC_URL,
 		callbackDelaysMs: { sent: env.SANDBOX_SENT_DELAY_MS, delivered: env.SANDBOX_DELIVERED_DELAY_MS },
+		providers: {
+			'sms-retail': { apiKey: env.SANDBOX_SMS_RETAIL_API_KEY, webhookSecret: env.SANDBOX_SMS_RETAIL_WEBHOOK_SECRET },
+			'23telecom': { apiKey: env.SANDBOX_23TELECOM_API_KEY, webhookSecret: env.SANDBOX_23TELECOM_WEBHOOK_SECRET }
+		},
 		onError: (error) => log.error({ err: error }, 'sandbox internal error')
 	});
 	log.info(

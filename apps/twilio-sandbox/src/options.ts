@@ -1,3 +1,6 @@
+import type { ProviderSettings } from './providers/emulator.ts';
+import type { HttpProviderId } from './providers/outcomes.ts';
+
 export interface SandboxOptions {
 	/** 0 (default) picks a free port. */
 	port?: number;
@@ -29,6 +32,11 @@ export interface SandboxOptions {
 	maxMessages?: number;
 	/** Callback attempts remembered by GET /_sandbox/callbacks (default 50 000). */
 	maxCallbackLog?: number;
+	/**
+	 * The emulated HTTP providers (sms-retail, 23telecom): the API key each accepts (unset: any)
+	 * and the secret that signs its delivery reports (unset: unsigned).
+	 */
+	providers?: Partial<Record<HttpProviderId, ProviderSettings>>;
 	/** Hears about internal failures (a scheduled task that threw). Default: ignore. */
 	onError?: (error: unknown) => void;
 }

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApiHandler, isApiPath } from './api-routes.ts';
+import { createProviderApiHandler, isProviderApiPath } from './providers/routes.ts';
 import { createControlHandler } from './control-routes.ts';
 import { createDevPhoneHandler } from './dev-phone.ts';
 import { BodyTooLargeError, sendJson } from './http-utils.ts';
@@ -21,6 +22,7 @@ export interface Sandbox {
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 	const state = new SandboxState(options);
 	const api = createApiHandler(state);
+	const providerApi = createProviderApiHandler(state.providers);
 	const control = createControlHandler(state);
 	const devPhone = createDevPhoneHandler(state);
 	let allowedHosts: Set<string> = new Set();
@@ -32,6 +34,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 		const query = new URLSearchParams(q === -1 ? '' : raw.slice(q + 1));
 		const handle = async () => {
 			if (isApiPath(path)) return api(req, res, path, query);
+			// Like the Twilio API: protected by an API key, reached by the app, not by browsers.
+			if (isProviderApiPath(path)) return providerApi(req, res, path, query);
 			const foreign = foreignRequestReason(req, allowedHosts);
 			if (foreign) return sendJson(res, 403, { error: foreign });
 			if (path.startsWith('/_sandbox/')) return control(req, res, path, query);

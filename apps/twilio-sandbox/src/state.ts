@@ -11,6 +11,9 @@ import { countSegments } from './segments.ts';
 import { newSid } from './ids.ts';
 import { VerifyService } from './verify-service.ts';
 import { WebhookPoster } from './webhook-poster.ts';
+import { ProviderEmulator } from './providers/emulator.ts';
+import { JsonPoster } from './providers/json-poster.ts';
+import type { HttpProviderId } from './providers/outcomes.ts';
 
 /**
  * Everything the sandbox holds, in one place: tests running in-process may read it directly
@@ -25,6 +28,8 @@ export class SandboxState {
 	readonly messaging: Messaging;
 	readonly verify: VerifyService;
 	readonly inbound: Inbound;
+	/** The emulated HTTP providers, by id. */
+	readonly providers: Readonly<Record<HttpProviderId, ProviderEmulator>>;
 	readonly accountSid: string;
 	readonly authToken: string;
 	faults: Faults = NO_FAULTS;
@@ -70,6 +75,20 @@ export class SandboxState {
 			now,
 			deliverCode: (to, code) => this.deliverVerificationText(to, code)
 		});
+		const providerDeps = {
+			scheduler: this.scheduler,
+			poster: new JsonPoster({ timeoutMs: retry.timeoutMs, concurrency: options.callbackConcurrency ?? DEFAULTS.callbackConcurrency }),
+			now,
+			faults: () => this.faults,
+			delays: options.callbackDelaysMs ?? DEFAULTS.callbackDelaysMs,
+			retry,
+			maxTexts: options.maxMessages ?? DEFAULTS.maxMessages,
+			maxCallbackLog: options.maxCallbackLog ?? DEFAULTS.maxCallbackLog
+		};
+		this.providers = {
+			'sms-retail': new ProviderEmulator('sms-retail', options.providers?.['sms-retail'] ?? {}, providerDeps),
+			'23telecom': new ProviderEmulator('23telecom', options.providers?.['23telecom'] ?? {}, providerDeps)
+		};
 		this.inbound = new Inbound({
 			store: this.store,
 			poster: this.poster,
@@ -81,7 +100,7 @@ export class SandboxState {
 		});
 	}
 
-	/** Forget messages, codes, callbacks, faults and pending timers; keep configuration. */
+	/** Forget messages, codes, callbacks, faults, provider texts and down switches, pending timers; keep configuration. */
 	reset(): void {
 		this.scheduler.clear();
 		this.callbacks.reset();
@@ -91,6 +110,7 @@ export class SandboxState {
 		this.callbackLog.clear();
 		this.clock.reset();
 		this.faults = NO_FAULTS;
+		for (const provider of Object.values(this.providers)) provider.reset();
 	}
 
 	close(): void {

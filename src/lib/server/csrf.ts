@@ -12,7 +12,9 @@ import { mediaType } from '@sms/twilio-service/validate';
  * request, so a foreign Origin is refused whatever the body.
  */
 const FORM_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain'];
-const SIGNED_WEBHOOKS = new Set(['/api/webhooks/twilio/status', '/api/webhooks/twilio/incoming']);
+// /api/webhooks/sms: the HTTP providers post JSON with no Origin and no cookie; they prove
+// themselves with their own signatures (packages/providers/src/webhook/verify.ts).
+const SIGNED_WEBHOOKS = new Set(['/api/webhooks/twilio/status', '/api/webhooks/twilio/incoming', '/api/webhooks/sms']);
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export function isCrossSiteRequest(request: Request, url: URL): boolean {

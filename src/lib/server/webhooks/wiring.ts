@@ -4,6 +4,7 @@ import { log } from '$lib/server/log';
 import type { RequestEvent } from '@sveltejs/kit';
 import type { IncomingContext } from './incoming.ts';
 import type { WebhookRequest } from './context.ts';
+import type { ProviderWebhookContext } from './provider-callback.ts';
 
 let context: IncomingContext | undefined;
 
@@ -20,6 +21,14 @@ export function webhookContext(): IncomingContext {
 		log: log.child({ component: 'webhooks' })
 	};
 	return context;
+}
+
+let providerContext: ProviderWebhookContext | undefined;
+
+/** The context of POST /api/webhooks/sms (no Twilio credentials needed). */
+export function providerWebhookContext(): ProviderWebhookContext {
+	providerContext ??= { db: db(), log: log.child({ component: 'provider-webhooks' }) };
+	return providerContext;
 }
 
 export function webhookRequest(event: RequestEvent): WebhookRequest {
