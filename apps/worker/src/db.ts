@@ -1,5 +1,5 @@
 import postgres from 'postgres';
-import type { Sql } from '@sms/db';
+import { reconnectBackoff, type Sql } from '@sms/db';
 
 export interface WorkerPoolOptions {
 	url: string;
@@ -20,6 +20,9 @@ export function createWorkerPool(options: WorkerPoolOptions): Sql {
 		onnotice: () => {},
 		// While the database restarts, fail fast and try again rather than wait 30 s per attempt.
 		connect_timeout: 5,
+		// postgres.js's default waits up to 20 s between reconnects after a restart (see
+		// reconnectBackoff); sending must resume within seconds of the database answering.
+		backoff: reconnectBackoff,
 		// Prepared statements are unsafe behind a transaction pooler; the session pooler is fine.
 		prepare: true,
 		connection: {

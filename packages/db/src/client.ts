@@ -49,6 +49,18 @@ async function withRole<T>(
 	return result as T;
 }
 
+/**
+ * Seconds a pool connection waits before reconnecting after a failed attempt (postgres.js's
+ * `backoff`). postgres.js counts failures for the whole pool (`options.shared.retries`) and
+ * waits 3^n/100 s, up to 20 s: a 2 s restart fails a few dozen connection attempts, so the
+ * first query after the database is back could sit 10–20 s in that wait with no error. Capped
+ * at 1 s (with jitter), a pool of ten tries at most ~10 connects a second while it is down
+ * and answers within about a second of it coming back.
+ */
+export function reconnectBackoff(retries: number): number {
+	return (0.5 + Math.random() / 2) * Math.min(0.05 * 2 ** retries, 1);
+}
+
 export function createDb(options: CreateDbOptions): Db {
 	const sql = postgres(options.url, {
 		max: options.max ?? 10,
@@ -56,6 +68,7 @@ export function createDb(options: CreateDbOptions): Db {
 		// Fail fast while the database restarts (callers answer 503 and retry) instead of holding
 		// requests for postgres.js's default 30 s.
 		connect_timeout: 5,
+		backoff: reconnectBackoff,
 		connection: { application_name: options.applicationName ?? 'sms-notify' }
 	});
 	return {

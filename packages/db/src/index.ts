@@ -1,4 +1,4 @@
-export { createDb } from './client.ts';
+export { createDb, reconnectBackoff } from './client.ts';
 export type { Claims, Db, Sql, TransactionSql, CreateDbOptions } from './client.ts';
 export { migrate, seed, listMigrations } from './migrate.ts';
 export type { Migration, MigrateOptions, MigrateResult } from './migrate.ts';
