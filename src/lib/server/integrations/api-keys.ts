@@ -23,8 +23,7 @@ export async function listApiKeys(tx: TransactionSql, organizationId: string): P
 		{ id: string; name: string; prefix: string; scopes: string[]; rate: number; created_at: Date; last_used_at: Date | null; revoked_at: Date | null; created_by: string | null }[]
 	>`
 		select k.id, k.name, k.prefix, k.scopes, k.rate_limit_per_second as rate, k.created_at, k.last_used_at, k.revoked_at,
-			(select u.email from public.organization_members m join auth.users u on u.id = m.user_id
-			 where m.organization_id = k.organization_id and m.user_id = k.created_by) as created_by
+			(select m.email from public.list_organization_members(k.organization_id) m where m.user_id = k.created_by) as created_by
 		from public.api_keys k
 		where k.organization_id = ${organizationId}
 		order by k.revoked_at is not null, k.created_at desc
