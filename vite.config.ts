@@ -6,7 +6,7 @@ export default defineConfig({
 	plugins: [tailwindcss(), sveltekit()],
 	ssr: {
 		// Workspace packages ship TypeScript source: bundle them into the server build.
-		noExternal: ['@sms/db', '@sms/twilio-service', '@sms/providers']
+		noExternal: ['@sms/db', '@sms/twilio-service', '@sms/providers', '@sms/webhooks']
 	},
 	test: {
 		testTimeout: 30_000,
