@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { error, type Handle, type HandleServerError } from '@sveltejs/kit';
+import { type Handle, type HandleServerError } from '@sveltejs/kit';
 import { log } from '$lib/server/log';
 import { sequence } from '@sveltejs/kit/hooks';
 import { config } from '$lib/server/config';
-import { isCrossSiteRequest } from '$lib/server/csrf';
+import { crossSiteRefusal, isCrossSiteRequest } from '$lib/server/csrf';
 import { withSecurityHeaders } from '$lib/server/security-headers';
 import { decodeSession, SESSION_COOKIE } from '$lib/server/auth/session';
 import { isAdmin } from '$lib/server/auth/users';
@@ -16,7 +16,7 @@ const securityHeaders: Handle = async ({ event, resolve }) => withSecurityHeader
 
 const csrf: Handle = async ({ event, resolve }) => {
 	if (isCrossSiteRequest(event.request, event.url)) {
-		error(403, 'Cross-site requests are not allowed.');
+		return crossSiteRefusal(event.request);
 	}
 	return resolve(event);
 };

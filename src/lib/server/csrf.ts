@@ -23,3 +23,16 @@ export function isCrossSiteRequest(request: Request, url: URL): boolean {
 	const type = (request.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
 	return type === '' || FORM_TYPES.includes(type);
 }
+
+const REFUSAL = 'Cross-site requests are not allowed.';
+
+/**
+ * The 403 for a refused request, as a plain Response so it passes back through the
+ * security-headers hook (a thrown `error()` would skip it and lose the anti-framing headers).
+ */
+export function crossSiteRefusal(request: Request): Response {
+	const wantsHtml = (request.headers.get('accept') ?? '').includes('text/html');
+	return wantsHtml
+		? new Response(REFUSAL, { status: 403, headers: { 'content-type': 'text/plain; charset=utf-8' } })
+		: Response.json({ success: false, error: REFUSAL, message: REFUSAL }, { status: 403 });
+}
