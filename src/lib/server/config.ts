@@ -32,7 +32,16 @@ const schema = z.object({
 		.default('')
 		.transform((s) => s.split(',').map((e) => e.trim().toLowerCase()).filter(Boolean)),
 	SESSION_SECRET: z.string().min(32, 'SESSION_SECRET must be at least 32 characters'),
-	DEFAULT_COUNTRY: z.string().length(2).default('US')
+	DEFAULT_COUNTRY: z.string().length(2).default('US'),
+	/** Countries verification codes may be sent to (comma-separated ISO codes); default: DEFAULT_COUNTRY. */
+	VERIFICATION_COUNTRIES: z
+		.string()
+		.optional()
+		.transform((s) => (s ?? '').split(',').map((c) => c.trim().toUpperCase()).filter(Boolean))
+		.pipe(z.array(z.string().regex(/^[A-Z]{2}$/, 'VERIFICATION_COUNTRIES must be ISO country codes like US,GB'))),
+	/** Verification codes per country calling code per hour, and in all per hour (SMS pumping caps). */
+	VERIFICATION_HOURLY_CAP_PER_COUNTRY: z.coerce.number().int().positive().default(200),
+	VERIFICATION_HOURLY_CAP: z.coerce.number().int().positive().default(1000)
 });
 
 export type Config = z.infer<typeof schema> & { authMode: 'local' | 'supabase' };
