@@ -5,7 +5,8 @@ import { sequence } from '@sveltejs/kit/hooks';
 import { config } from '$lib/server/config';
 import { crossSiteRefusal, isCrossSiteRequest } from '$lib/server/csrf';
 import { withSecurityHeaders } from '$lib/server/security-headers';
-import { decodeSession, SESSION_COOKIE } from '$lib/server/auth/session';
+import { resolveSession, SESSION_COOKIE } from '$lib/server/auth/session';
+import { db } from '$lib/server/db';
 import { isAdmin } from '$lib/server/auth/users';
 import { supabaseClaims, supabaseFor } from '$lib/server/auth/supabase';
 
@@ -28,7 +29,7 @@ const authenticate: Handle = async ({ event, resolve }) => {
 	event.locals.claims = null;
 	let identity: { sub: string; email: string } | null = null;
 	if (c.authMode === 'local') {
-		identity = decodeSession(event.cookies.get(SESSION_COOKIE), c.SESSION_SECRET);
+		identity = await resolveSession(db(), event.cookies.get(SESSION_COOKIE), { idleSeconds: c.SESSION_IDLE_MINUTES * 60 });
 	} else if (!event.url.pathname.startsWith('/api/webhooks/')) {
 		event.locals.supabase = supabaseFor(event.cookies);
 		identity = await supabaseClaims(event.locals.supabase);

@@ -120,20 +120,18 @@ select v.name
 
 alter table public.time_zones enable row level security;
 
--- Reference data: anyone may read it (is_valid_time_zone runs as the caller).
-create policy "Anyone can read time zones"
-  on public.time_zones for select to anon, authenticated
-  using (true);
-
+-- Read through is_valid_time_zone (SECURITY DEFINER) only; no policy, no grant to users.
 revoke all on table public.time_zones from anon, authenticated;
-grant select on table public.time_zones to anon, authenticated, service_role;
+grant select on table public.time_zones to service_role;
 
 -- Same signature, stricter answer: the zone must be on the list (and still known to Postgres).
+-- SECURITY DEFINER so that anyone may ask without reading the table itself.
 create or replace function public.is_valid_time_zone(p_time_zone text)
 returns boolean
 language sql
 stable
 parallel safe
+security definer
 set search_path = ''
 as $$
   select p_time_zone is not null

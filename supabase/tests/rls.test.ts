@@ -452,7 +452,8 @@ describe('the SQL API is closed to users', () => {
 		expect(await sqlState(() => t.db.asAnon((tx) => tx.unsafe(query, [alice.id])))).toBe(PERMISSION_DENIED);
 	});
 
-	it('no SECURITY DEFINER function but is_admin is executable by authenticated or anon', async () => {
+	// is_valid_time_zone() only looks a name up in the reference list public.time_zones.
+	it('no SECURITY DEFINER function but is_admin and is_valid_time_zone is executable by authenticated or anon', async () => {
 		const rows = await t.sql<{ fn: string; role: string }[]>`
 			select p.oid::regprocedure::text as fn, r.role
 			from pg_proc p
@@ -461,7 +462,11 @@ describe('the SQL API is closed to users', () => {
 			where n.nspname = 'public' and p.prosecdef
 			  and has_function_privilege(r.role, p.oid, 'execute')
 			order by 1, 2`;
-		expect(rows).toEqual([{ fn: 'is_admin()', role: 'authenticated' }]);
+		expect(rows).toEqual([
+			{ fn: 'is_admin()', role: 'authenticated' },
+			{ fn: 'is_valid_time_zone(text)', role: 'anon' },
+			{ fn: 'is_valid_time_zone(text)', role: 'authenticated' }
+		]);
 	});
 
 	it('every table in public has row-level security enabled', async () => {

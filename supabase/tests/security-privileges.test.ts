@@ -16,6 +16,11 @@ const PERMISSION_DENIED = '42501';
 const CALLABLE_BY_ANON = ['is_e164', 'is_valid_time_zone', 'normalize_twilio_status', 'sms_max_daily_limit', 'sms_status_rank'];
 /** is_admin() answers only about the caller (auth.uid()): it takes no parameter to trust. */
 const CALLABLE_BY_AUTHENTICATED = [...CALLABLE_BY_ANON, 'is_admin'].sort();
+/**
+ * SECURITY DEFINER functions users may call: is_admin() (above) and is_valid_time_zone(),
+ * which only looks a name up in the reference list public.time_zones (unreadable to users).
+ */
+const USER_CALLABLE_DEFINERS = ['is_admin', 'is_valid_time_zone'];
 
 interface FunctionRow {
 	oid: number;
@@ -81,7 +86,7 @@ describe('functions in schema public', () => {
 	});
 
 	it('every SECURITY DEFINER function except is_admin() is refused to a signed-in user when called', async () => {
-		const definers = functions.filter((f) => f.definer && f.name !== 'is_admin');
+		const definers = functions.filter((f) => f.definer && !USER_CALLABLE_DEFINERS.includes(f.name));
 		for (const f of definers) {
 			const code = await sqlState(() => asPerson(t, alice, (tx) => tx.unsafe(nullCall(f))));
 			expect({ fn: f.name, code }).toEqual({ fn: f.name, code: PERMISSION_DENIED });
@@ -89,7 +94,7 @@ describe('functions in schema public', () => {
 	});
 
 	it('… and to anon', async () => {
-		for (const f of functions.filter((fn) => fn.definer)) {
+		for (const f of functions.filter((fn) => fn.definer && fn.name !== 'is_valid_time_zone')) {
 			const code = await sqlState(() => t.db.asAnon((tx) => tx.unsafe(nullCall(f))));
 			expect({ fn: f.name, code }).toEqual({ fn: f.name, code: PERMISSION_DENIED });
 		}

@@ -31,7 +31,10 @@ const schema = z.object({
 		.string()
 		.default('')
 		.transform((s) => s.split(',').map((e) => e.trim().toLowerCase()).filter(Boolean)),
-	SESSION_SECRET: z.string().min(32, 'SESSION_SECRET must be at least 32 characters'),
+	/** Unused since sessions are kept server-side; still validated when given, for old setups. */
+	SESSION_SECRET: z.string().min(32, 'SESSION_SECRET must be at least 32 characters').optional(),
+	/** A local-mode session not used for this long ends. */
+	SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(60 * 24 * 7).default(480),
 	DEFAULT_COUNTRY: z.string().length(2).default('US'),
 	/** Countries verification codes may be sent to (comma-separated ISO codes); default: DEFAULT_COUNTRY. */
 	VERIFICATION_COUNTRIES: z
