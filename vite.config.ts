@@ -16,7 +16,7 @@ export default defineConfig({
 				extends: true,
 				test: {
 					name: 'unit',
-					include: ['packages/twilio-service/src/**/*.test.ts', 'src/**/*.unit.test.ts'],
+					include: ['packages/twilio-service/src/**/*.test.ts', 'src/**/*.unit.test.ts', 'scripts/**/*.unit.test.ts'],
 					environment: 'node'
 				}
 			},
