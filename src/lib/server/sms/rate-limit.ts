@@ -153,12 +153,14 @@ export async function checkStartLimits(
 	const t = now.getTime();
 	// The cooldown and the per-account limit concern this account and this number together.
 	const mineSince = new Date(t - Math.max(limits.startsPerNumberPerAccount.windowMs, limits.resendCooldownMs));
-	const [{ times: mine }] = await tx<{ times: Date[] }[]>`
-		select coalesce(array_agg(created_at), '{}') as times from public.phone_verifications
+	const mine = await tx<{ at: Date; sent: boolean }[]>`
+		select created_at as at, outcome = any(${SENT}) as sent from public.phone_verifications
 		 where user_id = ${options.userId} and phone_number = ${options.phoneNumber}
 		   and action = 'start' and outcome = any(${COUNTED}) and created_at > ${mineSince}`;
-	const mineMs = mine.map((d) => new Date(d).getTime());
-	const last = mineMs.length > 0 ? Math.max(...mineMs) : undefined;
+	const mineMs = mine.map((r) => r.at.getTime());
+	// The resend cooldown follows codes actually sent ("taken" answers count only in the windows).
+	const sentMs = mine.filter((r) => r.sent).map((r) => r.at.getTime());
+	const last = sentMs.length > 0 ? Math.max(...sentMs) : undefined;
 	const cooldown: RateDecision =
 		last !== undefined && t - last < limits.resendCooldownMs
 			? { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((last + limits.resendCooldownMs - t) / 1000)) }
