@@ -11,12 +11,15 @@ export default defineConfig({
 	test: {
 		testTimeout: 30_000,
 		hookTimeout: 60_000,
+		// The suffix says what a test needs (README, "Tests"): *.unit.test.ts runs with no database,
+		// server or network; *.int.test.ts gets embedded Postgres and may start servers; the SQL
+		// API's tests are the db project.
 		projects: [
 			{
 				extends: true,
 				test: {
 					name: 'unit',
-					include: ['packages/twilio-service/src/**/*.test.ts', 'src/**/*.unit.test.ts', 'scripts/**/*.unit.test.ts'],
+					include: ['packages/*/src/**/*.unit.test.ts', 'apps/*/src/**/*.unit.test.ts', 'src/**/*.unit.test.ts', 'scripts/**/*.unit.test.ts'],
 					environment: 'node'
 				}
 			},
@@ -35,10 +38,14 @@ export default defineConfig({
 					name: 'integration',
 					globalSetup: ['packages/db/src/testing/global-setup.ts'],
 					include: [
-						'apps/**/*.test.ts',
+						'apps/*/src/**/*.int.test.ts',
 						'src/**/*.int.test.ts',
-						'tests/integration/**/*.test.ts'
+						'tests/integration/**/*.int.test.ts',
+						// The worker's tests (all start the sandbox or Postgres) keep their names
+						// until the worker's restructure lands; they are integration tests.
+						'apps/worker/src/**/*.test.ts'
 					],
+					exclude: ['**/node_modules/**', '**/*.unit.test.ts'],
 					environment: 'node'
 				}
 			}

@@ -3,7 +3,8 @@
 --
 --   alice@example.com  verified +14155550101, New York, quiet hours 22:00-07:00, a message history
 --   bob@example.com    verified +14155550102, London, task reminders switched off
---   admin@example.com  verified +14155550103, admin role
+--   admin@example.com  verified +14155550103, admin role, owner of the "Demo" workspace
+--   Demo workspace     slug demo: four contacts (one in Tokyo, one linked to alice's phone), texts to them
 --
 -- Users are looked up by e-mail after inserting, so a user who already signed in locally
 -- (and so has another id) gets the demo data too.
@@ -14,6 +15,7 @@ declare
   v_alice uuid;
   v_bob uuid;
   v_admin uuid;
+  v_org uuid;
   v_user record;
 begin
   -- auth.users: Supabase's table has more columns (aud, instance_id) than the local compat
@@ -54,6 +56,24 @@ begin
 
   insert into public.user_roles (user_id, role) values (v_admin, 'admin') on conflict do nothing;
 
+  -- The Demo workspace: a fresh install's placeholder "default" workspace (created by the
+  -- migration so single-workspace callers work) becomes it; otherwise it is created, unless
+  -- the install already has workspaces of its own.
+  select id into v_org from public.organizations where slug = 'demo';
+  if v_org is null then
+    select id into v_org from public.organizations where slug = 'default'
+      and (select count(*) from public.organizations) = 1;
+    if v_org is not null then
+      update public.organizations set slug = 'demo', name = 'Demo' where id = v_org;
+    elsif not exists (select 1 from public.organizations) then
+      insert into public.organizations (slug, name) values ('demo', 'Demo') returning id into v_org;
+    end if;
+  end if;
+  if v_org is not null then
+    insert into public.organization_members (organization_id, user_id, role)
+    values (v_org, v_admin, 'owner') on conflict do nothing;
+  end if;
+
   insert into public.user_sms_preferences
     (user_id, phone_number, phone_verified, time_zone, quiet_hours_start, quiet_hours_end, daily_limit)
   values
@@ -81,40 +101,40 @@ begin
 
   -- A short history: delivered, undelivered, failed, suppressed, and an inbound reply.
   insert into public.sms_messages (
-    id, user_id, direction, phone_number, message_content, template_key, template_vars, notification_type,
+    id, organization_id, user_id, direction, phone_number, message_content, template_key, template_vars, notification_type,
     priority, status, provider_status, status_reason, twilio_sid, segments, encoding, price, price_unit,
     error_code, error_message, attempt_count, dispatched_at, sent_at, delivered_at, failed_at, created_at, updated_at
   )
   values
-    ('5eed0000-0000-4000-8000-000000000001', v_alice, 'outbound', '+14155550101',
+    ('5eed0000-0000-4000-8000-000000000001', coalesce(v_org, (select id from public.organizations order by created_at, id limit 1)), v_alice, 'outbound', '+14155550101',
      'Reminder: "Submit expense report" is due today at 17:00.', 'task_reminder',
      '{"task": "Submit expense report", "due": "today at 17:00"}', 'task_reminder',
      'normal', 'delivered', 'delivered', null, 'SM5eed0000000000000000000000000001', 1, 'GSM-7', -0.0079, 'USD',
      null, null, 1, now() - interval '2 days', now() - interval '2 days' + interval '2 seconds',
      now() - interval '2 days' + interval '5 seconds', null, now() - interval '2 days', now() - interval '2 days'),
-    ('5eed0000-0000-4000-8000-000000000002', v_alice, 'outbound', '+14155550101',
+    ('5eed0000-0000-4000-8000-000000000002', coalesce(v_org, (select id from public.organizations order by created_at, id limit 1)), v_alice, 'outbound', '+14155550101',
      'Good morning Alice! You have 3 tasks today. First up: Standup.', 'daily_brief',
      '{"name": "Alice", "count": "3", "first_task": "Standup"}', 'daily_brief',
      'low', 'undelivered', 'undelivered', 'Unreachable destination handset', 'SM5eed0000000000000000000000000002', 1, 'GSM-7', -0.0079, 'USD',
      30003, 'Unreachable destination handset', 1, now() - interval '1 day', now() - interval '1 day' + interval '2 seconds',
      null, now() - interval '1 day' + interval '30 seconds', now() - interval '1 day', now() - interval '1 day'),
-    ('5eed0000-0000-4000-8000-000000000003', v_alice, 'outbound', '+14155550101',
+    ('5eed0000-0000-4000-8000-000000000003', coalesce(v_org, (select id from public.organizations order by created_at, id limit 1)), v_alice, 'outbound', '+14155550101',
      'Your weekly summary is ready.', null, null, 'custom',
      'normal', 'failed', 'failed', 'Unknown error', 'SM5eed0000000000000000000000000003', 1, 'GSM-7', null, null,
      30008, 'Unknown error', 1, now() - interval '20 hours', null, null, now() - interval '20 hours' + interval '3 seconds',
      now() - interval '20 hours', now() - interval '20 hours'),
-    ('5eed0000-0000-4000-8000-000000000004', v_bob, 'outbound', '+14155550102',
+    ('5eed0000-0000-4000-8000-000000000004', coalesce(v_org, (select id from public.organizations order by created_at, id limit 1)), v_bob, 'outbound', '+14155550102',
      'URGENT: The production database is at 95% capacity.', 'urgent_alert',
      '{"message": "The production database is at 95% capacity."}', 'urgent_alert',
      'urgent', 'delivered', 'delivered', null, 'SM5eed0000000000000000000000000004', 1, 'GSM-7', -0.0079, 'USD',
      null, null, 1, now() - interval '5 hours', now() - interval '5 hours' + interval '1 second',
      now() - interval '5 hours' + interval '4 seconds', null, now() - interval '5 hours', now() - interval '5 hours'),
-    ('5eed0000-0000-4000-8000-000000000005', v_bob, 'outbound', '+14155550102',
+    ('5eed0000-0000-4000-8000-000000000005', coalesce(v_org, (select id from public.organizations order by created_at, id limit 1)), v_bob, 'outbound', '+14155550102',
      'Reminder: "Renew passport" is due tomorrow.', 'task_reminder',
      '{"task": "Renew passport", "due": "tomorrow"}', 'task_reminder',
      'normal', 'suppressed', null, 'notification_type_disabled', null, null, null, null, null,
      null, null, 0, null, null, null, null, now() - interval '3 hours', now() - interval '3 hours'),
-    ('5eed0000-0000-4000-8000-000000000006', v_alice, 'inbound', '+14155550101',
+    ('5eed0000-0000-4000-8000-000000000006', coalesce(v_org, (select id from public.organizations order by created_at, id limit 1)), v_alice, 'inbound', '+14155550101',
      'Thanks, done!', null, null, 'custom',
      'normal', 'received', 'received', null, 'SM5eed0000000000000000000000000006', 1, null, null, null,
      null, null, 0, null, null, null, null, now() - interval '2 days' + interval '10 minutes', now() - interval '2 days' + interval '10 minutes')
@@ -150,5 +170,47 @@ begin
     select 1 from public.sms_delivery_events x where x.message_id = e.message_id and x.source = e.source
       and x.raw_status is not distinct from e.raw_status and x.status is not distinct from e.status
   );
+
+  -- Contacts and a short history of texts to them.
+  if v_org is not null then
+    insert into public.contacts (id, organization_id, name, phone_number, time_zone, external_id, attributes,
+                                 consent_source, consented_at, tags)
+    values
+      ('c0000000-0000-4000-8000-000000000001', v_org, 'Grace Hopper', '+14155550201', null, 'crm-1001',
+       '{"event": "Launch party", "seat": "A1"}', 'signup form', now() - interval '30 days', '{attendee,vip}'),
+      ('c0000000-0000-4000-8000-000000000002', v_org, 'Kenji Tanaka', '+819012345678', 'Asia/Tokyo', 'crm-1002',
+       '{"event": "Launch party", "seat": "B4"}', 'signup form', now() - interval '20 days', '{attendee}'),
+      ('c0000000-0000-4000-8000-000000000003', v_org, 'Linus Example', '+14155550203', 'Europe/Berlin', null,
+       '{}', 'imported list', now() - interval '10 days', '{}'),
+      ('c0000000-0000-4000-8000-000000000004', v_org, 'Alice Example', '+14155550101', null, 'crm-1004',
+       '{"event": "Launch party"}', 'signup form', now() - interval '5 days', '{attendee}')
+    on conflict do nothing;
+
+    insert into public.sms_messages (
+      id, organization_id, contact_id, direction, phone_number, message_content, notification_type, priority,
+      status, provider_status, status_reason, twilio_sid, segments, encoding, price, price_unit, error_code,
+      error_message, attempt_count, dispatched_at, sent_at, delivered_at, failed_at, created_at, updated_at
+    )
+    select m.id::uuid, v_org, m.contact_id::uuid, 'outbound', c.phone_number, m.body, 'custom', 'normal',
+           m.status, m.status, m.reason, m.sid, 1, 'GSM-7', case when m.status = 'delivered' then -0.0079 end,
+           case when m.status = 'delivered' then 'USD' end, m.error_code, m.reason, 1,
+           now() - m.ago, now() - m.ago + interval '2 seconds',
+           case when m.status = 'delivered' then now() - m.ago + interval '5 seconds' end,
+           case when m.status = 'undelivered' then now() - m.ago + interval '30 seconds' end,
+           now() - m.ago, now() - m.ago
+    from (values
+      ('5eed0000-0000-4000-8000-000000000101', 'c0000000-0000-4000-8000-000000000001',
+       'Hi Grace, your seat for the Launch party is A1. Reply STOP to opt out.', 'delivered', null, null::int,
+       'SM5eed0000000000000000000000000101', interval '3 days'),
+      ('5eed0000-0000-4000-8000-000000000102', 'c0000000-0000-4000-8000-000000000002',
+       'Hi Kenji, your seat for the Launch party is B4. Reply STOP to opt out.', 'delivered', null, null,
+       'SM5eed0000000000000000000000000102', interval '3 days'),
+      ('5eed0000-0000-4000-8000-000000000103', 'c0000000-0000-4000-8000-000000000003',
+       'Hi Linus, the Launch party starts at 19:00.', 'undelivered', 'Unreachable destination handset', 30003,
+       'SM5eed0000000000000000000000000103', interval '1 day')
+    ) as m(id, contact_id, body, status, reason, error_code, sid, ago)
+    join public.contacts c on c.id = m.contact_id::uuid
+    on conflict do nothing;
+  end if;
 end
 $seed$;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isCountryCode } from './countries.ts';
-import { isKnownTimeZone } from './time-zones.ts';
+import { isValidTimeZone } from '@sms/twilio-service/validate';
 
 const country = z
 	.string()
@@ -32,7 +32,7 @@ export function preferencesFormSchema(options: { maxDailyLimit: number; typeKeys
 	const { maxDailyLimit, typeKeys } = options;
 	return z
 		.object({
-			timeZone: z.string().trim().refine(isKnownTimeZone, { message: 'Choose a time zone from the list.' }),
+			timeZone: z.string().trim().refine(isValidTimeZone, { message: 'Choose a time zone from the list.' }),
 			quietHoursStart: timeOfDay,
 			quietHoursEnd: timeOfDay,
 			dailyLimit: z.coerce

@@ -4,17 +4,6 @@ export function timeZoneOptions(): string[] {
 	return ['UTC', ...zones.filter((z) => z !== 'UTC')];
 }
 
-/** True when the runtime can format dates in `zone`. */
-export function isKnownTimeZone(zone: string): boolean {
-	if (!zone || zone.length > 64) return false;
-	try {
-		new Intl.DateTimeFormat('en-US', { timeZone: zone });
-		return true;
-	} catch {
-		return false;
-	}
-}
-
 /** The browser's own zone, when the picker offers it (first visit default). */
 export function browserTimeZone(offered: readonly string[]): string | null {
 	try {

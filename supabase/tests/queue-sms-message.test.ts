@@ -49,6 +49,21 @@ async function counts(): Promise<{ messages: number; jobs: number }> {
 	return { messages: await countRows(t.sql, 'sms_messages'), jobs: await countRows(t.sql, 'queue_jobs') };
 }
 
+/** Every named exception queue_sms_message raises, with an input that triggers it. */
+const bad: [string, string, QueueArgs][] = [
+	['SM001', 'empty_body', { userId: '', message: '' }],
+	['SM001', 'empty_body', { userId: '', message: '   \n' }],
+	['SM002', 'body_too_long', { userId: '', message: 'x'.repeat(1601) }],
+	['SM003', 'unknown_notification_type', { userId: '', message: 'hi', type: 'no_such_type' }],
+	['SM004', 'invalid_phone', { userId: '', phone: '4155550100', message: 'hi' }],
+	['SM004', 'invalid_phone', { userId: '', phone: '+0123456789', message: 'hi' }],
+	['SM005', 'no_verified_phone', { userId: 'unverified', message: 'hi' }],
+	['SM006', 'unknown_user', { userId: '00000000-0000-4000-8000-000000000000', message: 'hi' }],
+	['SM006', 'unknown_user', { userId: null, message: 'hi' }],
+	['SM007', 'invalid_priority', { userId: '', message: 'hi', priority: 'asap' }],
+	['SM008', 'unknown_template', { userId: '', message: 'hi', templateKey: 'nope' }]
+];
+
 describe('queue_sms_message', () => {
 	it('creates the message and its send_sms job together, linked both ways', async () => {
 		const id = await queue({ userId: alice.id, message: 'Your task is due', priority: 'high' });
@@ -121,19 +136,6 @@ describe('queue_sms_message', () => {
 		expect(await counts()).toEqual({ messages: before.messages + 1, jobs: before.jobs + 1 });
 	});
 
-	const bad: [string, string, QueueArgs][] = [
-		['SM001', 'empty_body', { userId: '', message: '' }],
-		['SM001', 'empty_body', { userId: '', message: '   \n' }],
-		['SM002', 'body_too_long', { userId: '', message: 'x'.repeat(1601) }],
-		['SM003', 'unknown_notification_type', { userId: '', message: 'hi', type: 'no_such_type' }],
-		['SM004', 'invalid_phone', { userId: '', phone: '4155550100', message: 'hi' }],
-		['SM004', 'invalid_phone', { userId: '', phone: '+0123456789', message: 'hi' }],
-		['SM005', 'no_verified_phone', { userId: 'unverified', message: 'hi' }],
-		['SM006', 'unknown_user', { userId: '00000000-0000-4000-8000-000000000000', message: 'hi' }],
-		['SM006', 'unknown_user', { userId: null, message: 'hi' }],
-		['SM007', 'invalid_priority', { userId: '', message: 'hi', priority: 'asap' }],
-		['SM008', 'unknown_template', { userId: '', message: 'hi', templateKey: 'nope' }]
-	];
 
 	it.each(bad)('%s %s: raises the named exception and writes nothing', async (code, name, args) => {
 		const userId = args.userId === '' ? alice.id : args.userId === 'unverified' ? unverifiedId : args.userId;
@@ -179,6 +181,22 @@ describe('queue_sms_messages_bulk', () => {
 			{ id: ids[0], message_content: 'one', phone_number: alice.phone, campaign_id: rows[0].campaign_id, priority: 2 },
 			{ id: ids[2], message_content: 'three', phone_number: '+14155550123', priority: 0 }
 		]);
+	});
+
+	// One set of checks (internal.sms_queue_problem) serves both functions: the same input gets
+	// the same code and the same words, with the row number added in bulk.
+	it.each(bad)('%s %s: refused with the same exception and words as queue_sms_message', async (code, _name, args) => {
+		const userId = args.userId === '' ? alice.id : args.userId === 'unverified' ? unverifiedId : args.userId;
+		const single = await sqlError(() => queue({ ...args, userId }));
+		const row: Record<string, unknown> = { user_id: userId, message: args.message, priority: args.priority ?? 'normal' };
+		if (args.phone !== undefined) row.phone_number = args.phone;
+		if (args.type !== undefined) row.notification_type = args.type;
+		if (args.templateKey !== undefined) row.template_key = args.templateKey;
+		const before = await counts();
+		const many = await sqlError(() => bulk([{ user_id: alice.id, message: 'fine' }, row]));
+		expect(many.code).toBe(code);
+		expect(many).toEqual({ code: single.code, message: `${single.message} (row 2)` });
+		expect(await counts()).toEqual(before);
 	});
 
 	it('rejects the whole batch when one row is bad, naming the row', async () => {

@@ -14,6 +14,7 @@ import {
 	sqlState,
 	type Person
 } from './fixtures.ts';
+import { WORKSPACE_API } from './workspace-api.ts';
 
 const PERMISSION_DENIED = '42501';
 
@@ -453,7 +454,7 @@ describe('the SQL API is closed to users', () => {
 	});
 
 	// is_valid_time_zone() only looks a name up in the reference list public.time_zones.
-	it('no SECURITY DEFINER function but is_admin and is_valid_time_zone is executable by authenticated or anon', async () => {
+	it('no SECURITY DEFINER function but is_admin, is_valid_time_zone and the workspace API is executable by authenticated or anon', async () => {
 		const rows = await t.sql<{ fn: string; role: string }[]>`
 			select p.oid::regprocedure::text as fn, r.role
 			from pg_proc p
@@ -461,8 +462,11 @@ describe('the SQL API is closed to users', () => {
 			cross join (values ('authenticated'), ('anon')) as r(role)
 			where n.nspname = 'public' and p.prosecdef
 			  and has_function_privilege(r.role, p.oid, 'execute')
+			  and not (r.role = 'authenticated' and p.proname = any (${WORKSPACE_API}))
 			order by 1, 2`;
 		expect(rows).toEqual([
+			{ fn: 'invitation_preview(text)', role: 'anon' },
+			{ fn: 'invitation_preview(text)', role: 'authenticated' },
 			{ fn: 'is_admin()', role: 'authenticated' },
 			{ fn: 'is_valid_time_zone(text)', role: 'anon' },
 			{ fn: 'is_valid_time_zone(text)', role: 'authenticated' }

@@ -9,18 +9,32 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TransactionSql } from '@sms/db';
 import { createTestDatabase, type TestDatabase } from '@sms/db/testing';
 import { asPerson, createPerson, makeAdmin, sqlState, type Person } from './fixtures.ts';
+import { WORKSPACE_API } from './workspace-api.ts';
 
 const PERMISSION_DENIED = '42501';
 
 /** Pure helpers that check constraints and the UI need; nothing else in public is callable by users. */
-const CALLABLE_BY_ANON = ['is_e164', 'is_valid_time_zone', 'normalize_twilio_status', 'sms_max_daily_limit', 'sms_status_rank'];
-/** is_admin() answers only about the caller (auth.uid()): it takes no parameter to trust. */
-const CALLABLE_BY_AUTHENTICATED = [...CALLABLE_BY_ANON, 'is_admin'].sort();
+const CALLABLE_BY_ANON = [
+	'is_e164',
+	'is_valid_time_zone',
+	'normalize_twilio_status',
+	'sms_max_daily_limit',
+	'sms_status_awaits_price',
+	'sms_status_can_advance',
+	'sms_status_is_final',
+	'sms_status_phase',
+	'sms_status_rank',
+	'sms_verdict_kind'
+];
+/** Knowing an invitation's token is the permission: the invite page shows it before sign-in. */
+const INVITATION_PREVIEW = 'invitation_preview';
 /**
- * SECURITY DEFINER functions users may call: is_admin() (above) and is_valid_time_zone(),
- * which only looks a name up in the reference list public.time_zones (unreadable to users).
+ * is_admin() answers only about the caller (auth.uid()): it takes no parameter to trust.
+ * search_contacts is SECURITY INVOKER: RLS decides what it returns.
  */
-const USER_CALLABLE_DEFINERS = ['is_admin', 'is_valid_time_zone'];
+/** is_valid_time_zone() is SECURITY DEFINER: it looks a name up in public.time_zones, unreadable to users. */
+const TIME_ZONE_CHECK = 'is_valid_time_zone';
+const CALLABLE_BY_AUTHENTICATED = [...CALLABLE_BY_ANON, 'is_admin', 'search_contacts', INVITATION_PREVIEW, ...WORKSPACE_API].sort();
 
 interface FunctionRow {
 	oid: number;
@@ -67,10 +81,10 @@ function nullCall(f: FunctionRow): string {
 
 describe('functions in schema public', () => {
 	it('anon can execute only the pure helpers', () => {
-		expect(functions.filter((f) => f.anon).map((f) => f.name).sort()).toEqual(CALLABLE_BY_ANON);
+		expect(functions.filter((f) => f.anon).map((f) => f.name).sort()).toEqual([...CALLABLE_BY_ANON, INVITATION_PREVIEW].sort());
 	});
 
-	it('authenticated can execute only the pure helpers and is_admin()', () => {
+	it('authenticated can execute only the pure helpers, is_admin() and the workspace API', () => {
 		expect(functions.filter((f) => f.authenticated).map((f) => f.name).sort()).toEqual(CALLABLE_BY_AUTHENTICATED);
 	});
 
@@ -85,19 +99,53 @@ describe('functions in schema public', () => {
 		expect(unpinned.map((f) => f.name)).toEqual([]);
 	});
 
-	it('every SECURITY DEFINER function except is_admin() is refused to a signed-in user when called', async () => {
-		const definers = functions.filter((f) => f.definer && !USER_CALLABLE_DEFINERS.includes(f.name));
+	it('every SECURITY DEFINER function except is_admin() and the workspace API is refused to a signed-in user when called', async () => {
+		const closed = [...WORKSPACE_API, 'is_admin', INVITATION_PREVIEW, TIME_ZONE_CHECK];
+		const definers = functions.filter((f) => f.definer && !closed.includes(f.name));
+		expect(definers.length).toBeGreaterThan(20);
 		for (const f of definers) {
 			const code = await sqlState(() => asPerson(t, alice, (tx) => tx.unsafe(nullCall(f))));
 			expect({ fn: f.name, code }).toEqual({ fn: f.name, code: PERMISSION_DENIED });
 		}
 	});
 
-	it('… and to anon', async () => {
-		for (const f of functions.filter((fn) => fn.definer && fn.name !== 'is_valid_time_zone')) {
+	it('the workspace API refuses a signed-in user who is in no workspace (named WS errors) or answers "no"', async () => {
+		const answers: Record<string, string> = {};
+		for (const f of functions.filter((fn) => WORKSPACE_API.includes(fn.name))) {
+			try {
+				const rows = await asPerson(t, alice, (tx) => tx.unsafe(nullCall(f)));
+				answers[f.name] = `ok:${JSON.stringify(Object.values(rows[0] ?? {}))}`;
+			} catch (error) {
+				answers[f.name] = (error as { code?: string }).code ?? 'thrown';
+			}
+		}
+		expect(answers).toEqual({
+			accept_organization_invitation: 'WS011',
+			create_organization: 'WS004',
+			create_organization_invitation: 'WS001',
+			current_org_role: 'ok:[null]',
+			delete_contact: 'WS018',
+			delete_organization: 'WS001',
+			has_org_role: 'ok:[false]',
+			list_organization_members: 'WS001',
+			org_ids_with_role: 'ok:[[]]',
+			remove_member: 'WS001',
+			revoke_organization_invitation: 'WS011',
+			set_member_role: 'WS001',
+			transfer_ownership: 'WS001',
+			update_contact: 'WS018',
+			update_organization_settings: 'WS001',
+			upsert_contact: 'WS001'
+		});
+	});
+
+	it('… and every SECURITY DEFINER function but invitation_preview and is_valid_time_zone is refused to anon', async () => {
+		for (const f of functions.filter((fn) => fn.definer && fn.name !== INVITATION_PREVIEW && fn.name !== TIME_ZONE_CHECK)) {
 			const code = await sqlState(() => t.db.asAnon((tx) => tx.unsafe(nullCall(f))));
 			expect({ fn: f.name, code }).toEqual({ fn: f.name, code: PERMISSION_DENIED });
 		}
+		const preview = await t.db.asAnon((tx) => tx`select * from public.invitation_preview('not-a-token')`);
+		expect(preview).toEqual([]);
 	});
 
 	it('a signed-in user cannot queue a text to an arbitrary number, for themselves or anyone else', async () => {
@@ -180,6 +228,19 @@ describe('sequences, schemas and the auth schema', () => {
 			expect(await sqlState(() => asPerson(t, alice, (tx) => tx.unsafe(ddl)))).toBe(PERMISSION_DENIED);
 			expect(await sqlState(() => t.db.asAnon((tx) => tx.unsafe(ddl)))).toBe(PERMISSION_DENIED);
 		}
+	});
+
+	it('users cannot use schema internal, where the helpers behind the SQL API live', async () => {
+		const [helpers] = await t.sql<{ n: number }[]>`
+			select count(*)::int as n from pg_catalog.pg_proc where pronamespace = 'internal'::regnamespace`;
+		expect(helpers.n).toBeGreaterThan(0);
+		const [usage] = await t.sql<{ anon: boolean; authenticated: boolean }[]>`
+			select has_schema_privilege('anon', 'internal', 'usage') as anon,
+			       has_schema_privilege('authenticated', 'internal', 'usage') as authenticated`;
+		expect(usage).toEqual({ anon: false, authenticated: false });
+		const call = "select internal.sms_advance_status(gen_random_uuid(), 'delivered', null, null, null, null, null)";
+		expect(await sqlState(() => asPerson(t, alice, (tx) => tx.unsafe(call)))).toBe(PERMISSION_DENIED);
+		expect(await sqlState(() => t.db.asAnon((tx) => tx.unsafe(call)))).toBe(PERMISSION_DENIED);
 	});
 
 	it('users cannot read auth.users (other people’s e-mail addresses)', async () => {

@@ -93,5 +93,5 @@ export function outcomeFor(to: string): AsyncOutcome {
 	return outcomeByNumber.get(to) ?? DELIVERED;
 }
 
-/** E.164: "+", a non-zero country digit, 7–15 digits in all. */
-export const E164 = /^\+[1-9]\d{6,14}$/;
+// Twilio's own E.164 check, as ours (one pattern for the whole tree).
+export { E164_PATTERN as E164 } from '@sms/twilio-service/validate';

@@ -1,3 +1,4 @@
+import { isE164 } from '@sms/twilio-service/validate';
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
 
@@ -88,7 +89,7 @@ const schema = z
 			.string()
 			.optional()
 			.transform((v) => (v ? v : undefined))
-			.refine((v) => v === undefined || /^\+[1-9]\d{6,14}$/.test(v), 'TWILIO_FROM_NUMBER must be an E.164 number such as +15005550006'),
+			.refine((v) => v === undefined || isE164(v), 'TWILIO_FROM_NUMBER must be an E.164 number such as +15005550006'),
 		TWILIO_API_BASE_URL: optionalUrl('TWILIO_API_BASE_URL'),
 		PUBLIC_BASE_URL: url('PUBLIC_BASE_URL'),
 		WORKER_CONCURRENCY: int('WORKER_CONCURRENCY', 64, 1, 4096),

@@ -1,5 +1,5 @@
 import type { Sql } from '@sms/db';
-import { isValidTimeZone, type Priority } from '@sms/twilio-service';
+import { isValidTimeZone, type ApplyStatusResult, type Priority } from '@sms/twilio-service';
 import type { Logger } from './logger.ts';
 import { StoreError } from './errors.ts';
 import type { ClaimedJob, MessageStatus, SendContext } from './types.ts';
@@ -93,28 +93,46 @@ export class WorkerStore {
 	 * Reads, for many messages at once, the message and everything the policy needs: the
 	 * user's preferences, the type switch, any STOP recorded for the number, and the count on
 	 * the user's local day at `now` (the worker's clock, so tests can move time).
+	 *
+	 * A text to a contact (DESIGN §13) reads the same fields from the workspace instead: the
+	 * contact's time zone (else the workspace's), the workspace's quiet hours and per-contact
+	 * daily cap, the STOP recorded for the number, and the contact's own day counter. Its
+	 * `userId` is the contact's id — the recipient whose day counter the slot calls use.
 	 */
 	async loadContexts(messageIds: string[], now: Date): Promise<Map<string, SendContext>> {
 		const rows = await this.sql<ContextRow[]>`
-			select m.id as message_id, m.user_id, m.phone_number, m.message_content as body, m.status,
+			select m.id as message_id, coalesce(m.user_id, m.contact_id) as user_id, m.phone_number,
+			       m.message_content as body, m.status,
 			       m.priority, m.twilio_sid, m.dispatched_at, m.notification_type,
 			       t.bypasses_quiet_hours,
-			       coalesce(tp.enabled, t.default_enabled) as type_enabled,
-			       p.time_zone, p.quiet_hours_start::text as quiet_hours_start,
-			       p.quiet_hours_end::text as quiet_hours_end, p.daily_limit,
+			       case when c.id is not null then true else coalesce(tp.enabled, t.default_enabled) end as type_enabled,
+			       z.time_zone,
+			       (case when c.id is not null then org.quiet_hours_start else p.quiet_hours_start end)::text as quiet_hours_start,
+			       (case when c.id is not null then org.quiet_hours_end else p.quiet_hours_end end)::text as quiet_hours_end,
+			       case when c.id is not null then org.contact_daily_limit else p.daily_limit end as daily_limit,
 			       (coalesce(p.opted_out, false) or coalesce(o.opted_out, false)) as opted_out,
-			       (coalesce(p.phone_verified, false) and p.phone_number = m.phone_number) as phone_verified,
-			       coalesce(u.count, 0)::int as used_today
+			       case when c.id is not null then c.phone_number = m.phone_number
+			            else coalesce(p.phone_verified, false) and p.phone_number = m.phone_number end as phone_verified,
+			       coalesce(case when c.id is not null then cu.count else u.count end, 0)::int as used_today
 			from unnest(${messageIds}::uuid[]) as ids(id)
 			join public.sms_messages m on m.id = ids.id
 			left join public.user_sms_preferences p on p.user_id = m.user_id
+			left join public.contacts c on c.id = m.contact_id
+			left join public.organizations org on org.id = m.organization_id
+			cross join lateral (
+			  select case when c.id is not null then coalesce(c.time_zone, org.default_time_zone, 'UTC')
+			              else p.time_zone end as time_zone
+			) z
 			left join public.sms_notification_types t on t.key = m.notification_type
 			left join public.user_sms_type_preferences tp
 			  on tp.user_id = m.user_id and tp.type_key = m.notification_type
 			left join public.sms_phone_opt_outs o on o.phone_number = m.phone_number
 			left join public.sms_daily_usage u
 			  on u.user_id = m.user_id
-			 and u.local_date = (${now}::timestamptz at time zone coalesce(p.time_zone, 'UTC'))::date`;
+			 and u.local_date = (${now}::timestamptz at time zone coalesce(z.time_zone, 'UTC'))::date
+			left join public.contact_daily_usage cu
+			  on cu.contact_id = c.id
+			 and cu.local_date = (${now}::timestamptz at time zone coalesce(z.time_zone, 'UTC'))::date`;
 		const map = new Map<string, SendContext>();
 		for (const r of rows) {
 			map.set(r.message_id, {
@@ -192,12 +210,17 @@ export class WorkerStore {
 		await this.sql`select public.mark_sms_scheduled(${messageId}, ${until}, ${reason})`;
 	}
 
-	async releaseDailySlot(userId: string, localDate: string): Promise<void> {
-		await this.sql`select public.release_sms_daily_slot(${userId}, ${localDate}::date)`;
+	/** Gives back a slot; `recipientId` is the user's id, or the contact's (see loadContexts). */
+	async releaseDailySlot(recipientId: string, localDate: string): Promise<void> {
+		await this.sql`
+			select case when exists (select 1 from public.contacts where id = ${recipientId})
+			            then public.release_contact_daily_slot(${recipientId}, ${localDate}::date)
+			            else public.release_sms_daily_slot(${recipientId}, ${localDate}::date) end`;
 	}
 
 	/**
-	 * For a batch of texts about to be sent: reserve each user's daily slot and, where that
+	 * For a batch of texts about to be sent: reserve each recipient's daily slot (a user's, or a
+	 * contact's: `userId` is the recipient, see loadContexts) and, where that
 	 * succeeded, mark the message `dispatching`, in ONE statement (one commit, durable before
 	 * any Twilio call). Rows are taken in (user, message) order so that concurrent batches
 	 * lock usage rows in the same order and cannot deadlock.
@@ -209,7 +232,10 @@ export class WorkerStore {
 			select s.message_id, s.reserved,
 			       case when s.reserved then public.mark_sms_dispatching(s.message_id) end as previous
 			from (
-			  select r.message_id, public.reserve_sms_daily_slot(r.user_id, r.local_date, r.lim) as reserved
+			  select r.message_id,
+			         case when exists (select 1 from public.contacts c where c.id = r.user_id)
+			              then public.reserve_contact_daily_slot(r.user_id, r.local_date, r.lim)
+			              else public.reserve_sms_daily_slot(r.user_id, r.local_date, r.lim) end as reserved
 			  from (
 			    select * from unnest(${rows.map((r) => r.messageId)}::uuid[], ${rows.map((r) => r.userId)}::uuid[],
 			                         ${rows.map((r) => r.localDate)}::date[], ${rows.map((r) => r.limit)}::int[])
@@ -287,8 +313,8 @@ export class WorkerStore {
 			  and m.direction = 'outbound'
 			  and m.created_at > now() - make_interval(secs => ${options.giveUpSeconds})
 			  and m.updated_at < now() - make_interval(secs => ${options.olderThanSeconds})
-			  and (m.status in ('queued', 'sending', 'sent')
-			       or (m.status in ('delivered', 'undelivered') and m.price is null))
+			  and (public.sms_status_phase(m.status) = 'with_provider'
+			       or (public.sms_status_awaits_price(m.status) and m.price is null))
 			  -- Not polled recently: otherwise the same rows would be fetched every round.
 			  and not exists (
 			    select 1 from public.sms_delivery_events e
@@ -307,8 +333,8 @@ export class WorkerStore {
 		payload: Record<string, unknown>;
 		price: string | null;
 		priceUnit: string | null;
-	}): Promise<unknown> {
-		const [row] = await this.sql<{ result: unknown }[]>`
+	}): Promise<ApplyStatusResult> {
+		const [row] = await this.sql<{ result: ApplyStatusResult }[]>`
 			select public.apply_sms_status(${options.sid}, ${options.status}, ${options.errorCode},
 			       ${options.errorMessage}, ${this.sql.json(options.payload as never)}, 'poll', null,
 			       ${options.price}::numeric, ${options.priceUnit}) as result`;

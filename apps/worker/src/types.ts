@@ -19,6 +19,7 @@ export interface ClaimedJob {
  */
 export interface SendContext extends DeliveryPrefs {
 	messageId: string;
+	/** The recipient: the user, or for a text to a contact the contact's id (DESIGN §13). */
 	userId: string;
 	phoneNumber: string;
 	body: string;

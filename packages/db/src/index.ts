@@ -1,6 +1,6 @@
 export { createDb } from './client.ts';
 export type { Claims, Db, Sql, TransactionSql, CreateDbOptions } from './client.ts';
 export { migrate, seed, listMigrations } from './migrate.ts';
-export type { Migration, MigrateResult } from './migrate.ts';
+export type { Migration, MigrateOptions, MigrateResult } from './migrate.ts';
 export { DatabaseSetupError } from './errors.ts';
 export { repoRoot, migrationsDir } from './paths.ts';

@@ -41,8 +41,18 @@ export async function listMigrations(dir = defaultMigrationsDir): Promise<Migrat
  * in its own transaction, recording versions in supabase_migrations.schema_migrations the way
  * the Supabase CLI does — so `supabase db push` later sees them as applied.
  */
-export async function migrate(sql: Sql, options: { dir?: string } = {}): Promise<MigrateResult> {
-	const migrations = await listMigrations(options.dir);
+export interface MigrateOptions {
+	dir?: string;
+	/**
+	 * Apply only migrations whose version is <= this one (e.g. to build a database at an older
+	 * schema in a test, then migrate the rest and check the data survived).
+	 */
+	upTo?: string;
+}
+
+export async function migrate(sql: Sql, options: MigrateOptions = {}): Promise<MigrateResult> {
+	const upTo = options.upTo;
+	const migrations = (await listMigrations(options.dir)).filter((m) => upTo === undefined || m.version <= upTo);
 	const result: MigrateResult = { compatApplied: false, applied: [], skipped: [] };
 
 	await sql.begin(async (tx) => {

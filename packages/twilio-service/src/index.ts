@@ -6,4 +6,5 @@ export * from './errors/index.ts';
 export * from './policy/index.ts';
 export * from './status/index.ts';
 export * from './webhook/index.ts';
+export * from './validate/index.ts';
 export * from './client/index.ts';

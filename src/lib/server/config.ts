@@ -26,6 +26,8 @@ const schema = z.object({
 	AUTH_MODE: z.enum(['local', 'supabase']).optional(),
 	PUBLIC_SUPABASE_URL: z.string().url().optional().or(z.literal('').transform(() => undefined)),
 	PUBLIC_SUPABASE_ANON_KEY: z.string().optional(),
+	/** Supabase mode: lets workspace invitations go out through Supabase Auth's inviteUserByEmail. */
+	SUPABASE_SERVICE_ROLE_KEY: z.string().optional().or(z.literal('').transform(() => undefined)),
 	ALLOW_LOCAL_AUTH_IN_PRODUCTION: bool,
 	ADMIN_EMAILS: z
 		.string()

@@ -1,3 +1,5 @@
+import { mediaType } from '@sms/twilio-service/validate';
+
 /**
  * SvelteKit's built-in CSRF check is turned off (svelte.config.js) because Twilio posts
  * form-encoded webhooks with no Origin header. This check replaces it for every route except
@@ -20,7 +22,7 @@ export function isCrossSiteRequest(request: Request, url: URL): boolean {
 	if (origin !== null) return origin !== url.origin;
 	// No Origin (old browsers, non-browser clients): refuse what a cross-site page could send,
 	// as SvelteKit does. A Referer is not accepted instead — it is optional and often stripped.
-	const type = (request.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
+	const type = mediaType(request.headers.get('content-type'));
 	return type === '' || FORM_TYPES.includes(type);
 }
 

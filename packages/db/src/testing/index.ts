@@ -37,6 +37,22 @@ export async function createTestDatabase(options: { max?: number } = {}): Promis
 	};
 }
 
+/** A fresh, empty database (nothing migrated): for tests of the migrations themselves. */
+export async function createEmptyDatabase(options: { max?: number } = {}): Promise<TestDatabase> {
+	const name = `e_${randomBytes(6).toString('hex')}`;
+	await admin().unsafe(`create database ${name} template template0`);
+	const url = inject('pgAdminUrl').replace(/\/postgres$/, `/${name}`);
+	const db = createDb({ url, max: options.max ?? 5, applicationName: 'sms-test' });
+	return {
+		url,
+		sql: db.sql,
+		db,
+		async close() {
+			await db.end();
+		}
+	};
+}
+
 /** Inserts a user into auth.users (as Supabase Auth would) and returns its id. */
 export async function createUser(sql: Sql, options: { email?: string } = {}): Promise<string> {
 	const email = options.email ?? `user-${randomBytes(4).toString('hex')}@example.com`;

@@ -1,4 +1,4 @@
-export { normalizePhone, isE164, isTwilioTestNumber, phoneCountry } from './phone.ts';
+export { normalizePhone, phoneCountry } from './phone.ts';
 export type { CountryCode } from './phone.ts';
 export { PhoneNumberError } from './errors.ts';
 export type { PhoneNumberErrorCode } from './errors.ts';

@@ -4,6 +4,7 @@ import {
 	validatePhoneNumberLength,
 	type CountryCode
 } from 'libphonenumber-js';
+import { isE164 } from '../validate/e164.ts';
 import { PhoneNumberError } from './errors.ts';
 
 export type { CountryCode };
@@ -11,18 +12,13 @@ export type { CountryCode };
 // Twilio's magic test numbers (+15005550001…09) are not real numbers but must be accepted so
 // the test credentials and our sandbox can exercise every failure path.
 const TWILIO_TEST_NUMBER = /^\+1500555000\d$/;
-const E164 = /^\+[1-9]\d{1,14}$/;
 // What people type into a phone field. Letters are refused outright: libphonenumber would
 // silently read "1-800-FLOWERS" as +11800, and an "ext. 5" cannot receive a text anyway.
 const PHONE_CHARACTERS = /^\+?[\d\s().\-/]+$/;
 
-/** Whether `s` is already a well-formed E.164 number (shape only, not whether it exists). */
-export function isE164(s: string): boolean {
-	return E164.test(s);
-}
 
 /** True for Twilio's test numbers +15005550001 … +15005550009 (and …0000). */
-export function isTwilioTestNumber(e164: string): boolean {
+function isTwilioTestNumber(e164: string): boolean {
 	return TWILIO_TEST_NUMBER.test(e164);
 }
 

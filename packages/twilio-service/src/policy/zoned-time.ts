@@ -1,3 +1,4 @@
+import { isValidTimeZone } from '../validate/time-zone.ts';
 import { PolicyError } from './errors.ts';
 
 /** A calendar date in some zone. month is 1–12. */
@@ -31,17 +32,6 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
 		formatters.set(timeZone, formatter);
 	}
 	return formatter;
-}
-
-/** Whether `tz` is an IANA time zone this runtime knows ("Europe/London", "UTC"). */
-export function isValidTimeZone(tz: string): boolean {
-	if (typeof tz !== 'string' || tz.trim() === '') return false;
-	try {
-		formatterFor(tz);
-		return true;
-	} catch {
-		return false;
-	}
 }
 
 export function assertTimeZone(tz: string): void {

@@ -1,16 +1,6 @@
-export {
-	FINAL_STATUSES,
-	MESSAGE_STATUSES,
-	STATUS_RANK,
-	TWILIO_STATUSES,
-	isFinal,
-	isMessageStatus,
-	normalizeTwilioStatus,
-	shouldApply,
-	statusRank
-} from './status.ts';
-export type { MessageStatus, OurStatus, TwilioStatus } from './status.ts';
-export { STATUS_REASON_TEXT, describeStatusReason } from './reasons.ts';
+export { APPLY_OUTCOMES, MESSAGE_STATUSES, TWILIO_STATUSES, isMessageStatus, normalizeTwilioStatus } from './status.ts';
+export type { ApplyOutcome, ApplyStatusResult, MessageStatus, TwilioStatus } from './status.ts';
+export { describeStatusReason } from './reasons.ts';
 export type { StatusReason } from './reasons.ts';
-export { verdictFor } from './verdict.ts';
+export { VERDICT_KINDS, verdictFor } from './verdict.ts';
 export type { Verdict, VerdictKind, VerdictMessage, VerdictOptions } from './verdict.ts';

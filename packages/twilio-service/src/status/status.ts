@@ -14,8 +14,6 @@ export const MESSAGE_STATUSES = [
 	'received' // inbound texts: final on arrival
 ] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
-/** Alias: "our" status as opposed to Twilio's raw one. */
-export type OurStatus = MessageStatus;
 
 /** Message statuses as Twilio reports them (MessageStatus in callbacks, status in the API). */
 export const TWILIO_STATUSES = [
@@ -34,34 +32,6 @@ export const TWILIO_STATUSES = [
 	'partially_delivered'
 ] as const;
 export type TwilioStatus = (typeof TWILIO_STATUSES)[number];
-
-/**
- * Progress rank of each status. The SQL function apply_sms_status implements the same table:
- * change it in both places. A status only ever moves to a higher rank.
- */
-export const STATUS_RANK: Readonly<Record<MessageStatus, number>> = {
-	pending: 0,
-	scheduled: 0,
-	dispatching: 1,
-	queued: 2,
-	sending: 3,
-	sent: 4,
-	delivered: 5,
-	undelivered: 5,
-	failed: 5,
-	suppressed: 5,
-	canceled: 5,
-	received: 5
-};
-
-export const FINAL_STATUSES: readonly MessageStatus[] = [
-	'delivered',
-	'undelivered',
-	'failed',
-	'suppressed',
-	'canceled',
-	'received'
-];
 
 // Same mapping as SQL normalize_twilio_status. Twilio's statuses about inbound texts
 // (receiving, received) and partially_delivered are not progress of an outbound message:
@@ -90,24 +60,21 @@ export function normalizeTwilioStatus(raw: string | null | undefined): MessageSt
 	return Object.hasOwn(TWILIO_TO_OURS, key) ? (TWILIO_TO_OURS[key as TwilioStatus] ?? null) : null;
 }
 
-export function statusRank(status: MessageStatus): number {
-	return STATUS_RANK[status];
-}
-
-export function isFinal(status: MessageStatus): boolean {
-	return STATUS_RANK[status] === STATUS_RANK.delivered;
-}
-
 /**
- * Whether a reported status may replace the current one: forward by rank only; duplicates
- * are no-ops; among final states 'delivered' (proof from the handset) replaces 'failed' or
- * 'undelivered', otherwise the first final state stands — exactly as SQL sms_advance_status.
- * (suppressed/canceled/received are our own decisions or inbound rows, never replaced.)
- * pending ⇄ scheduled share rank 0 and are not status reports: the worker sets those
- * directly when it defers, so this returns false between them.
+ * What apply_sms_status says it did with a report (the `outcome` key of its jsonb answer):
+ * applied — the message moved; duplicate — it already had that status; stale — the report is
+ * behind what we know; unknown_status — a status word we do not map; orphaned — no message has
+ * that SID yet (kept, and replayed when the SID is attached). Every outcome stores the report.
  */
-export function shouldApply(current: MessageStatus, next: MessageStatus): boolean {
-	if (current === next) return false;
-	if (isFinal(current)) return next === 'delivered' && (current === 'failed' || current === 'undelivered');
-	return STATUS_RANK[next] > STATUS_RANK[current];
+export const APPLY_OUTCOMES = ['applied', 'duplicate', 'stale', 'unknown_status', 'orphaned'] as const;
+export type ApplyOutcome = (typeof APPLY_OUTCOMES)[number];
+
+/** apply_sms_status's answer. */
+export interface ApplyStatusResult {
+	outcome: ApplyOutcome;
+	/** Null when orphaned. */
+	message_id: string | null;
+	/** The message's status after the report (null when orphaned). */
+	status: MessageStatus | null;
+	event_id: number;
 }

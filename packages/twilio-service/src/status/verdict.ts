@@ -2,7 +2,9 @@ import { explainError } from '../errors/index.ts';
 import { describeStatusReason } from './reasons.ts';
 import type { MessageStatus } from './status.ts';
 
-export type VerdictKind = 'delivered' | 'failed' | 'scheduled' | 'not_sent' | 'in_progress';
+/** The five verdicts (also SQL sms_verdict_kind's answers, and the history's filter values). */
+export const VERDICT_KINDS = ['delivered', 'failed', 'scheduled', 'not_sent', 'in_progress'] as const;
+export type VerdictKind = (typeof VERDICT_KINDS)[number];
 
 export interface Verdict {
 	kind: VerdictKind;

@@ -1,4 +1,5 @@
 import twilio from 'twilio';
+import { mediaType } from '../validate/media-type.ts';
 
 export type FormParams = Record<string, string | string[]>;
 
@@ -43,10 +44,6 @@ export function formParams(rawBody: string): FormParams {
 		else params[key] = [existing, value];
 	}
 	return params;
-}
-
-function mediaType(contentType: string | null | undefined): string {
-	return (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
 }
 
 /**

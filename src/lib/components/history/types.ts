@@ -1,5 +1,7 @@
 /** Shapes the history page and GET /api/sms/messages share (types only: no server code). */
-export type VerdictKind = 'delivered' | 'failed' | 'scheduled' | 'not_sent' | 'in_progress';
+import type { VerdictKind } from '@sms/twilio-service';
+
+export type { VerdictKind };
 
 export interface TimelineEntry {
 	/** ISO time */

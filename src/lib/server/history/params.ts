@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { decodeHistoryCursor, HISTORY_VERDICTS, type HistoryCursor, type HistoryVerdict } from '$lib/server/sms/history-query';
+import { VERDICT_KINDS, type VerdictKind } from '@sms/twilio-service';
+import { decodeHistoryCursor, type HistoryCursor } from '$lib/server/sms/history-query';
 
 export const PAGE_SIZE = 50;
 
@@ -14,14 +15,14 @@ export class HistoryParamsError extends Error {
 export interface HistoryParams {
 	cursor: HistoryCursor | null;
 	limit: number;
-	verdict: HistoryVerdict | null;
+	verdict: VerdictKind | null;
 	type: string | null;
 }
 
 const schema = z.object({
 	cursor: z.string().max(200).optional(),
 	limit: z.coerce.number().int().min(1).max(100).default(PAGE_SIZE),
-	verdict: z.enum(HISTORY_VERDICTS).optional(),
+	verdict: z.enum(VERDICT_KINDS).optional(),
 	type: z
 		.string()
 		.regex(/^[a-z][a-z0-9_]{0,62}$/)

@@ -1,8 +1,5 @@
 import type { TransactionSql } from '@sms/db';
-
-/** The five verdicts the history can be filtered by (same words as twilio-service's VerdictKind). */
-export const HISTORY_VERDICTS = ['delivered', 'failed', 'scheduled', 'not_sent', 'in_progress'] as const;
-export type HistoryVerdict = (typeof HISTORY_VERDICTS)[number];
+import type { VerdictKind } from '@sms/twilio-service';
 
 /** Keyset position: the last row of the previous page. created_at is kept as text to keep microseconds. */
 export interface HistoryCursor {
@@ -16,7 +13,7 @@ export interface HistoryQuery {
 	before?: HistoryCursor | null;
 	/** Page size, 1..200. */
 	limit: number;
-	verdict?: HistoryVerdict | null;
+	verdict?: VerdictKind | null;
 	/** sms_notification_types.key */
 	type?: string | null;
 }
@@ -49,26 +46,6 @@ export interface HistoryResult {
 }
 
 /**
- * The verdict as SQL over status (+ scheduled_for for "scheduled"), mirroring verdictFor in
- * twilio-service: a pending/scheduled text whose time has passed is "in progress".
- */
-function verdictCondition(tx: TransactionSql, verdict: HistoryVerdict) {
-	switch (verdict) {
-		case 'delivered':
-			return tx`m.status = 'delivered'`;
-		case 'failed':
-			return tx`m.status in ('failed', 'undelivered')`;
-		case 'not_sent':
-			return tx`m.status in ('suppressed', 'canceled')`;
-		case 'scheduled':
-			return tx`(m.status in ('pending', 'scheduled') and m.scheduled_for > now())`;
-		case 'in_progress':
-			return tx`(m.status in ('dispatching', 'queued', 'sending', 'sent')
-				or (m.status in ('pending', 'scheduled') and (m.scheduled_for is null or m.scheduled_for <= now())))`;
-	}
-}
-
-/**
  * One page of outbound texts, newest first, by keyset on (created_at, id) — served by the index
  * sms_messages (user_id, created_at desc, id desc) however deep the page.
  */
@@ -91,7 +68,7 @@ export async function queryHistory(tx: TransactionSql, query: HistoryQuery): Pro
 		where m.direction = 'outbound'
 			${query.userId ? tx`and m.user_id = ${query.userId}` : tx``}
 			${query.before ? tx`and (m.created_at, m.id) < (${query.before.createdAt}::text::timestamptz, ${query.before.id}::uuid)` : tx``}
-			${query.verdict ? tx`and ${verdictCondition(tx, query.verdict)}` : tx``}
+			${query.verdict ? tx`and public.sms_verdict_kind(m.status, m.scheduled_for, now()) = ${query.verdict}` : tx``}
 			${query.type ? tx`and m.notification_type = ${query.type}` : tx``}
 		order by m.created_at desc, m.id desc
 		limit ${limit + 1}`;

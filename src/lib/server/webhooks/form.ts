@@ -1,3 +1,4 @@
+import { mediaType } from '@sms/twilio-service/validate';
 import { WebhookError } from './errors.ts';
 
 /** Twilio's payloads are a few hundred bytes; anything far larger is not Twilio. */
@@ -38,10 +39,6 @@ export async function readRawBody(request: Request): Promise<string> {
 		throw new WebhookError('malformed_body', 'The request body could not be read.', { cause: error });
 	}
 	return Buffer.concat(chunks).toString('utf8');
-}
-
-export function mediaType(contentType: string | null): string {
-	return (contentType ?? '').split(';')[0].trim().toLowerCase();
 }
 
 /**

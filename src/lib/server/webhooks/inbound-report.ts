@@ -1,3 +1,4 @@
+import { isE164 } from '@sms/twilio-service/validate';
 import { WebhookError } from './errors.ts';
 
 /** An inbound text as Twilio posts it to the incoming webhook. */
@@ -10,7 +11,6 @@ export interface InboundText {
 }
 
 const SID = /^[A-Z]{2}[0-9a-fA-F]{32}$/;
-const E164 = /^\+[1-9][0-9]{6,14}$/;
 
 export function parseInboundText(params: Record<string, string>): InboundText {
 	const sid = (params.MessageSid ?? params.SmsSid ?? '').trim();
@@ -18,7 +18,7 @@ export function parseInboundText(params: Record<string, string>): InboundText {
 	if (!SID.test(sid)) throw new WebhookError('malformed_body', 'MessageSid is not a Twilio SID.');
 	const from = (params.From ?? '').trim();
 	if (!from) throw new WebhookError('malformed_body', 'From is missing.');
-	if (!E164.test(from)) throw new WebhookError('malformed_body', 'From is not an E.164 phone number.');
+	if (!isE164(from)) throw new WebhookError('malformed_body', 'From is not an E.164 phone number.');
 	const to = (params.To ?? '').trim();
 	return { sid, from, to: to || null, body: params.Body ?? '', payload: params };
 }

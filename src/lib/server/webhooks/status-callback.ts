@@ -9,7 +9,7 @@ import { statusWriterFor, type ApplyResult } from './status-writer.ts';
  * Appends the report to the event log and moves the message forward (all in SQL), batched with
  * reports arriving at the same moment (see StatusWriter).
  */
-export function applyStatusReport(options: {
+function applyStatusReport(options: {
 	db: WebhookContext['db'];
 	report: StatusReport;
 	senderIp: string | null;

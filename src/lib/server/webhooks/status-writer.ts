@@ -1,8 +1,9 @@
 import type { Sql } from '@sms/db';
+import type { ApplyStatusResult } from '@sms/twilio-service';
 import type { StatusReport } from './status-report.ts';
 
 /** What apply_sms_status answers (jsonb). */
-export type ApplyResult = Record<string, unknown>;
+export type ApplyResult = ApplyStatusResult;
 
 interface Pending {
 	report: StatusReport;
@@ -39,7 +40,7 @@ export class StatusWriter {
 				const batch = this.queue.splice(0, this.options.maxBatch ?? 200);
 				try {
 					const results = await applyMany(this.options.sql, batch);
-					batch.forEach((p, i) => p.resolve(results[i] ?? {}));
+					batch.forEach((p, i) => p.resolve(results[i]!));
 				} catch (error) {
 					if (batch.length === 1) {
 						batch[0]!.reject(error);
@@ -48,7 +49,7 @@ export class StatusWriter {
 					// One bad report (or a deadlock with another writer) must not fail the rest:
 					// write each alone so only the report at fault gets the error.
 					await Promise.all(
-						batch.map((p) => applyMany(this.options.sql, [p]).then((r) => p.resolve(r[0] ?? {}), p.reject))
+						batch.map((p) => applyMany(this.options.sql, [p]).then((r) => p.resolve(r[0]!), p.reject))
 					);
 				}
 			}
@@ -91,7 +92,12 @@ async function applyMany(sql: Sql, batch: Pending[]): Promise<ApplyResult[]> {
 			offset 0
 		) r`;
 	const byOrd = new Map(rows.map((r) => [Number(r.ord), r.result]));
-	return batch.map((_, i) => byOrd.get(i + 1) ?? {});
+	// One row per report (the select is over the batch itself), so a gap is a bug, not a case.
+	return batch.map((_, i) => {
+		const result = byOrd.get(i + 1);
+		if (!result) throw new Error(`apply_sms_status gave no answer for report ${i + 1} of ${batch.length}`);
+		return result;
+	});
 }
 
 const writers = new WeakMap<Sql, StatusWriter>();

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { mediaType } from '@sms/twilio-service/validate';
 
 export type JsonBodyResult<T> = { ok: true; data: T } | { ok: false; status: 400 | 415; message: string };
 
@@ -13,7 +14,7 @@ export async function parseJsonBody<T extends z.ZodType>(
 	schema: T,
 	example: string
 ): Promise<JsonBodyResult<z.infer<T>>> {
-	const type = (request.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
+	const type = mediaType(request.headers.get('content-type'));
 	if (type !== 'application/json') {
 		return { ok: false, status: 415, message: `Send Content-Type: application/json and a JSON body like ${example}.` };
 	}

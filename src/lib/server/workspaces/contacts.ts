@@ -1,0 +1,137 @@
+import type { TransactionSql } from '@sms/db';
+import type { ContactInput } from './contact-form.ts';
+import type { ContactSearch } from './contact-search.ts';
+
+export interface Contact {
+	id: string;
+	name: string;
+	phoneNumber: string;
+	timeZone: string | null;
+	externalId: string | null;
+	tags: string[];
+	attributes: Record<string, string>;
+	consentSource: string | null;
+	consentedAt: string | null;
+	createdAt: string;
+	updatedAt: string;
+}
+
+interface Row {
+	id: string;
+	name: string;
+	phone_number: string;
+	time_zone: string | null;
+	external_id: string | null;
+	tags: string[] | null;
+	attributes: Record<string, unknown> | null;
+	consent_source: string | null;
+	consented_at: Date | null;
+	created_at: Date;
+	updated_at: Date;
+}
+
+function toContact(r: Row): Contact {
+	return {
+		id: r.id,
+		name: r.name,
+		phoneNumber: r.phone_number,
+		timeZone: r.time_zone,
+		externalId: r.external_id,
+		tags: r.tags ?? [],
+		attributes: Object.fromEntries(Object.entries(r.attributes ?? {}).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])),
+		consentSource: r.consent_source,
+		consentedAt: r.consented_at?.toISOString() ?? null,
+		createdAt: r.created_at.toISOString(),
+		updatedAt: r.updated_at.toISOString()
+	};
+}
+
+export const CONTACTS_PAGE_SIZE = 25;
+
+/** Where a page of contacts starts: after this (lower(name), id). */
+export interface ContactCursor {
+	name: string;
+	id: string;
+}
+
+export function encodeContactCursor(c: ContactCursor): string {
+	return Buffer.from(JSON.stringify([c.name, c.id])).toString('base64url');
+}
+
+export function decodeContactCursor(value: string | null): ContactCursor | null {
+	if (!value || value.length > 600) return null;
+	try {
+		const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString());
+		if (Array.isArray(parsed) && typeof parsed[0] === 'string' && typeof parsed[1] === 'string' && /^[0-9a-f-]{36}$/i.test(parsed[1])) {
+			return { name: parsed[0], id: parsed[1] };
+		}
+	} catch {
+		// not a cursor of ours
+	}
+	return null;
+}
+
+/**
+ * One page of contacts in name order, through search_contacts (the one place that decides what
+ * matches). A number typed in the workspace's national format is sent as its E.164 form, so
+ * "07911 123456" in a UK workspace finds +447911123456 although the trunk 0 is not stored.
+ */
+export async function listContacts(
+	tx: TransactionSql,
+	options: { organizationId: string; search: ContactSearch | null; tag: string | null; after: ContactCursor | null; pageSize?: number }
+): Promise<{ contacts: Contact[]; next: string | null }> {
+	const size = options.pageSize ?? CONTACTS_PAGE_SIZE;
+	const s = options.search;
+	const query = !s ? null : (s.name ?? s.e164 ?? s.digits);
+	const rows = await tx<Row[]>`
+		select id, name, phone_number, time_zone, external_id, tags, attributes, consent_source, consented_at, created_at, updated_at
+		from public.search_contacts(
+			p_organization_id => ${options.organizationId}::uuid,
+			p_query => ${query},
+			p_tag => ${options.tag},
+			p_after_name => ${options.after?.name ?? null},
+			p_after_id => ${options.after?.id ?? null}::uuid,
+			p_limit => ${size + 1})`;
+	const page = rows.slice(0, size).map(toContact);
+	const last = page[page.length - 1];
+	return { contacts: page, next: rows.length > size && last ? encodeContactCursor({ name: last.name, id: last.id }) : null };
+}
+
+export async function getContact(tx: TransactionSql, options: { organizationId: string; id: string }): Promise<Contact | null> {
+	if (!/^[0-9a-f-]{36}$/i.test(options.id)) return null;
+	const [row] = await tx<Row[]>`
+		select id, name, phone_number, time_zone, external_id, tags, attributes, consent_source, consented_at, created_at, updated_at
+		from public.contacts where organization_id = ${options.organizationId} and id = ${options.id}`;
+	return row ? toContact(row) : null;
+}
+
+export async function insertContact(tx: TransactionSql, options: { organizationId: string; contact: ContactInput }): Promise<Contact> {
+	const c = options.contact;
+	const [row] = await tx<Row[]>`
+		insert into public.contacts (organization_id, name, phone_number, time_zone, external_id, tags, attributes, consent_source, consented_at)
+		values (${options.organizationId}, ${c.name}, ${c.phoneNumber}, ${c.timeZone}, ${c.externalId}, ${c.tags}::text[],
+			${tx.json(c.attributes)}, ${c.consentSource}, ${c.consentedAt})
+		returning id, name, phone_number, time_zone, external_id, tags, attributes, consent_source, consented_at, created_at, updated_at`;
+	return toContact(row);
+}
+
+export async function updateContact(
+	tx: TransactionSql,
+	options: { organizationId: string; id: string; contact: ContactInput }
+): Promise<Contact | null> {
+	const c = options.contact;
+	const [row] = await tx<Row[]>`
+		update public.contacts set name = ${c.name}, phone_number = ${c.phoneNumber}, time_zone = ${c.timeZone},
+			external_id = ${c.externalId}, tags = ${c.tags}::text[], attributes = ${tx.json(c.attributes)},
+			consent_source = ${c.consentSource}, consented_at = ${c.consentedAt}, updated_at = now()
+		where organization_id = ${options.organizationId} and id = ${options.id}
+		returning id, name, phone_number, time_zone, external_id, tags, attributes, consent_source, consented_at, created_at, updated_at`;
+	return row ? toContact(row) : null;
+}
+
+export async function deleteContact(tx: TransactionSql, options: { organizationId: string; id: string }): Promise<Contact | null> {
+	const [row] = await tx<Row[]>`
+		delete from public.contacts where organization_id = ${options.organizationId} and id = ${options.id}
+		returning id, name, phone_number, time_zone, external_id, tags, attributes, consent_source, consented_at, created_at, updated_at`;
+	return row ? toContact(row) : null;
+}

@@ -1,0 +1,11 @@
+import { redirect } from '@sveltejs/kit';
+import { loginUrl } from '$lib/redirect';
+import type { PageServerLoad } from './$types';
+
+/** /w: straight into the workspace when there is one; otherwise a list (or a way to create one). */
+export const load: PageServerLoad = async ({ locals, url, parent }) => {
+	if (!locals.claims) redirect(303, loginUrl(url));
+	const { workspaces } = await parent();
+	if (workspaces.length === 1) redirect(303, `/w/${workspaces[0].slug}`);
+	return {};
+};

@@ -1,0 +1,22 @@
+/**
+ * The workspace API: callable by signed-in users because each function checks the caller's own
+ * role (auth.uid()) in the workspace it is asked about; workspaces.test.ts covers each role.
+ */
+export const WORKSPACE_API = [
+	'accept_organization_invitation',
+	'create_organization',
+	'create_organization_invitation',
+	'current_org_role',
+	'delete_contact',
+	'delete_organization',
+	'has_org_role',
+	'list_organization_members',
+	'org_ids_with_role',
+	'remove_member',
+	'revoke_organization_invitation',
+	'set_member_role',
+	'transfer_ownership',
+	'update_contact',
+	'update_organization_settings',
+	'upsert_contact'
+];
