@@ -221,7 +221,7 @@ export async function setOptedOut(
 
 /** Texts already counted against the user's daily limit on `localDate` (server-side read). */
 export async function usedOn(db: Db, options: { userId: string; localDate: string }): Promise<number> {
-	const [row] = await db.sql<{ count: number }[]>`
+	const [row] = await db.service<{ count: number }[]>`
 		select count from public.sms_daily_usage where user_id = ${options.userId} and local_date = ${options.localDate}`;
 	return row?.count ?? 0;
 }

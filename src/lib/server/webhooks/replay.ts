@@ -30,12 +30,12 @@ export function receiptFor(options: { endpoint: Receipt['endpoint']; url: URL; h
 const hex = (receipt: Receipt) => receipt.keys.map((k) => k.toString('hex'));
 
 export async function alreadyReceived(db: Db, receipt: Receipt): Promise<boolean> {
-	const [row] = await db.sql<{ seen: boolean }[]>`
+	const [row] = await db.service<{ seen: boolean }[]>`
 		select public.webhook_receipt_seen(array(select decode(k, 'hex') from unnest(${hex(receipt)}::text[]) as k)) as seen`;
 	return row?.seen ?? false;
 }
 
 export async function recordReceipt(db: Db, receipt: Receipt): Promise<void> {
-	await db.sql`
+	await db.service`
 		select public.record_webhook_receipt(${receipt.endpoint}, array(select decode(k, 'hex') from unnest(${hex(receipt)}::text[]) as k))`;
 }

@@ -14,7 +14,7 @@ function applyStatusReport(options: {
 	report: StatusReport;
 	senderIp: string | null;
 }): Promise<ApplyResult> {
-	return statusWriterFor(options.db.sql).apply(options.report, options.senderIp);
+	return statusWriterFor(options.db.service).apply(options.report, options.senderIp);
 }
 
 /** POST /api/webhooks/twilio/status. */
