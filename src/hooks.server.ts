@@ -3,7 +3,7 @@ import { type Handle, type HandleServerError } from '@sveltejs/kit';
 import { log } from '$lib/server/log';
 import { sequence } from '@sveltejs/kit/hooks';
 import { config } from '$lib/server/config';
-import { crossSiteRefusal, isCrossSiteRequest } from '$lib/server/csrf';
+import { crossSiteRefusal, isApiV1Path, isCrossSiteRequest } from '$lib/server/csrf';
 import { withSecurityHeaders } from '$lib/server/security-headers';
 import { resolveSession, SESSION_COOKIE } from '$lib/server/auth/session';
 import { db } from '$lib/server/db';
@@ -28,7 +28,9 @@ const authenticate: Handle = async ({ event, resolve }) => {
 	event.locals.user = null;
 	event.locals.claims = null;
 	let identity: { sub: string; email: string } | null = null;
-	if (c.authMode === 'local') {
+	if (isApiV1Path(event.url.pathname)) {
+		// API keys only (checked per operation): a session cookie grants nothing here.
+	} else if (c.authMode === 'local') {
 		identity = await resolveSession(db(), event.cookies.get(SESSION_COOKIE), { idleSeconds: c.SESSION_IDLE_MINUTES * 60 });
 	} else if (!event.url.pathname.startsWith('/api/webhooks/')) {
 		event.locals.supabase = supabaseFor(event.cookies);

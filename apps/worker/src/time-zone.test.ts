@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSmsUser, messageRow, nextPhone, queueText, sandboxTexts, setupWorkerEnv, waitFor, type WorkerTestEnv } from './test-fixtures.ts';
+import { createSmsUser, messageRow, nextPhone, queueText, sandboxTexts, setupWorkerEnv, waitFor, type WorkerTestEnv } from '../test/fixtures.ts';
 
 let env: WorkerTestEnv;
 

@@ -46,7 +46,10 @@ const schema = z.object({
 		.pipe(z.array(z.string().regex(/^[A-Z]{2}$/, 'VERIFICATION_COUNTRIES must be ISO country codes like US,GB'))),
 	/** Verification codes per country calling code per hour, and in all per hour (SMS pumping caps). */
 	VERIFICATION_HOURLY_CAP_PER_COUNTRY: z.coerce.number().int().positive().default(200),
-	VERIFICATION_HOURLY_CAP: z.coerce.number().int().positive().default(1000)
+	VERIFICATION_HOURLY_CAP: z.coerce.number().int().positive().default(1000),
+	/** Price per segment for estimates when Twilio's price list cannot be had (and none was ever fetched). */
+	SMS_DEFAULT_PRICE: z.coerce.number().nonnegative('SMS_DEFAULT_PRICE must be a price per segment, e.g. 0.0079').optional(),
+	SMS_DEFAULT_PRICE_UNIT: z.string().regex(/^[A-Z]{3}$/, 'SMS_DEFAULT_PRICE_UNIT must be a currency code such as USD').default('USD')
 });
 
 export type Config = z.infer<typeof schema> & { authMode: 'local' | 'supabase' };

@@ -17,6 +17,8 @@ const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export function isCrossSiteRequest(request: Request, url: URL): boolean {
 	if (SIGNED_WEBHOOKS.has(url.pathname)) return false;
+	// /api/v1 authenticates with an API key in a header, never a cookie: nothing to forge.
+	if (isApiV1Path(url.pathname)) return false;
 	if (!UNSAFE_METHODS.has(request.method)) return false;
 	const origin = request.headers.get('origin');
 	if (origin !== null) return origin !== url.origin;
@@ -37,4 +39,9 @@ export function crossSiteRefusal(request: Request): Response {
 	return wantsHtml
 		? new Response(REFUSAL, { status: 403, headers: { 'content-type': 'text/plain; charset=utf-8' } })
 		: Response.json({ success: false, error: REFUSAL, message: REFUSAL }, { status: 403 });
+}
+
+/** The key-authenticated API: no cookies are read there, and keys are read nowhere else. */
+export function isApiV1Path(pathname: string): boolean {
+	return pathname === '/api/v1' || pathname.startsWith('/api/v1/');
 }
