@@ -48,6 +48,7 @@ export function createRolePool(options: { url: string; role: 'service_role'; max
 	return postgres(options.url, {
 		max: options.max ?? 10,
 		onnotice: () => {},
+		connect_timeout: 5,
 		connection: {
 			application_name: options.applicationName ?? 'sms-notify',
 			options: `-c role=${options.role}`
