@@ -19,7 +19,7 @@ export default defineConfig({
 				extends: true,
 				test: {
 					name: 'unit',
-					include: ['packages/*/src/**/*.unit.test.ts', 'apps/*/src/**/*.unit.test.ts', 'src/**/*.unit.test.ts'],
+					include: ['packages/*/src/**/*.unit.test.ts', 'apps/*/src/**/*.unit.test.ts', 'src/**/*.unit.test.ts', 'scripts/**/*.unit.test.ts'],
 					environment: 'node'
 				}
 			},

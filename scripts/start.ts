@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { createDb, migrate, seed, repoRoot } from '@sms/db';
+import { createDb, migrate, provisionLoginRoles, seed, repoRoot, urlForLogin, WEB_LOGIN, WORKER_LOGIN, type LoginRolePasswords } from '@sms/db';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '@sms/db/embedded';
 import { supervise } from './supervise.ts';
 
@@ -25,6 +25,8 @@ const parsed = z
 	.object({
 		DATA_DIR: z.string().default(path.join(repoRoot, '.data')),
 		DATABASE_URL: z.string().url().optional(),
+		SMS_WEB_DB_PASSWORD: z.string().min(16, 'SMS_WEB_DB_PASSWORD must be at least 16 characters').optional(),
+		SMS_WORKER_DB_PASSWORD: z.string().min(16, 'SMS_WORKER_DB_PASSWORD must be at least 16 characters').optional(),
 		PG_PORT: port.default(54329),
 		HOST: z.string().default('127.0.0.1'),
 		PORT: port.default(3000),
@@ -102,6 +104,28 @@ async function sessionSecret(): Promise<string> {
 		await writeFile(file, secret + '\n', { mode: 0o600 });
 		return secret;
 	}
+}
+
+/**
+ * Passwords of the web server's and the worker's login roles (local mode): from the environment,
+ * else generated once and kept in the data directory (readable by this user only).
+ */
+async function loginPasswords(): Promise<LoginRolePasswords> {
+	const file = path.join(dataDir, 'db-logins.json');
+	let saved: Partial<LoginRolePasswords> = {};
+	try {
+		saved = z.object({ web: z.string(), worker: z.string() }).partial().parse(JSON.parse(await readFile(file, 'utf8')));
+	} catch {
+		// first start (or an unreadable file): new passwords
+	}
+	const passwords = {
+		web: env.SMS_WEB_DB_PASSWORD ?? saved.web ?? randomBytes(24).toString('base64url'),
+		worker: env.SMS_WORKER_DB_PASSWORD ?? saved.worker ?? randomBytes(24).toString('base64url')
+	};
+	if (passwords.web !== saved.web || passwords.worker !== saved.worker) {
+		await writeFile(file, JSON.stringify(passwords) + '\n', { mode: 0o600 });
+	}
+	return passwords;
 }
 
 async function newestMtime(target: string): Promise<number> {
@@ -217,6 +241,17 @@ async function main() {
 	const migrated = await migrate(db.sql);
 	say(`migrations ${migrated.applied.length} applied, ${migrated.skipped.length} already in place`);
 	if (env.SEED_DEMO_DATA === 'true' && (await seed(db.sql))) say('demo data  seeded (alice@example.com, bob@example.com, admin@example.com)');
+	// Local mode: the web server and the worker connect with their own least-privilege logins;
+	// only migrations and seeding use the owner. A DATABASE_URL you give is used as it is.
+	let webUrl = databaseUrl;
+	let workerUrl = databaseUrl;
+	if (pg) {
+		const passwords = await loginPasswords();
+		await provisionLoginRoles(db.sql, passwords);
+		webUrl = urlForLogin(databaseUrl, WEB_LOGIN, passwords.web);
+		workerUrl = urlForLogin(databaseUrl, WORKER_LOGIN, passwords.worker);
+		say(`logins     web as ${WEB_LOGIN}, worker as ${WORKER_LOGIN} (passwords in ${path.join(dataDir, 'db-logins.json')})`);
+	}
 	await db.end();
 
 	const twilio = useSandbox
@@ -225,7 +260,7 @@ async function main() {
 	const shared: NodeJS.ProcessEnv = {
 		...process.env,
 		...twilio,
-		DATABASE_URL: databaseUrl,
+		DATABASE_URL: webUrl,
 		PUBLIC_BASE_URL: publicBaseUrl,
 		SESSION_SECRET: await sessionSecret(),
 		ADMIN_EMAILS: env.ADMIN_EMAILS
@@ -266,7 +301,7 @@ async function main() {
 	const workerMain = path.join(repoRoot, 'apps/worker/src/main.ts');
 	if (env.START_WORKER === 'true' && existsSync(workerMain)) {
 		// Same heap bounds as apps/worker's start script: without them V8 lets garbage grow to ~250 MB.
-		run('worker', process.execPath, ['--max-old-space-size=80', '--max-semi-space-size=4', '--import', 'tsx', workerMain], { ...shared, WORKER_PORT: String(env.WORKER_PORT) });
+		run('worker', process.execPath, ['--max-old-space-size=80', '--max-semi-space-size=4', '--import', 'tsx', workerMain], { ...shared, DATABASE_URL: workerUrl, WORKER_PORT: String(env.WORKER_PORT) });
 		await waitFor(`http://127.0.0.1:${env.WORKER_PORT}/health`, 'worker');
 	}
 

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { error, type Handle, type HandleServerError } from '@sveltejs/kit';
+import { type Handle, type HandleServerError } from '@sveltejs/kit';
 import { log } from '$lib/server/log';
 import { sequence } from '@sveltejs/kit/hooks';
 import { config } from '$lib/server/config';
-import { isApiV1Path, isCrossSiteRequest } from '$lib/server/csrf';
+import { crossSiteRefusal, isApiV1Path, isCrossSiteRequest } from '$lib/server/csrf';
 import { withSecurityHeaders } from '$lib/server/security-headers';
-import { decodeSession, SESSION_COOKIE } from '$lib/server/auth/session';
+import { resolveSession, SESSION_COOKIE } from '$lib/server/auth/session';
+import { db } from '$lib/server/db';
 import { isAdmin } from '$lib/server/auth/users';
 import { supabaseClaims, supabaseFor } from '$lib/server/auth/supabase';
 
@@ -16,7 +17,7 @@ const securityHeaders: Handle = async ({ event, resolve }) => withSecurityHeader
 
 const csrf: Handle = async ({ event, resolve }) => {
 	if (isCrossSiteRequest(event.request, event.url)) {
-		error(403, 'Cross-site requests are not allowed.');
+		return crossSiteRefusal(event.request);
 	}
 	return resolve(event);
 };
@@ -30,7 +31,7 @@ const authenticate: Handle = async ({ event, resolve }) => {
 	if (isApiV1Path(event.url.pathname)) {
 		// API keys only (checked per operation): a session cookie grants nothing here.
 	} else if (c.authMode === 'local') {
-		identity = decodeSession(event.cookies.get(SESSION_COOKIE), c.SESSION_SECRET);
+		identity = await resolveSession(db(), event.cookies.get(SESSION_COOKIE), { idleSeconds: c.SESSION_IDLE_MINUTES * 60 });
 	} else if (!event.url.pathname.startsWith('/api/webhooks/')) {
 		event.locals.supabase = supabaseFor(event.cookies);
 		identity = await supabaseClaims(event.locals.supabase);

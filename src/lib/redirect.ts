@@ -13,7 +13,12 @@ export function safeRedirectTarget(input: string | null | undefined, fallback = 
 		const url = new URL(input, 'http://internal.invalid');
 		if (url.origin !== 'http://internal.invalid') return fallback;
 		if (url.pathname === '/login' || url.pathname === '/logout') return fallback;
-		return `${url.pathname}${url.search}${url.hash}`;
+		const target = `${url.pathname}${url.search}${url.hash}`;
+		// Parsing collapses dot segments ("/.//evil.example" → "//evil.example"): check the
+		// result, which is what the browser will follow, not only the raw input.
+		if (!target.startsWith('/') || target.startsWith('//') || target.startsWith('/\\')) return fallback;
+		if (new URL(target, 'http://internal.invalid').origin !== 'http://internal.invalid') return fallback;
+		return target;
 	} catch {
 		return fallback;
 	}

@@ -28,6 +28,17 @@ describe('safeRedirectTarget', () => {
 		expect(safeRedirectTarget(input)).toBe(DEFAULT_AFTER_LOGIN);
 	});
 
+	// The raw input starts with a single "/", but URL parsing collapses the dot segments and
+	// leaves "//evil.example": what is returned must be checked, not what was given.
+	it.each([['/.//evil.example'], ['/..//evil.example'], ['/%2e//evil.example'], ['/%2E%2E//evil.example'], ['/a/..//evil.example/x']])(
+		'never returns a protocol-relative URL for %j',
+		(input) => {
+			const out = safeRedirectTarget(input);
+			expect(out.startsWith('//')).toBe(false);
+			expect(new URL(out, 'https://app.example').origin).toBe('https://app.example');
+		}
+	);
+
 	it('uses the given fallback', () => {
 		expect(safeRedirectTarget('//x', '/')).toBe('/');
 	});

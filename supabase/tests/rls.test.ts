@@ -454,7 +454,8 @@ describe('the SQL API is closed to users', () => {
 		expect(await sqlState(() => t.db.asAnon((tx) => tx.unsafe(query, [alice.id])))).toBe(PERMISSION_DENIED);
 	});
 
-	it('no SECURITY DEFINER function but is_admin and the workspace API is executable by authenticated or anon', async () => {
+	// is_valid_time_zone() only looks a name up in the reference list public.time_zones.
+	it('no SECURITY DEFINER function but is_admin, is_valid_time_zone and the workspace API is executable by authenticated or anon', async () => {
 		const rows = await t.sql<{ fn: string; role: string }[]>`
 			select p.oid::regprocedure::text as fn, r.role
 			from pg_proc p
@@ -467,7 +468,9 @@ describe('the SQL API is closed to users', () => {
 		expect(rows).toEqual([
 			{ fn: 'invitation_preview(text)', role: 'anon' },
 			{ fn: 'invitation_preview(text)', role: 'authenticated' },
-			{ fn: 'is_admin()', role: 'authenticated' }
+			{ fn: 'is_admin()', role: 'authenticated' },
+			{ fn: 'is_valid_time_zone(text)', role: 'anon' },
+			{ fn: 'is_valid_time_zone(text)', role: 'authenticated' }
 		]);
 	});
 

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { freePort } from './support/net.ts';
 import { expect, test } from '@playwright/test';
 import { connect, userId, type Sql } from './support/db.ts';
@@ -54,33 +54,75 @@ test.describe('session cookies', () => {
 		expect(setCookie).toMatch(/;\s*Path=\/(;|$)/i);
 	});
 
-	test('a forged, altered, re-signed or truncated cookie signs nobody in', async () => {
+	test('a forged, altered, truncated or guessed cookie signs nobody in', async () => {
 		const victimEmail = uniqueEmail('auth-victim');
 		await signIn(victimEmail);
 		const victim = await userId(sql, victimEmail);
 		const { cookie } = await signIn(uniqueEmail('auth-attacker'));
 		const genuine = cookie.slice('sms_session='.length);
-		const [payload, signature] = genuine.split('.');
 		expect(await whoIs(genuine)).toBe('signed in');
-
-		const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as { sub: string; email: string; exp: number };
-		const asVictim = b64({ ...claims, sub: victim, email: victimEmail });
+		// What the database keeps (a SHA-256 of the victim's token) is not a cookie either.
+		const [{ hash }] = await sql<{ hash: string }[]>`
+			select encode(id_hash, 'base64') as hash from public.app_sessions where user_id = ${victim} limit 1`;
+		const flip = (v: string) => `${v.slice(0, -1)}${v.endsWith('A') ? 'B' : 'A'}`;
 		const forgeries: Record<string, string> = {
-			'victim payload, attacker signature': `${asVictim}.${signature}`,
-			'victim payload, no signature': `${asVictim}.`,
-			'victim payload alone': asVictim,
-			'signed with a guessed secret': `${asVictim}.${createHmac('sha256', 'change-me-to-at-least-32-random-characters').update(asVictim).digest('base64url')}`,
-			'signed with an empty secret': `${asVictim}.${createHmac('sha256', '').update(asVictim).digest('base64url')}`,
-			'longer expiry, old signature': `${b64({ ...claims, exp: claims.exp + 10 * 365 * 86400 })}.${signature}`,
-			'signature truncated': `${payload}.${signature.slice(0, -2)}`,
-			'signature with a byte flipped': `${payload}.${signature.slice(0, -1)}${signature.endsWith('A') ? 'B' : 'A'}`,
-			'signature as hex': `${payload}.${Buffer.from(signature, 'base64url').toString('hex')}`,
-			'three parts': `${asVictim}.${signature}.${signature}`,
+			'a byte flipped': flip(genuine),
+			'truncated': genuine.slice(0, -2),
+			'extended': `${genuine}A`,
+			'the stored hash of the victim’s session': hash.replace(/=+$/, '').replaceAll('+', '-').replaceAll('/', '_'),
+			'the old signed-cookie format, naming the victim': `${b64({ sub: victim, email: victimEmail, exp: 9_999_999_999 })}.${createHmac('sha256', 'change-me-to-at-least-32-random-characters').update('x').digest('base64url')}`,
+			'random': randomBytes(32).toString('base64url'),
 			'garbage': 'not-a-session'
 		};
 		for (const [name, value] of Object.entries(forgeries)) {
 			expect({ name, result: await whoIs(value) }).toEqual({ name, result: 'signed out' });
 		}
+	});
+
+	test('after signing out, a copy of the old cookie signs nobody in', async () => {
+		const { cookie } = await signIn(uniqueEmail('auth-revoke'));
+		const value = cookie.slice('sms_session='.length);
+		expect(await whoIs(value)).toBe('signed in');
+		const out = await fetch(`${e2e.baseUrl}/logout`, {
+			method: 'POST',
+			headers: { cookie, origin: e2e.baseUrl, 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+			body: '',
+			redirect: 'manual'
+		});
+		expect(out.status).toBe(303);
+		expect(await whoIs(value)).toBe('signed out');
+	});
+
+	test('"sign out everywhere" ends every session of the account, and only that account’s', async () => {
+		const email = uniqueEmail('auth-everywhere');
+		const laptop = (await signIn(email)).cookie;
+		const phone = (await signIn(email)).cookie;
+		const someoneElse = (await signIn(uniqueEmail('auth-bystander'))).cookie;
+		const out = await fetch(`${e2e.baseUrl}/logout`, {
+			method: 'POST',
+			headers: { cookie: laptop, origin: e2e.baseUrl, 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+			body: 'scope=everywhere',
+			redirect: 'manual'
+		});
+		expect(out.status).toBe(303);
+		expect(out.headers.get('location')).toBe('/login?signedOutEverywhere');
+		for (const c of [laptop, phone]) expect(await whoIs(c.slice('sms_session='.length))).toBe('signed out');
+		expect(await whoIs(someoneElse.slice('sms_session='.length))).toBe('signed in');
+	});
+
+	test('signing in again gives a new session id and ends the one the browser carried', async () => {
+		const email = uniqueEmail('auth-rotate');
+		const first = (await signIn(email)).cookie;
+		const res = await fetch(`${e2e.baseUrl}/login?/local`, {
+			method: 'POST',
+			headers: { cookie: first, origin: e2e.baseUrl, 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+			body: new URLSearchParams({ email, redirectTo: '/history' }),
+			redirect: 'manual'
+		});
+		const second = res.headers.getSetCookie().find((c) => c.startsWith('sms_session='))!.split(';')[0];
+		expect(second).not.toBe(first);
+		expect(await whoIs(first.slice('sms_session='.length))).toBe('signed out');
+		expect(await whoIs(second.slice('sms_session='.length))).toBe('signed in');
 	});
 
 	test('signing out is a POST that clears the cookie; a GET to /logout signs nobody out', async () => {
@@ -114,7 +156,11 @@ test.describe('redirect after sign-in', () => {
 		'data:text/html,hi',
 		' //evil.example',
 		'/login?redirectTo=//evil.example',
-		'https:/\\evil.example'
+		'https:/\\evil.example',
+		'/.//evil.example',
+		'/..//evil.example',
+		'/%2e//evil.example',
+		'/%2E%2E//evil.example/x'
 	];
 
 	test('never leaves the site, whatever redirectTo says (form field and query string)', async () => {

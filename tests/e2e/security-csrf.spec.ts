@@ -179,6 +179,24 @@ test.describe('the JSON API', () => {
 });
 
 test.describe('clickjacking', () => {
+	test('the cross-site refusal itself (403) carries the anti-framing headers too', async () => {
+		const cookie = await signIn(uniqueEmail('csrf-refusal-headers'));
+		for (const path of ['/settings/sms?/optOut', '/api/sms/verify']) {
+			const res = await fetch(`${e2e.baseUrl}${path}`, {
+				method: 'POST',
+				headers: { cookie, origin: 'https://evil.example', 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+				body: 'x=1',
+				redirect: 'manual'
+			});
+			expect(res.status).toBe(403);
+			expect({ path, xfo: res.headers.get('x-frame-options') }).toEqual({ path, xfo: 'DENY' });
+			expect(res.headers.get('content-security-policy') ?? '').toMatch(/frame-ancestors\s+'none'/);
+			expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+			expect(await res.text()).toMatch(/cross-site/i);
+		}
+	});
+
+
 	test('pages cannot be framed by another site (a framed "Opt out" or "Send me a test text" could be clicked blind)', async () => {
 		const email = uniqueEmail('csrf-frame');
 		const cookie = await signIn(email);

@@ -12,7 +12,7 @@ export interface WorkerPoolOptions {
  * The worker's pool. Every connection runs as `service_role` from the start (a startup
  * parameter), so each call to the SQL API is one round trip instead of the four a
  * `begin; set local role …; call; commit` would cost. The login role must be a member of
- * service_role (true for Supabase's `postgres` and for our local compat roles).
+ * service_role: locally `sms_worker` (packages/db/sql/login-roles.sql), which can be nothing else.
  */
 export function createWorkerPool(options: WorkerPoolOptions): Sql {
 	return postgres(options.url, {

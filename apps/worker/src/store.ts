@@ -1,5 +1,6 @@
 import type { Sql } from '@sms/db';
-import { deliveryPrefs, type ApplyStatusResult, type Priority } from '@sms/twilio-service';
+import { deliveryPrefs, isValidTimeZone, type ApplyStatusResult, type Priority } from '@sms/twilio-service';
+import type { Logger } from './logger.ts';
 import { StoreError } from './errors.ts';
 import type { ClaimedJob, MessageStatus, SendContext } from './types.ts';
 
@@ -60,7 +61,26 @@ export interface ReconcileCandidate {
 }
 
 export class WorkerStore {
-	constructor(private readonly sql: Sql) {}
+	constructor(
+		private readonly sql: Sql,
+		private readonly log: Pick<Logger, 'warn'> = { warn: () => {} }
+	) {}
+
+	/**
+	 * A zone this runtime cannot use (e.g. 'Factory' written through SQL) must not stop that
+	 * user's texts for ever: decide in UTC, and say so once per user and process.
+	 */
+	private usableTimeZone(zone: string | null, userId: string, messageId: string): string {
+		if (zone === null) return 'UTC';
+		if (isValidTimeZone(zone)) return zone;
+		if (!this.warnedZones.has(userId)) {
+			this.warnedZones.add(userId);
+			this.log.warn({ userId, messageId, timeZone: zone }, 'unsupported time zone in preferences: deciding in UTC');
+		}
+		return 'UTC';
+	}
+
+	private readonly warnedZones = new Set<string>();
 
 	async claim(options: { workerId: string; limit: number; leaseSeconds: number }): Promise<ClaimedJob[]> {
 		const rows = await this.sql<JobRow[]>`
@@ -134,7 +154,7 @@ export class WorkerStore {
 				notificationType: r.notification_type,
 				bypassesQuietHours: r.bypasses_quiet_hours ?? false,
 				...deliveryPrefs({
-					timeZone: r.time_zone ?? 'UTC',
+					timeZone: this.usableTimeZone(r.time_zone, r.user_id, r.message_id),
 					quietHoursStart: r.quiet_hours_start,
 					quietHoursEnd: r.quiet_hours_end,
 					dailyLimit: r.daily_limit ?? 0,

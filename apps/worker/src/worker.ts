@@ -79,7 +79,7 @@ export function createWorker(options: CreateWorkerOptions): Worker {
 	const id = options.workerId ?? `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
 	const logger = (options.logger ?? silentLogger()).child({ workerId: id });
 	const now = options.now ?? (() => new Date());
-	const store = new WorkerStore(options.sql);
+	const store = new WorkerStore(options.sql, logger);
 	const metrics = createMetrics({ queueDepth: () => store.queueDepth(), defaultMetrics: options.defaultMetrics });
 
 	let stopping = false;

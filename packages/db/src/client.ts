@@ -12,8 +12,18 @@ export interface Claims {
 }
 
 export interface Db {
-	/** The underlying pool, connected as the owner role (superuser locally, `postgres` on Supabase). */
+	/**
+	 * The underlying pool, connected as the URL's login role: the owner for migrations and test
+	 * fixtures; for the web server `sms_web`, which by itself may do nothing but `select 1`,
+	 * LISTEN and become the roles below.
+	 */
 	readonly sql: Sql;
+	/**
+	 * A second pool (opened on first use) whose connections run as `service_role` from the start
+	 * (`-c role=service_role`): one round trip per SQL API call, for server-side writes that are
+	 * not on behalf of a user (status callbacks, receipts, local sign-in).
+	 */
+	readonly service: Sql;
 	/** One transaction as the signed-in user: RLS applies exactly as it would through PostgREST. */
 	asUser<T>(claims: Claims, fn: (tx: TransactionSql) => Promise<T>): Promise<T>;
 	/** One transaction as `anon` (signed out). */
@@ -29,6 +39,21 @@ export interface CreateDbOptions {
 	max?: number;
 	/** Name reported in pg_stat_activity. */
 	applicationName?: string;
+	/** Size of the `service` pool. */
+	serviceMax?: number;
+}
+
+/** A pool whose every connection runs as `role` (a startup parameter, so no extra round trip). */
+export function createRolePool(options: { url: string; role: 'service_role'; max?: number; applicationName?: string }): Sql {
+	return postgres(options.url, {
+		max: options.max ?? 10,
+		onnotice: () => {},
+		connect_timeout: 5,
+		connection: {
+			application_name: options.applicationName ?? 'sms-notify',
+			options: `-c role=${options.role}`
+		} as Record<string, string>
+	});
 }
 
 /** Runs `fn` in one transaction after `set local role` + claims, as PostgREST does. */
@@ -71,8 +96,18 @@ export function createDb(options: CreateDbOptions): Db {
 		backoff: reconnectBackoff,
 		connection: { application_name: options.applicationName ?? 'sms-notify' }
 	});
+	let service: Sql | undefined;
 	return {
 		sql,
+		get service() {
+			service ??= createRolePool({
+				url: options.url,
+				role: 'service_role',
+				max: options.serviceMax ?? 5,
+				applicationName: `${options.applicationName ?? 'sms-notify'}-service`
+			});
+			return service;
+		},
 		asUser(claims, fn) {
 			const role = claims.role === 'anon' ? 'anon' : 'authenticated';
 			return withRole(sql, role, { ...claims, role }, fn);
@@ -83,6 +118,8 @@ export function createDb(options: CreateDbOptions): Db {
 		asService(fn) {
 			return withRole(sql, 'service_role', { role: 'service_role' }, fn);
 		},
-		end: () => sql.end({ timeout: 5 })
+		end: async () => {
+			await Promise.all([sql.end({ timeout: 5 }), service?.end({ timeout: 5 })]);
+		}
 	};
 }

@@ -1,6 +1,8 @@
-export { createDb, reconnectBackoff } from './client.ts';
+export { createDb, createRolePool, reconnectBackoff } from './client.ts';
 export type { Claims, Db, Sql, TransactionSql, CreateDbOptions } from './client.ts';
 export { migrate, seed, listMigrations } from './migrate.ts';
 export type { Migration, MigrateOptions, MigrateResult } from './migrate.ts';
 export { DatabaseSetupError } from './errors.ts';
 export { repoRoot, migrationsDir } from './paths.ts';
+export { provisionLoginRoles, urlForLogin, WEB_LOGIN, WORKER_LOGIN } from './login-roles.ts';
+export type { LoginRolePasswords } from './login-roles.ts';

@@ -5,6 +5,7 @@ export { default as Button } from './Button.svelte';
 export { default as Card } from './Card.svelte';
 export { default as Checkbox } from './Checkbox.svelte';
 export { default as SelectField } from './SelectField.svelte';
+export { default as SessionsCard } from './SessionsCard.svelte';
 export { default as TextField } from './TextField.svelte';
 export type { BadgeTone } from './Badge.svelte';
 export type { SelectOption } from './SelectField.svelte';

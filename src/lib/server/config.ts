@@ -33,8 +33,20 @@ const schema = z.object({
 		.string()
 		.default('')
 		.transform((s) => s.split(',').map((e) => e.trim().toLowerCase()).filter(Boolean)),
-	SESSION_SECRET: z.string().min(32, 'SESSION_SECRET must be at least 32 characters'),
+	/** Unused since sessions are kept server-side; still validated when given, for old setups. */
+	SESSION_SECRET: z.string().min(32, 'SESSION_SECRET must be at least 32 characters').optional(),
+	/** A local-mode session not used for this long ends. */
+	SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(60 * 24 * 7).default(480),
 	DEFAULT_COUNTRY: z.string().length(2).default('US'),
+	/** Countries verification codes may be sent to (comma-separated ISO codes); default: DEFAULT_COUNTRY. */
+	VERIFICATION_COUNTRIES: z
+		.string()
+		.optional()
+		.transform((s) => (s ?? '').split(',').map((c) => c.trim().toUpperCase()).filter(Boolean))
+		.pipe(z.array(z.string().regex(/^[A-Z]{2}$/, 'VERIFICATION_COUNTRIES must be ISO country codes like US,GB'))),
+	/** Verification codes per country calling code per hour, and in all per hour (SMS pumping caps). */
+	VERIFICATION_HOURLY_CAP_PER_COUNTRY: z.coerce.number().int().positive().default(200),
+	VERIFICATION_HOURLY_CAP: z.coerce.number().int().positive().default(1000),
 	/** Price per segment for estimates when Twilio's price list cannot be had (and none was ever fetched). */
 	SMS_DEFAULT_PRICE: z.coerce.number().nonnegative('SMS_DEFAULT_PRICE must be a price per segment, e.g. 0.0079').optional(),
 	SMS_DEFAULT_PRICE_UNIT: z.string().regex(/^[A-Z]{3}$/, 'SMS_DEFAULT_PRICE_UNIT must be a currency code such as USD').default('USD')

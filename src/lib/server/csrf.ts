@@ -30,6 +30,19 @@ export function isCrossSiteRequest(request: Request, url: URL): boolean {
 	return type === '' || FORM_TYPES.includes(type);
 }
 
+const REFUSAL = 'Cross-site requests are not allowed.';
+
+/**
+ * The 403 for a refused request, as a plain Response so it passes back through the
+ * security-headers hook (a thrown `error()` would skip it and lose the anti-framing headers).
+ */
+export function crossSiteRefusal(request: Request): Response {
+	const wantsHtml = (request.headers.get('accept') ?? '').includes('text/html');
+	return wantsHtml
+		? new Response(REFUSAL, { status: 403, headers: { 'content-type': 'text/plain; charset=utf-8' } })
+		: Response.json({ success: false, error: REFUSAL, message: REFUSAL }, { status: 403 });
+}
+
 /** The key-authenticated API: no cookies are read there, and keys are read nowhere else. */
 export function isApiV1Path(pathname: string): boolean {
 	return pathname === '/api/v1' || pathname.startsWith('/api/v1/');

@@ -1,7 +1,8 @@
 import { fail, redirect } from '@sveltejs/kit';
 import { z } from 'zod';
 import { config } from '$lib/server/config';
-import { encodeSession, SESSION_COOKIE, SESSION_MAX_AGE } from '$lib/server/auth/session';
+import { SESSION_COOKIE, SESSION_MAX_AGE, startSession } from '$lib/server/auth/session';
+import { db } from '$lib/server/db';
 import { findOrCreateLocalUser } from '$lib/server/auth/users';
 import { log } from '$lib/server/log';
 import { safeRedirectTarget } from '$lib/redirect';
@@ -27,13 +28,22 @@ export const load: PageServerLoad = ({ locals, url }) => {
 	return { redirectTo };
 };
 
+/** The caller's IP for the session record; null when the adapter cannot tell. */
+function clientAddress(get: () => string): string | null {
+	try {
+		return get();
+	} catch {
+		return null;
+	}
+}
+
 function target(form: FormData): string {
 	return safeRedirectTarget(String(form.get('redirectTo') ?? ''));
 }
 
 export const actions: Actions = {
 	/** Local mode: e-mail only, no password (config() refuses this mode in production unless allowed). */
-	local: async ({ request, cookies, url, locals }) => {
+	local: async ({ request, cookies, url, locals, getClientAddress }) => {
 		if (locals.authMode !== 'local') return fail(400, { message: 'Local sign-in is not enabled.' });
 		const form = await request.formData();
 		const parsed = emailSchema.safeParse({ email: form.get('email') ?? '' });
@@ -42,8 +52,14 @@ export const actions: Actions = {
 		}
 		const email = parsed.data.email;
 		const id = await findOrCreateLocalUser(email);
-		const exp = Math.floor(Date.now() / 1000) + SESSION_MAX_AGE;
-		cookies.set(SESSION_COOKIE, encodeSession({ sub: id, email, exp }, config().SESSION_SECRET), {
+		// A new id at every sign-in; whatever session the browser carried ends (no fixation).
+		const token = await startSession(db(), {
+			userId: id,
+			previous: cookies.get(SESSION_COOKIE),
+			userAgent: request.headers.get('user-agent'),
+			ip: clientAddress(getClientAddress)
+		});
+		cookies.set(SESSION_COOKIE, token, {
 			path: '/',
 			httpOnly: true,
 			sameSite: 'lax',

@@ -32,6 +32,13 @@ export const ERROR_CATALOGUE: Readonly<Record<number, CatalogueEntry>> = {
 		retryable: false,
 		scope: 'account'
 	},
+	20404: {
+		title: 'Not found',
+		explanation: 'Twilio no longer has what we asked about. For a verification code: it has expired (codes last 10 minutes) or was already used.',
+		action: 'Ask for a new code and enter it within 10 minutes.',
+		retryable: false,
+		scope: 'none'
+	},
 	20429: {
 		title: 'Too many requests',
 		explanation: 'We were sending too many texts at once and our SMS provider asked us to slow down.',

@@ -5,6 +5,7 @@ import type { HistoryParams } from './params.ts';
 import { loadSummary } from './summary.ts';
 import { loadEvents } from './timeline.ts';
 import { toHistoryItem } from './view.ts';
+import { usableTimeZone } from '../time-zone-fallback.ts';
 
 /** Everything runs as the signed-in user: RLS decides what they see. */
 export interface HistoryAccess {
@@ -14,13 +15,15 @@ export interface HistoryAccess {
 
 export interface RecipientSettings {
 	timeZone: string;
+	/** A saved zone the server cannot use; times are then shown in UTC with a warning. */
+	unsupportedTimeZone: string | null;
 	phoneVerified: boolean;
 }
 
 export async function recipientSettings(tx: TransactionSql, userId: string): Promise<RecipientSettings> {
 	const rows = await tx<{ time_zone: string; phone_verified: boolean }[]>`
 		select time_zone, phone_verified from public.user_sms_preferences where user_id = ${userId}`;
-	return { timeZone: rows[0]?.time_zone ?? 'UTC', phoneVerified: rows[0]?.phone_verified ?? false };
+	return { ...usableTimeZone(rows[0]?.time_zone), phoneVerified: rows[0]?.phone_verified ?? false };
 }
 
 async function page(

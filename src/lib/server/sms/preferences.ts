@@ -1,5 +1,6 @@
 import type { Db, TransactionSql } from '@sms/db';
 import { isValidTimeZone } from '@sms/twilio-service';
+import { usableTimeZone } from '../time-zone-fallback.ts';
 
 export interface NotificationTypeSetting {
 	key: string;
@@ -28,7 +29,10 @@ export interface SmsSettings {
 	phoneNumber: string | null;
 	phoneVerified: boolean;
 	phoneVerifiedAt: Date | null;
+	/** The zone to show and decide in: the saved one, or UTC when the saved one is unusable. */
 	timeZone: string;
+	/** A saved zone this server cannot use (e.g. 'Factory' written through SQL): shown as a warning. */
+	unsupportedTimeZone: string | null;
 	/** "HH:MM" or null for no quiet hours. */
 	quietHoursStart: string | null;
 	quietHoursEnd: string | null;
@@ -94,7 +98,7 @@ export async function loadSettings(tx: TransactionSql, options: { userId: string
 		phoneNumber: prefs?.phone_number ?? null,
 		phoneVerified: prefs?.phone_verified ?? false,
 		phoneVerifiedAt: prefs?.phone_verified_at ?? null,
-		timeZone: prefs?.time_zone ?? 'UTC',
+		...usableTimeZone(prefs?.time_zone ?? 'UTC'),
 		quietHoursStart: hhmm(prefs?.quiet_hours_start ?? null),
 		quietHoursEnd: hhmm(prefs?.quiet_hours_end ?? null),
 		dailyLimit: prefs?.daily_limit ?? default_limit,
@@ -215,7 +219,7 @@ export async function setOptedOut(
 
 /** Texts already counted against the user's daily limit on `localDate` (server-side read). */
 export async function usedOn(db: Db, options: { userId: string; localDate: string }): Promise<number> {
-	const [row] = await db.sql<{ count: number }[]>`
+	const [row] = await db.service<{ count: number }[]>`
 		select count from public.sms_daily_usage where user_id = ${options.userId} and local_date = ${options.localDate}`;
 	return row?.count ?? 0;
 }

@@ -23,8 +23,17 @@ export function slidingWindow(options: { timestamps: readonly number[]; window: 
 }
 
 export interface VerificationLimits {
-	/** Codes sent to one number, whoever asks. */
+	/** Codes one account may have sent to one number. */
+	startsPerNumberPerAccount: RateWindow;
+	/**
+	 * Codes sent to one number, whoever asks: higher than the per-account limit, so a few
+	 * strangers cannot use up the owner's allowance (they still cannot text-bomb the number).
+	 */
 	startsPerNumber: RateWindow;
+	/** Codes sent to one country calling code ("+44"), over all accounts (SMS pumping). */
+	startsPerCountry: RateWindow;
+	/** Codes sent in all, over every account and number (SMS pumping). */
+	startsGlobal: RateWindow;
 	/** Codes one account may request, over all numbers. */
 	startsPerUser: RateWindow;
 	/** Codes requested from one IP address, over all accounts. */
@@ -44,7 +53,10 @@ export interface VerificationLimits {
 const HOUR = 60 * 60 * 1000;
 
 export const DEFAULT_VERIFICATION_LIMITS: VerificationLimits = {
-	startsPerNumber: { limit: 5, windowMs: HOUR },
+	startsPerNumberPerAccount: { limit: 5, windowMs: HOUR },
+	startsPerNumber: { limit: 20, windowMs: HOUR },
+	startsPerCountry: { limit: 200, windowMs: HOUR },
+	startsGlobal: { limit: 1000, windowMs: HOUR },
 	startsPerUser: { limit: 10, windowMs: HOUR },
 	startsPerIp: { limit: 20, windowMs: HOUR },
 	resendCooldownMs: 30_000,
@@ -54,15 +66,18 @@ export const DEFAULT_VERIFICATION_LIMITS: VerificationLimits = {
 	codeTtlMs: 10 * 60 * 1000
 };
 
-export type LimitScope = 'number' | 'user' | 'ip' | 'cooldown' | 'verification';
+export type LimitScope = 'number' | 'user' | 'ip' | 'cooldown' | 'verification' | 'country' | 'global';
 
 export type LimitDecision = { allowed: true } | { allowed: false; scope: LimitScope; retryAfterSeconds: number };
 
 /**
- * Outcomes that count against a limit. Refusals ('rate_limited') are recorded for audit but
- * do not count, so hammering the button does not extend the lock-out indefinitely.
+ * Outcomes that count against the caller's limits (account, IP). Refusals ('rate_limited') are
+ * recorded for audit but do not count, so hammering the button does not extend the lock-out
+ * indefinitely. A "number already taken" answer counts: otherwise it would test numbers for free.
  */
-const COUNTED = ['pending', 'sent', 'approved', 'wrong_code', 'error', 'expired'];
+const COUNTED = ['pending', 'sent', 'approved', 'wrong_code', 'error', 'expired', 'phone_taken'];
+/** What counts against a number, a country or the whole service: codes (possibly) sent. */
+const SENT = ['pending', 'sent', 'approved', 'wrong_code', 'error', 'expired'];
 
 interface Row {
 	scope: 'number' | 'user' | 'ip';
@@ -77,7 +92,7 @@ async function recent(
 	// Three index range scans (phone / user / ip, created_at), one round trip.
 	return tx<Row[]>`
 		select 'number' as scope, created_at as at from public.phone_verifications
-		 where phone_number = ${phoneNumber} and created_at > ${since} and action = ${action} and outcome = any(${COUNTED})
+		 where phone_number = ${phoneNumber} and created_at > ${since} and action = ${action} and outcome = any(${SENT})
 		union all
 		select 'user', created_at from public.phone_verifications
 		 where user_id = ${userId} and created_at > ${since} and action = ${action} and outcome = any(${COUNTED})
@@ -99,37 +114,72 @@ function first(decisions: [LimitScope, RateDecision][]): LimitDecision {
 }
 
 /**
- * Serialises concurrent attempts for the same account and the same number, so two requests
- * cannot both squeeze under a limit. Held until the caller's transaction ends.
+ * Serialises concurrent attempts for the same account, the same number and the same IP, so
+ * two requests cannot both squeeze under a limit. Held until the caller's transaction ends.
+ * Always taken in this order (after `lockVerificationSends` when both are needed): no deadlock.
  */
-export async function lockVerificationSubjects(tx: TransactionSql, options: { userId: string; phoneNumber: string }) {
+export async function lockVerificationSubjects(tx: TransactionSql, options: { userId: string; phoneNumber: string; ip: string | null }) {
 	await tx`select pg_advisory_xact_lock(hashtextextended('phone_verification:user:' || ${options.userId}, 0)),
-	                pg_advisory_xact_lock(hashtextextended('phone_verification:number:' || ${options.phoneNumber}, 0))`;
+	                pg_advisory_xact_lock(hashtextextended('phone_verification:number:' || ${options.phoneNumber}, 0)),
+	                pg_advisory_xact_lock(hashtextextended('phone_verification:ip:' || coalesce(${options.ip}::text, '-'), 0))`;
+}
+
+/**
+ * Serialises code sends for the per-country and global caps. Sends are rare (a person signing
+ * up), and the lock is held only while the limits are checked and the attempt recorded, never
+ * while Twilio is called.
+ */
+export async function lockVerificationSends(tx: TransactionSql) {
+	await tx`select pg_advisory_xact_lock(hashtextextended('phone_verification:sends', 0))`;
 }
 
 /** May this account ask for a code to be sent to this number now? */
 export async function checkStartLimits(
 	tx: TransactionSql,
-	options: { userId: string; phoneNumber: string; ip: string | null; now: Date; limits: VerificationLimits }
+	options: {
+		userId: string;
+		phoneNumber: string;
+		ip: string | null;
+		/** The number's country calling code ("1", "44"), for the per-country cap. */
+		callingCode: string | null;
+		now: Date;
+		limits: VerificationLimits;
+	}
 ): Promise<LimitDecision> {
 	const { limits, now } = options;
 	const longest = Math.max(limits.startsPerNumber.windowMs, limits.startsPerUser.windowMs, limits.startsPerIp.windowMs);
 	const rows = await recent(tx, { ...options, action: 'start', since: new Date(now.getTime() - longest) });
 	const at = (scope: Row['scope']) => rows.filter((r) => r.scope === scope).map((r) => r.at.getTime());
 	const t = now.getTime();
-	// The cooldown concerns this account and this number together.
-	const mine = await tx<{ at: Date }[]>`
-		select max(created_at) as at from public.phone_verifications
+	// The cooldown and the per-account limit concern this account and this number together.
+	const mineSince = new Date(t - Math.max(limits.startsPerNumberPerAccount.windowMs, limits.resendCooldownMs));
+	const mine = await tx<{ at: Date; sent: boolean }[]>`
+		select created_at as at, outcome = any(${SENT}) as sent from public.phone_verifications
 		 where user_id = ${options.userId} and phone_number = ${options.phoneNumber}
-		   and action = 'start' and outcome = any(${COUNTED})`;
-	const last = mine[0]?.at?.getTime();
+		   and action = 'start' and outcome = any(${COUNTED}) and created_at > ${mineSince}`;
+	const mineMs = mine.map((r) => r.at.getTime());
+	// The resend cooldown follows codes actually sent ("taken" answers count only in the windows).
+	const sentMs = mine.filter((r) => r.sent).map((r) => r.at.getTime());
+	const last = sentMs.length > 0 ? Math.max(...sentMs) : undefined;
 	const cooldown: RateDecision =
 		last !== undefined && t - last < limits.resendCooldownMs
 			? { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((last + limits.resendCooldownMs - t) / 1000)) }
 			: { allowed: true };
+	const [caps] = await tx<{ country: Date[]; global: Date[] }[]>`
+		select
+		  coalesce((select array_agg(created_at) from public.phone_verifications
+		             where action = 'start' and country_calling_code = ${options.callingCode}::text
+		               and created_at > ${new Date(t - limits.startsPerCountry.windowMs)} and outcome = any(${SENT})), '{}') as country,
+		  coalesce((select array_agg(created_at) from public.phone_verifications
+		             where action = 'start'
+		               and created_at > ${new Date(t - limits.startsGlobal.windowMs)} and outcome = any(${SENT})), '{}') as global`;
+	const ms = (list: Date[]) => list.map((d) => new Date(d).getTime());
 	return first([
 		['cooldown', cooldown],
+		['number', slidingWindow({ timestamps: mineMs, window: limits.startsPerNumberPerAccount, now: t })],
 		['number', slidingWindow({ timestamps: at('number'), window: limits.startsPerNumber, now: t })],
+		['country', slidingWindow({ timestamps: ms(caps.country), window: limits.startsPerCountry, now: t })],
+		['global', slidingWindow({ timestamps: ms(caps.global), window: limits.startsGlobal, now: t })],
 		['user', slidingWindow({ timestamps: at('user'), window: limits.startsPerUser, now: t })],
 		['ip', slidingWindow({ timestamps: at('ip'), window: limits.startsPerIp, now: t })]
 	]);
@@ -201,11 +251,13 @@ export async function recordAttempt(
 		action: 'start' | 'check';
 		outcome: VerificationOutcome;
 		now: Date;
+		callingCode?: string | null;
 	}
 ): Promise<number> {
 	const [row] = await tx<{ id: string }[]>`
-		insert into public.phone_verifications (user_id, phone_number, ip, action, outcome, created_at)
-		values (${options.userId}, ${options.phoneNumber}, ${options.ip}::inet, ${options.action}, ${options.outcome}, ${options.now})
+		insert into public.phone_verifications (user_id, phone_number, ip, action, outcome, created_at, country_calling_code)
+		values (${options.userId}, ${options.phoneNumber}, ${options.ip}::inet, ${options.action}, ${options.outcome}, ${options.now},
+		        ${options.callingCode ?? null})
 		returning id`;
 	return Number(row.id);
 }

@@ -1,11 +1,14 @@
 import type { Db, TransactionSql } from '@sms/db';
 import { normalizePhone, PhoneNumberError, type CountryCode } from '@sms/twilio-service';
 import type { Logger } from 'pino';
+import { checkVerificationNumber } from './number-policy.ts';
+import { checkFailure, startFailure } from './verification-failures.ts';
 import {
 	checkCheckLimits,
 	checkStartLimits,
 	DEFAULT_VERIFICATION_LIMITS,
 	liveVerificationStart,
+	lockVerificationSends,
 	lockVerificationSubjects,
 	recordAttempt,
 	setAttemptOutcome,
@@ -28,6 +31,10 @@ export interface VerificationDeps {
 	twilio: VerifyApi;
 	now?: () => Date;
 	limits?: VerificationLimits;
+	/** Countries codes may be sent to (ISO codes); default: US only. */
+	allowedCountries?: readonly string[];
+	/** Accept Twilio's +1 500 555 test numbers (only when Twilio is the sandbox). */
+	allowTestNumbers?: boolean;
 	log?: Pick<Logger, 'info' | 'warn' | 'error'>;
 }
 
@@ -61,16 +68,6 @@ export interface ConfirmVerificationResult {
 // and Postgres' unique_violation on the one-verified-owner index, in case of a race.
 const PHONE_TAKEN_SQLSTATES = new Set(['SM010', '23505']);
 
-/** Twilio's numeric error code from a TwilioServiceError or the SDK's RestException. */
-function providerCode(error: unknown): number | null {
-	if (typeof error !== 'object' || error === null) return null;
-	const e = error as { code?: unknown; twilioCode?: unknown };
-	if (typeof e.twilioCode === 'number') return e.twilioCode;
-	if (typeof e.code === 'number') return e.code;
-	if (typeof e.code === 'string' && /^\d+$/.test(e.code)) return Number(e.code);
-	return null;
-}
-
 function sqlState(error: unknown): string | null {
 	if (typeof error !== 'object' || error === null) return null;
 	const code = (error as { code?: unknown }).code;
@@ -97,7 +94,9 @@ function refused(decision: Exclude<LimitDecision, { allowed: true }>, action: 's
 			? `You have asked for too many codes. Try again in ${wait}.`
 			: `Too many attempts. Try again in ${wait}.`,
 		ip: `Too many attempts from your network. Try again in ${wait}.`,
-		verification: `Too many wrong codes. Ask for a new code in ${wait}.`
+		verification: `Too many wrong codes. Ask for a new code in ${wait}.`,
+		country: `We are sending unusually many codes to this country right now. Try again in ${wait}.`,
+		global: `We are sending unusually many codes right now. Try again in ${wait}.`
 	};
 	return new VerificationError({
 		code: decision.scope === 'verification' ? 'too_many_attempts' : 'rate_limited',
@@ -117,6 +116,23 @@ async function takenByAnother(tx: TransactionSql, userId: string, phoneNumber: s
 const PHONE_TAKEN_MESSAGE =
 	'This number is already verified on another account. Use a different number, or remove it from the other account first.';
 
+/** One alert row per cap and hour (the operations console shows them), and a warning in the log. */
+async function raiseCapAlert(
+	tx: TransactionSql,
+	deps: VerificationDeps,
+	scope: 'country' | 'global',
+	callingCode: string,
+	limits: VerificationLimits
+): Promise<void> {
+	const window = scope === 'country' ? limits.startsPerCountry : limits.startsGlobal;
+	const kind = scope === 'country' ? 'verification_country_cap' : 'verification_global_cap';
+	const subject = scope === 'country' ? `+${callingCode}` : '';
+	const [{ raised }] = await tx<{ raised: boolean }[]>`
+		select public.raise_security_alert(${kind}, ${subject},
+		  ${tx.json({ limit: window.limit, windowSeconds: Math.round(window.windowMs / 1000) })}, 3600) as raised`;
+	if (raised) deps.log?.warn({ kind, subject, limit: window.limit }, 'verification cap reached: codes refused (possible SMS pumping)');
+}
+
 /**
  * Sends a verification code to a number for a signed-in user: checks the number, that no other
  * account owns it, and the per-number / per-user / per-IP limits, then asks Twilio Verify.
@@ -130,18 +146,34 @@ export async function startPhoneVerification(
 	const limits = deps.limits ?? DEFAULT_VERIFICATION_LIMITS;
 	const now = (deps.now ?? (() => new Date()))();
 	const phoneNumber = toE164(input.phone, input.country);
-	const subject = { userId: input.userId, phoneNumber, ip: input.ip, now };
+	const verdict = checkVerificationNumber(phoneNumber, {
+		allowedCountries: deps.allowedCountries ?? ['US'],
+		allowTestNumbers: deps.allowTestNumbers
+	});
+	if (!verdict.allowed) {
+		// Kept for audit (who tried which premium number); never counted, never sent.
+		await deps.db.asService((tx) =>
+			recordAttempt(tx, { userId: input.userId, phoneNumber, ip: input.ip, now, action: 'start', outcome: 'invalid_number' })
+		);
+		deps.log?.info({ userId: input.userId, reason: verdict.reason }, 'verification refused for this number');
+		throw new VerificationError({ code: 'invalid_number', message: verdict.message, field: 'phone' });
+	}
+	const subject = { userId: input.userId, phoneNumber, ip: input.ip, now, callingCode: verdict.callingCode };
 
 	const gate = await deps.db.asService(async (tx) => {
+		await lockVerificationSends(tx);
 		await lockVerificationSubjects(tx, subject);
-		if (await takenByAnother(tx, input.userId, phoneNumber)) {
-			await recordAttempt(tx, { ...subject, action: 'start', outcome: 'phone_taken' });
-			return { error: new VerificationError({ code: 'phone_taken', message: PHONE_TAKEN_MESSAGE, field: 'phone' }) };
-		}
+		// Limits first, "taken" after: an account out of codes must not learn who owns a number,
+		// and each "taken" answer is counted like a code (see rate-limit.ts COUNTED).
 		const decision = await checkStartLimits(tx, { ...subject, limits });
 		if (!decision.allowed) {
 			await recordAttempt(tx, { ...subject, action: 'start', outcome: 'rate_limited' });
+			if (decision.scope === 'country' || decision.scope === 'global') await raiseCapAlert(tx, deps, decision.scope, subject.callingCode, limits);
 			return { error: refused(decision, 'start') };
+		}
+		if (await takenByAnother(tx, input.userId, phoneNumber)) {
+			await recordAttempt(tx, { ...subject, action: 'start', outcome: 'phone_taken' });
+			return { error: new VerificationError({ code: 'phone_taken', message: PHONE_TAKEN_MESSAGE, field: 'phone' }) };
 		}
 		// Counted from now on, so a concurrent request sees it while Twilio is being called.
 		return { attemptId: await recordAttempt(tx, { ...subject, action: 'start', outcome: 'pending' }) };
@@ -175,49 +207,6 @@ export async function startPhoneVerification(
 		status: verification.status,
 		resendAt: new Date(now.getTime() + limits.resendCooldownMs)
 	};
-}
-
-function startFailure(error: unknown): VerificationError {
-	const code = providerCode(error);
-	switch (code) {
-		case 60200:
-		case 21211:
-		case 21614:
-		case 21408:
-		case 21612:
-			return new VerificationError({
-				code: 'invalid_number',
-				message:
-					code === 21408 || code === 21612
-						? 'We cannot send texts to this number or its country. Try another number.'
-						: 'This number cannot receive text messages. Check it, or use a mobile number.',
-				field: 'phone',
-				cause: error
-			});
-		case 60203:
-			return new VerificationError({
-				code: 'rate_limited',
-				message: 'Too many codes have been sent to this number. Wait 10 minutes and try again.',
-				field: 'phone',
-				retryAfterSeconds: 600,
-				cause: error
-			});
-		case 20429:
-			return new VerificationError({
-				code: 'rate_limited',
-				message: 'The text service is busy. Try again in a minute.',
-				field: 'phone',
-				retryAfterSeconds: 60,
-				cause: error
-			});
-		default:
-			return new VerificationError({
-				code: 'provider_error',
-				message: 'We could not send a code just now. Try again in a minute.',
-				field: 'phone',
-				cause: error
-			});
-	}
 }
 
 /**
@@ -299,48 +288,6 @@ export async function confirmPhoneVerification(
 	}
 	deps.log?.info({ userId: input.userId }, 'phone verified');
 	return { phoneNumber, verified: true };
-}
-
-function checkFailure(error: unknown): VerificationError {
-	switch (providerCode(error)) {
-		case 20404:
-			return new VerificationError({
-				code: 'expired',
-				message: 'This code has expired or was already used. Ask for a new code.',
-				field: 'code',
-				cause: error
-			});
-		case 60202:
-			return new VerificationError({
-				code: 'too_many_attempts',
-				message: 'Too many wrong codes. Wait 10 minutes, then ask for a new code.',
-				field: 'code',
-				retryAfterSeconds: 600,
-				cause: error
-			});
-		case 60200:
-			return new VerificationError({
-				code: 'wrong_code',
-				message: 'Enter the 6-digit code from the text.',
-				field: 'code',
-				cause: error
-			});
-		case 20429:
-			return new VerificationError({
-				code: 'rate_limited',
-				message: 'The text service is busy. Try again in a minute.',
-				field: 'code',
-				retryAfterSeconds: 60,
-				cause: error
-			});
-		default:
-			return new VerificationError({
-				code: 'provider_error',
-				message: 'We could not check the code just now. Try again in a minute.',
-				field: 'code',
-				cause: error
-			});
-	}
 }
 
 export interface PendingVerification {

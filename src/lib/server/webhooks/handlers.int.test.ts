@@ -102,14 +102,15 @@ describe('status callback', () => {
 		expect((await state(id)).status).toBe('queued');
 	});
 
-	it('ends in the right state when callbacks are duplicated and reordered, keeping every report', async () => {
+	it('ends in the right state when callbacks are duplicated and reordered, keeping every distinct report once', async () => {
 		const id = await message(sid(20));
 		for (const status of ['delivered', 'sent', 'delivered', 'sending', 'undelivered']) {
 			const res = await handleStatusCallback(ctx, post({ path: STATUS_PATH, params: { MessageSid: sid(20), MessageStatus: status } }));
 			expect(res.status).toBe(200);
 		}
 		expect((await state(id)).status).toBe('delivered');
-		expect(await eventCount(sid(20))).toBe(5);
+		// The second 'delivered' is the same signed request again (a replay): answered, not re-applied.
+		expect(await eventCount(sid(20))).toBe(4);
 	});
 
 	it('keeps a callback that arrives before the SID is stored, and applies it once the SID is attached', async () => {

@@ -2,13 +2,18 @@ import type { WebhookContext, WebhookRequest } from './context.ts';
 import { toWebhookError } from './database-errors.ts';
 import type { WebhookError } from './errors.ts';
 import { parseTwilioForm, readRawBody } from './form.ts';
+import { receiptFor, type Receipt } from './replay.ts';
 import { assertTwilioSignature } from './signature.ts';
 
 /**
- * The fields of a Twilio webhook, read only once its signature checks out: an unsigned request
- * learns nothing and changes nothing.
+ * The fields of a Twilio webhook, read only once its signature checks out (an unsigned request
+ * learns nothing and changes nothing), and the callback's receipt for replay checks (replay.ts).
  */
-export async function readSignedForm(ctx: WebhookContext, req: WebhookRequest): Promise<Record<string, string>> {
+export async function readSignedCallback(
+	ctx: WebhookContext,
+	req: WebhookRequest,
+	endpoint: Receipt['endpoint']
+): Promise<{ fields: Record<string, string>; receipt: Receipt }> {
 	const rawBody = await readRawBody(req.request);
 	assertTwilioSignature({
 		authToken: ctx.authToken,
@@ -17,7 +22,8 @@ export async function readSignedForm(ctx: WebhookContext, req: WebhookRequest): 
 		headers: req.request.headers,
 		rawBody
 	});
-	return parseTwilioForm({ contentType: req.request.headers.get('content-type'), rawBody });
+	const fields = parseTwilioForm({ contentType: req.request.headers.get('content-type'), rawBody });
+	return { fields, receipt: receiptFor({ endpoint, url: req.url, headers: req.request.headers, rawBody }) };
 }
 
 export function errorResponse(error: WebhookError): Response {

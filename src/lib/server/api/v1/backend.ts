@@ -22,14 +22,14 @@ interface PriorRow {
 /** The database side of /api/v1: key lookup, refusals for the audit spike, idempotent transactions. */
 export const createDbBackend = (database: Db): ApiBackend => ({
 	async authenticate(keyHash) {
-		const [row] = await database.sql<KeyRow[]>`select * from public.api_key_authenticate(${keyHash})`;
+		const [row] = await database.service<KeyRow[]>`select * from public.api_key_authenticate(${keyHash})`;
 		return row
 			? { keyId: row.key_id, organizationId: row.organization_id, scopes: row.scopes, rateLimitPerSecond: row.rate_limit_per_second }
 			: null;
 	},
 	noteAuthFailure({ reason, prefix, ip }) {
 		// Counted in SQL, which audits a burst of refusals once (not every one of them).
-		database.sql`select public.api_key_note_failure(${prefix}, ${reason}, ${ip}::inet)`
+		database.service`select public.api_key_note_failure(${prefix}, ${reason}, ${ip}::inet)`
 			.catch((err: unknown) => log.warn({ err, reason }, 'api/v1: could not record a refused key'));
 	},
 	async transact({ key, idempotencyKey, fingerprint }, run) {

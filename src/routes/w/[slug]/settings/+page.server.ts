@@ -9,7 +9,7 @@ import { timeZoneOptions } from '$lib/time-zones';
 import type { Actions, PageServerLoad } from './$types';
 
 async function maxDailyLimit(): Promise<number> {
-	const [row] = await db().sql<{ max: number }[]>`select public.sms_max_daily_limit() as max`;
+	const [row] = await db().service<{ max: number }[]>`select public.sms_max_daily_limit() as max`;
 	return row.max;
 }
 
