@@ -49,6 +49,7 @@ export function createRolePool(options: { url: string; role: 'service_role'; max
 		max: options.max ?? 10,
 		onnotice: () => {},
 		connect_timeout: 5,
+		backoff: reconnectBackoff,
 		connection: {
 			application_name: options.applicationName ?? 'sms-notify',
 			options: `-c role=${options.role}`
