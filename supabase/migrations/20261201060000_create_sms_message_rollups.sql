@@ -1,14 +1,20 @@
--- Console statistics (issue 12) come from rollups, not from scanning sms_messages: one row per
+-- Console statistics (issue 12) come from rollups, not from scanning sms_messages: counts per
 -- workspace × hour × status × notification type × provider × destination calling code, kept in
 -- the SAME transaction as every write to sms_messages.
 --
 -- Why a statement-level trigger rather than edits to apply_sms_status / queue_sms_message /
 -- retry_sms_message / the worker transitions: every path that creates a text or moves its
--- status (those functions, and the ones other branches add or rewrite) ends in an INSERT or
--- UPDATE of sms_messages, so counting there can't miss a path and leaves those bodies
--- untouched. Deltas are summed per key over the statement's transition tables and applied in
--- key order, so a bulk queue touches each rollup row once and two transactions lock rollup
--- rows in the same order (no deadlocks).
+-- status (those functions, and the ones other branches add or rewrite) ends in an INSERT,
+-- UPDATE or DELETE of sms_messages, so counting there can't miss a path and leaves those
+-- bodies untouched.
+--
+-- Why delta rows (insert-only) rather than one row per key updated in place: an in-place
+-- counter is a hot row — every status change in a workspace's hour would queue behind it until
+-- commit, and transactions that change several texts (attach_sms_sid replaying early reports,
+-- bulk queueing) deadlock on each other's counters. Inserting deltas takes no row lock at all.
+-- A reader sums the rows of a key; compact_sms_message_rollups() (the worker's reconcile
+-- sweep calls it) folds each key's deltas into one row, so the table stays about one row per
+-- key. Either way the sums are exact at every moment.
 --
 -- Why hours and statuses: an hour bucket lets the console sum "today" or "last 7 days" in the
 -- viewer's own time zone (whole-hour offsets) — a day bucket would fix one zone. The status is
@@ -56,6 +62,7 @@ revoke execute on function public.e164_calling_code(text) from public;
 grant execute on function public.e164_calling_code(text) to anon, authenticated, service_role;
 
 create table public.sms_message_rollups (
+  id bigint generated always as identity primary key,
   organization_id uuid not null references public.organizations (id) on delete cascade,
   bucket timestamptz not null constraint sms_message_rollups_bucket_check check (bucket = date_trunc('hour', bucket)),
   status text not null,
@@ -69,9 +76,11 @@ create table public.sms_message_rollups (
   priced bigint not null default 0,
   -- Delivered texts with both times known: count and total sent → delivered milliseconds.
   latency_count bigint not null default 0,
-  latency_ms bigint not null default 0,
-  primary key (organization_id, bucket, status, notification_type, provider, calling_code)
+  latency_ms bigint not null default 0
 );
+
+-- The overview reads a workspace's range of hours.
+create index sms_message_rollups_org_bucket_idx on public.sms_message_rollups (organization_id, bucket);
 
 alter table public.sms_message_rollups enable row level security;
 
@@ -109,7 +118,7 @@ $$;
 
 revoke all on function internal.sms_rollup_row(public.sms_messages) from public, anon, authenticated;
 
--- Removes the old rows' contributions and adds the new rows', summed per key first. Only
+-- Records the change from the old rows to the new ones: one delta row per key that changed. Only
 -- outbound texts of a workspace count. Rows of a workspace being deleted (ON DELETE CASCADE)
 -- are skipped: its rollups go with it.
 create function internal.sms_rollup_apply(p_old public.sms_messages[], p_new public.sms_messages[])
@@ -117,7 +126,7 @@ returns void
 language sql
 set search_path = ''
 as $$
-  insert into public.sms_message_rollups as r (
+  insert into public.sms_message_rollups (
     organization_id, bucket, status, notification_type, provider, calling_code,
     messages, segments, price, priced, latency_count, latency_ms)
   select d.organization_id, d.bucket, d.status, d.notification_type, d.provider, d.calling_code,
@@ -137,14 +146,6 @@ as $$
   group by 1, 2, 3, 4, 5, 6
   having sum(d.sign) <> 0 or sum(d.sign * d.segments) <> 0 or sum(d.sign * d.price) <> 0
     or sum(d.sign * d.priced) <> 0 or sum(d.sign * d.latency_count) <> 0 or sum(d.sign * d.latency_ms) <> 0
-  order by 1, 2, 3, 4, 5, 6
-  on conflict (organization_id, bucket, status, notification_type, provider, calling_code) do update set
-    messages = r.messages + excluded.messages,
-    segments = r.segments + excluded.segments,
-    price = r.price + excluded.price,
-    priced = r.priced + excluded.priced,
-    latency_count = r.latency_count + excluded.latency_count,
-    latency_ms = r.latency_ms + excluded.latency_ms
 $$;
 
 revoke all on function internal.sms_rollup_apply(public.sms_messages[], public.sms_messages[]) from public, anon, authenticated;
@@ -184,6 +185,57 @@ create trigger sms_messages_rollup_delete
   after delete on public.sms_messages
   referencing old table as old_rows
   for each statement execute function internal.sms_messages_rollup();
+
+-- Folds each key's delta rows into one (for one workspace, or all). Deleting and re-inserting
+-- in one statement keeps the sums exact for every concurrent reader; deltas committed while it
+-- runs are simply not in its snapshot and stay for the next run. Keys whose sums are all zero
+-- disappear. Returns how many rows it removed.
+create function public.compact_sms_message_rollups(p_organization_id uuid default null)
+returns bigint
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+  v_removed bigint;
+begin
+  -- One compactor at a time (a second would wait on the first's deleted rows anyway).
+  perform pg_advisory_xact_lock(hashtextextended('sms_message_rollups:compact', 0));
+  with keys as (
+    select organization_id, bucket, status, notification_type, provider, calling_code
+    from public.sms_message_rollups
+    where p_organization_id is null or organization_id = p_organization_id
+    group by 1, 2, 3, 4, 5, 6
+    having count(*) > 1 or (sum(messages) = 0 and sum(segments) = 0 and sum(price) = 0 and sum(priced) = 0
+      and sum(latency_count) = 0 and sum(latency_ms) = 0)
+  ),
+  moved as (
+    delete from public.sms_message_rollups r
+    using keys k
+    where r.organization_id = k.organization_id and r.bucket = k.bucket and r.status = k.status
+      and r.notification_type = k.notification_type and r.provider = k.provider and r.calling_code = k.calling_code
+    returning r.*
+  ),
+  folded as (
+    insert into public.sms_message_rollups (
+      organization_id, bucket, status, notification_type, provider, calling_code,
+      messages, segments, price, priced, latency_count, latency_ms)
+    select organization_id, bucket, status, notification_type, provider, calling_code,
+      sum(messages), sum(segments), sum(price), sum(priced), sum(latency_count), sum(latency_ms)
+    from moved
+    group by 1, 2, 3, 4, 5, 6
+    having sum(messages) <> 0 or sum(segments) <> 0 or sum(price) <> 0 or sum(priced) <> 0
+      or sum(latency_count) <> 0 or sum(latency_ms) <> 0
+    returning 1
+  )
+  select (select count(*) from moved) - (select count(*) from folded) into v_removed;
+  return v_removed;
+end;
+$$;
+
+revoke execute on function public.compact_sms_message_rollups(uuid) from public, anon, authenticated;
+grant execute on function public.compact_sms_message_rollups(uuid) to service_role;
 
 -- Texts sent before this migration.
 select internal.sms_rollup_apply(null::public.sms_messages[], (select array_agg(m) from public.sms_messages m));

@@ -98,8 +98,9 @@ async function actual(): Promise<Map<Key, Measures>> {
 	const rows = await t.sql<
 		{ org: string; bucket: Date; status: string; type: string; provider: string; code: string; messages: string; segments: string; price: string; priced: string; latency_count: string; latency_ms: string }[]
 	>`select organization_id as org, bucket, status, notification_type as type, provider, calling_code as code,
-			messages, segments, price, priced, latency_count, latency_ms
-		from public.sms_message_rollups`;
+			sum(messages) as messages, sum(segments) as segments, sum(price) as price, sum(priced) as priced,
+			sum(latency_count) as latency_count, sum(latency_ms) as latency_ms
+		from public.sms_message_rollups group by 1, 2, 3, 4, 5, 6`;
 	const out = new Map<Key, Measures>();
 	for (const r of rows) {
 		const m = {
@@ -125,7 +126,7 @@ interface Sent {
 async function step(r: ReturnType<typeof rng>, pool: Sent[], reports: unknown[][]): Promise<void> {
 	const sql = t.sql;
 	const ignore = () => undefined;
-	const kind = r.int(12);
+	const kind = r.int(13);
 	if (kind <= 1 || pool.length === 0) {
 		const c = r.pick(contacts);
 		const [{ id }] = await sql<{ id: string }[]>`select public.queue_sms_message(p_user_id => null, p_phone_number => null,
@@ -189,6 +190,10 @@ async function step(r: ReturnType<typeof rng>, pool: Sent[], reports: unknown[][
 			else await sql`select public.mark_sms_scheduled(${m.id}, ${new Date(Date.now() + 60_000)}, 'quiet hours')`.catch(ignore);
 			return;
 		}
+		case 11:
+			// Compaction runs beside everything else (the worker's sweep).
+			await t.db.asService((tx) => tx`select public.compact_sms_message_rollups()`);
+			return;
 		default: {
 			const out = await t.db
 				.asService((tx) => tx<{ id: string }[]>`select public.retry_sms_message(${m.id}) as id`)
@@ -216,6 +221,20 @@ describe('sms_message_rollups', () => {
 			expect(sorted(await actual())).toEqual(sorted(want));
 		});
 	}
+
+	it('compaction folds each key into one row and keeps every sum', async () => {
+		const before = sorted(await actual());
+		const [{ n: rows }] = await t.sql<{ n: number }[]>`select count(*)::int as n from public.sms_message_rollups`;
+		const [{ removed }] = await t.db.asService((tx) => tx<{ removed: string }[]>`select public.compact_sms_message_rollups() as removed`);
+		const [{ n: after, keys }] = await t.sql<{ n: number; keys: number }[]>`select count(*)::int as n,
+			count(distinct (organization_id, bucket, status, notification_type, provider, calling_code))::int as keys
+			from public.sms_message_rollups`;
+		expect(after).toBe(keys);
+		expect(after).toBe(rows - Number(removed));
+		expect(after).toBe(before.length);
+		expect(sorted(await actual())).toEqual(before);
+		expect(before).toEqual(sorted(await expected()));
+	});
 
 	it('follow deletions: a deleted contact takes its texts out, a deleted workspace its rollups', async () => {
 		const c = contacts.find((x) => x.org === orgs[1])!;
