@@ -8,6 +8,7 @@ import { createMetrics, type WorkerMetrics } from './metrics.ts';
 import { AttachBatcher } from './attach-batcher.ts';
 import { messageIdOf, processBatch, type JobOutcome, type PipelineDeps } from './pipeline.ts';
 import { reconcileOnce, type ReconcileResult } from './reconcile.ts';
+import { compactRollups } from './rollups.ts';
 import type { SmsSender } from './sms-port.ts';
 import { WorkerStore } from './store.ts';
 import { nextRunAt } from './backoff.ts';
@@ -232,6 +233,7 @@ export function createWorker(options: CreateWorkerOptions): Worker {
 		if (!r || stopping) return;
 		reconcileTimer = setTimeout(() => {
 			runReconcile()
+				.then(() => compactRollups(options.sql, logger))
 				.catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'reconciliation failed'))
 				.finally(scheduleReconcile);
 		}, r.intervalMs);
