@@ -18,5 +18,6 @@ export const WORKSPACE_API = [
 	'transfer_ownership',
 	'update_contact',
 	'update_organization_settings',
-	'upsert_contact'
+	'upsert_contact',
+	'workspace_recipient_users'
 ];
