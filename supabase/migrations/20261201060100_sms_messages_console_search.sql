@@ -16,16 +16,19 @@ create index sms_messages_org_phone_idx on public.sms_messages (organization_id,
 -- e-mail (the search box), or both.
 create function public.workspace_recipient_users(p_organization_id uuid, p_user_ids uuid[], p_email text default null)
 returns table (user_id uuid, email text)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-  select u.id, u.email::text
-  from auth.users u
-  where public.has_org_role(p_organization_id, 'viewer')
-    and (u.id = any (coalesce(p_user_ids, '{}')) or (p_email is not null and lower(u.email) = lower(btrim(p_email))))
-    and exists (select 1 from public.sms_messages m where m.user_id = u.id and m.organization_id = p_organization_id)
+begin
+  perform internal.require_org_role(p_organization_id, 'viewer');
+  return query
+    select u.id, u.email::text
+    from auth.users u
+    where (u.id = any (coalesce(p_user_ids, '{}')) or (p_email is not null and lower(u.email) = lower(btrim(p_email))))
+      and exists (select 1 from public.sms_messages m where m.user_id = u.id and m.organization_id = p_organization_id);
+end;
 $$;
 
 revoke execute on function public.workspace_recipient_users(uuid, uuid[], text) from public, anon;

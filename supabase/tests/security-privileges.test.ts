@@ -139,7 +139,8 @@ describe('functions in schema public', () => {
 			transfer_ownership: 'WS001',
 			update_contact: 'WS018',
 			update_organization_settings: 'WS001',
-			upsert_contact: 'WS001'
+			upsert_contact: 'WS001',
+			workspace_recipient_users: 'WS001'
 		});
 	});
 
