@@ -113,3 +113,19 @@ describe('listMessages', () => {
 		}
 	});
 });
+
+describe('messageDetail', () => {
+	it('shows every field and the timeline in order, and nothing of another workspace', async () => {
+		const { messageDetail } = await import('./message-detail.ts');
+		await t.sql`insert into public.sms_delivery_events (message_id, raw_status, status, source, sender_ip, payload, received_at, error_code)
+			values (${ids.john2!}, 'sent', 'sent', 'webhook', '203.0.113.9', ${t.sql.json({ MessageStatus: 'sent' })}, '2026-11-21T10:00:05Z', null),
+				(${ids.john2!}, 'undelivered', 'undelivered', 'webhook', '203.0.113.9', ${t.sql.json({ MessageStatus: 'undelivered', ErrorCode: '30003' })}, '2026-11-21T10:00:09Z', 30003),
+				(${ids.john2!}, 'queued', 'queued', 'api', null, null, '2026-11-21T10:00:01Z', null)`;
+		const d = await t.db.asUser(claims(viewer), (tx) => messageDetail(tx, orgA, ids.john2!));
+		expect(d?.message).toMatchObject({ body: 'john2', verdict: 'failed', error_code: 30003, notification_type: 'reminder' });
+		expect(d?.events.map((e) => [e.rawStatus, e.source, e.ip])).toEqual([['queued', 'api', null], ['sent', 'webhook', '203.0.113.9'], ['undelivered', 'webhook', '203.0.113.9']]);
+		expect(JSON.parse(d!.events[2]!.payload!)).toEqual({ MessageStatus: 'undelivered', ErrorCode: '30003' });
+		expect(await t.db.asUser(claims(viewer), (tx) => messageDetail(tx, orgA, ids.other1!))).toBeNull();
+		expect(await t.db.asUser(claims(outsider), (tx) => messageDetail(tx, orgA, ids.john2!))).toBeNull();
+	});
+});
