@@ -44,6 +44,8 @@ export interface MessageFilters {
 	q: RecipientSearch | null;
 	cursor: HistoryCursor | null;
 	limit: number;
+	/** One recipient's texts (the history page sets it; not a URL parameter). */
+	recipient?: { kind: 'user' | 'contact'; id: string };
 }
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;

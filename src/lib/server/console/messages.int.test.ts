@@ -129,3 +129,25 @@ describe('messageDetail', () => {
 		expect(await t.db.asUser(claims(outsider), (tx) => messageDetail(tx, orgA, ids.john2!))).toBeNull();
 	});
 });
+
+describe('recipient history', () => {
+	it("lists one recipient's texts newest first with the summary line's counts", async () => {
+		const { loadRecipient, recipientSummary } = await import('./recipient.ts');
+		const [john] = await t.sql<{ id: string }[]>`select id from public.contacts where external_id = 'crm-77'`;
+		const r = { kind: 'contact' as const, id: john!.id };
+		const result = await t.db.asUser(claims(viewer), async (tx) => ({
+			who: await loadRecipient(tx, orgA, 'contact', john!.id),
+			summary: await recipientSummary(tx, orgA, r),
+			page: await listMessages(tx, orgA, { ...parseMessageFilters(new URLSearchParams(), { timeZone: 'UTC', defaultCountry: 'US' }), recipient: r })
+		}));
+		expect(result.who).toMatchObject({ name: 'John Smith', phoneDisplay: '+1 415 555 0123' });
+		expect(result.summary).toEqual({ sent: 2, delivered: 1, failed: 1 });
+		expect(result.page.rows.map((x) => x.id)).toEqual([ids.john2, ids.john1]);
+		const asUser = await t.db.asUser(claims(viewer), (tx) => loadRecipient(tx, orgA, 'user', user));
+		expect(asUser).toMatchObject({ name: 'john.smith@example.com', phone: '+14155559876' });
+		// Another workspace's contact, or a user who never got a text here: nobody.
+		const [other] = await t.sql<{ id: string }[]>`select id from public.contacts where name = 'John Other'`;
+		expect(await t.db.asUser(claims(viewer), (tx) => loadRecipient(tx, orgA, 'contact', other!.id))).toBeNull();
+		expect(await t.db.asUser(claims(viewer), (tx) => loadRecipient(tx, orgA, 'user', outsider))).toBeNull();
+	});
+});
