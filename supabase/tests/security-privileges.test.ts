@@ -15,6 +15,7 @@ const PERMISSION_DENIED = '42501';
 
 /** Pure helpers that check constraints and the UI need; nothing else in public is callable by users. */
 const CALLABLE_BY_ANON = [
+	'e164_calling_code',
 	'is_e164',
 	'is_valid_time_zone',
 	'normalize_twilio_status',
@@ -148,7 +149,8 @@ describe('functions in schema public', () => {
 			update_contact: 'WS018',
 			update_organization_settings: 'WS001',
 			update_sms_template: 'TP001',
-			upsert_contact: 'WS001'
+			upsert_contact: 'WS001',
+			workspace_recipient_users: 'WS001'
 		});
 	});
 

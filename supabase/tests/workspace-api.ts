@@ -31,5 +31,6 @@ export const WORKSPACE_API = [
 	'update_contact',
 	'update_organization_settings',
 	'update_sms_template',
-	'upsert_contact'
+	'upsert_contact',
+	'workspace_recipient_users'
 ];

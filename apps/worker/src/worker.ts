@@ -9,6 +9,7 @@ import { AttachBatcher } from './attach-batcher.ts';
 import { messageIdOf, processBatch, type JobOutcome, type PipelineDeps } from './pipeline.ts';
 import type { Failpoint } from './deps.ts';
 import { reconcileOnce, type ReconcileResult } from './reconcile.ts';
+import { compactRollups } from './rollups.ts';
 import type { SmsSender } from './sms-port.ts';
 import { WorkerStore } from './store.ts';
 import { nextRunAt } from './backoff.ts';
@@ -240,6 +241,7 @@ export function createWorker(options: CreateWorkerOptions): Worker {
 		if (!r || stopping) return;
 		reconcileTimer = setTimeout(() => {
 			runReconcile()
+				.then(() => compactRollups(options.sql, logger))
 				.catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'reconciliation failed'))
 				.finally(scheduleReconcile);
 		}, r.intervalMs);

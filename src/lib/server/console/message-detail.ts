@@ -1,0 +1,63 @@
+import type { TransactionSql } from '@sms/db';
+import type { VerdictKind } from '@sms/twilio-service';
+
+export interface TimelineEvent {
+	id: string;
+	status: string | null;
+	rawStatus: string | null;
+	source: string;
+	errorCode: number | null;
+	errorMessage: string | null;
+	receivedAt: string;
+	ip: string | null;
+	/** Whether the provider's signature checked out; null when the event has no such record. */
+	signatureOk: boolean | null;
+	applied: boolean;
+	/** The raw payload, pretty-printed. */
+	payload: string | null;
+}
+
+export interface MessageDetail {
+	message: Record<string, string | number | boolean | null> & { id: string; verdict: VerdictKind; body: string };
+	events: TimelineEvent[];
+}
+
+/**
+ * One text of the workspace with every field and its timeline, read through RLS; null when the
+ * text is not this workspace's (the caller answers 404, never someone else's data).
+ */
+export async function messageDetail(tx: TransactionSql, organizationId: string, id: string): Promise<MessageDetail | null> {
+	const [row] = await tx<Record<string, unknown>[]>`
+		select m.*, public.sms_verdict_kind(m.status, m.scheduled_for, now()) as verdict
+		from public.sms_messages m
+		where m.id = ${id}::uuid and m.organization_id = ${organizationId}::uuid and m.direction = 'outbound'`;
+	if (!row) return null;
+	const events = await tx<Record<string, unknown>[]>`
+		select e.id::text as id, e.status, e.raw_status, e.source, e.error_code, e.error_message,
+			to_char(e.received_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as received_at,
+			host(e.sender_ip) as ip, e.applied, e.payload, to_jsonb(e) -> 'signature_ok' as signature_ok
+		from public.sms_delivery_events e
+		where e.message_id = ${id}::uuid
+		order by e.received_at, e.id`;
+	const message: MessageDetail['message'] = { id, verdict: row.verdict as VerdictKind, body: String(row.message_content ?? '') };
+	for (const [k, v] of Object.entries(row)) {
+		if (k === 'message_content' || k === 'verdict') continue;
+		message[k] = v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : v instanceof Date ? v.toISOString() : JSON.stringify(v);
+	}
+	return {
+		message,
+		events: events.map((e) => ({
+			id: String(e.id),
+			status: (e.status as string | null) ?? null,
+			rawStatus: (e.raw_status as string | null) ?? null,
+			source: String(e.source),
+			errorCode: (e.error_code as number | null) ?? null,
+			errorMessage: (e.error_message as string | null) ?? null,
+			receivedAt: String(e.received_at),
+			ip: (e.ip as string | null) ?? null,
+			signatureOk: typeof e.signature_ok === 'boolean' ? e.signature_ok : null,
+			applied: Boolean(e.applied),
+			payload: e.payload === null || e.payload === undefined ? null : JSON.stringify(e.payload, null, 2)
+		}))
+	};
+}

@@ -1,0 +1,153 @@
+/**
+ * The console's message list against a real database, as members through RLS: every filter,
+ * the one search box (name, e-mail, external id, any phone format, last four digits), keyset
+ * pages without gaps, the total, and no row from another workspace.
+ */
+import { createTestDatabase, createUser, type TestDatabase } from '@sms/db/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MessageFilterError, parseMessageFilters } from './message-filters.ts';
+import { encodeHistoryCursor } from '$lib/server/sms/history-query';
+import { listMessages } from './messages.ts';
+
+let t: TestDatabase;
+let orgA: string;
+let orgB: string;
+let viewer: string;
+let outsider: string;
+let user: string;
+const ids: Record<string, string> = {};
+const claims = (sub: string) => ({ sub, role: 'authenticated' as const });
+
+async function org(slug: string, owner: string): Promise<string> {
+	const [o] = await t.sql<{ id: string }[]>`insert into public.organizations (slug, name, default_time_zone) values (${slug}, ${slug}, 'America/Los_Angeles') returning id`;
+	await t.sql`select public.add_organization_member(${o!.id}, ${owner}, 'owner')`;
+	return o!.id;
+}
+
+async function text(label: string, o: string, recipient: { contact?: string; user?: string }, phone: string, status: string, extra: { error?: number; type?: string; at?: string } = {}) {
+	const [row] = await t.sql<{ id: string }[]>`
+		insert into public.sms_messages (organization_id, contact_id, user_id, phone_number, message_content, status, error_code, notification_type, created_at)
+		values (${o}, ${recipient.contact ?? null}, ${recipient.user ?? null}, ${phone}, ${label}, ${status}, ${extra.error ?? null},
+			${extra.type ?? 'custom'}, ${extra.at ?? '2026-11-20T12:00:00.000001Z'}::timestamptz)
+		returning id`;
+	ids[label] = row!.id;
+}
+
+const page = (who: string, o: string, params: Record<string, string>) =>
+	t.db.asUser(claims(who), (tx) => listMessages(tx, o, parseMessageFilters(new URLSearchParams(params), { timeZone: 'America/Los_Angeles', defaultCountry: 'US' })));
+const labels = async (params: Record<string, string>, who = viewer, o = orgA) =>
+	(await page(who, o, params)).rows.map((r) => ids && Object.keys(ids).find((k) => ids[k] === r.id)).sort();
+
+beforeAll(async () => {
+	t = await createTestDatabase();
+	viewer = await createUser(t.sql, { email: 'viewer@example.com' });
+	outsider = await createUser(t.sql, { email: 'outsider@example.com' });
+	user = await createUser(t.sql, { email: 'john.smith@example.com' });
+	orgA = await org('console-a', viewer);
+	orgB = await org('console-b', outsider);
+	await t.sql`insert into public.sms_notification_types (key, label) values ('reminder', 'Reminder')`;
+	const [john] = await t.sql<{ id: string }[]>`insert into public.contacts (organization_id, name, phone_number, external_id)
+		values (${orgA}, 'John Smith', '+14155550123', 'crm-77') returning id`;
+	const [mary] = await t.sql<{ id: string }[]>`insert into public.contacts (organization_id, name, phone_number)
+		values (${orgA}, 'Mary Jones', '+447700900123') returning id`;
+	const [other] = await t.sql<{ id: string }[]>`insert into public.contacts (organization_id, name, phone_number)
+		values (${orgB}, 'John Other', '+14155550123') returning id`;
+	await text('john1', orgA, { contact: john!.id }, '+14155550123', 'delivered', { at: '2026-11-20T10:00:00Z' });
+	await text('john2', orgA, { contact: john!.id }, '+14155550123', 'undelivered', { error: 30003, type: 'reminder', at: '2026-11-21T10:00:00Z' });
+	await text('mary1', orgA, { contact: mary!.id }, '+447700900123', 'failed', { error: 30005, at: '2026-11-22T10:00:00Z' });
+	await text('user1', orgA, { user }, '+14155559876', 'sent', { at: '2026-11-23T10:00:00Z' });
+	await text('other1', orgB, { contact: other!.id }, '+14155550123', 'delivered');
+});
+afterAll(async () => t?.close());
+
+describe('listMessages', () => {
+	it('lists only the workspace\'s texts, newest first, and nothing to a non-member', async () => {
+		const p = await page(viewer, orgA, {});
+		expect(p.rows.map((r) => r.id)).toEqual([ids.user1, ids.mary1, ids.john2, ids.john1]);
+		expect(p.total).toEqual({ value: 4, exact: true });
+		expect(p.rows[0]!.recipient).toMatchObject({ kind: 'user', email: 'john.smith@example.com' });
+		expect(p.rows[3]!.recipient).toMatchObject({ kind: 'contact', name: 'John Smith', phone: '+14155550123' });
+		expect((await page(outsider, orgA, {})).rows).toHaveLength(0);
+	});
+
+	it('filters by verdict, raw status, type, error code, country and dates (days in the viewer\'s zone)', async () => {
+		expect(await labels({ verdict: 'failed' })).toEqual(['john2', 'mary1']);
+		expect(await labels({ status: 'undelivered' })).toEqual(['john2']);
+		expect(await labels({ type: 'reminder' })).toEqual(['john2']);
+		expect(await labels({ error: '30005' })).toEqual(['mary1']);
+		expect(await labels({ country: '+44' })).toEqual(['mary1']);
+		expect(await labels({ country: '1' })).toEqual(['john1', 'john2', 'user1']);
+		// 2026-11-21T10:00Z is the 21st in Los Angeles; the 23rd's 10:00Z is 02:00 there.
+		expect(await labels({ from: '2026-11-21', to: '2026-11-22' })).toEqual(['john2', 'mary1']);
+		expect(await labels({ provider: 'twilio' })).toEqual([]);
+	});
+
+	it('finds a recipient by name, external id, e-mail, any phone format and the last four digits', async () => {
+		for (const q of ['john smith', 'crm-77', '+1 415-555-0123', '4155550123', '(415) 555 0123', '0123']) {
+			expect(await labels({ q }), q).toEqual(q === '0123' ? ['john1', 'john2', 'mary1'] : ['john1', 'john2']);
+		}
+		expect(await labels({ q: 'JOHN.SMITH@example.com' })).toEqual(['user1']);
+		expect(await labels({ q: '9876' })).toEqual(['user1']);
+	});
+
+	it('walks pages by keyset without gaps or repeats', async () => {
+		const seen: string[] = [];
+		let cursor: string | null = null;
+		do {
+			const p = await page(viewer, orgA, cursor ? { limit: '1', cursor } : { limit: '1' });
+			seen.push(...p.rows.map((r) => r.id));
+			cursor = p.next ? encodeHistoryCursor(p.next) : null;
+		} while (cursor);
+		expect(seen).toEqual([ids.user1, ids.mary1, ids.john2, ids.john1]);
+	});
+
+	it('refuses filters it cannot use, naming the parameter', () => {
+		const parse = (p: Record<string, string>) => parseMessageFilters(new URLSearchParams(p), { timeZone: 'UTC', defaultCountry: 'US' });
+		for (const [param, value] of [['verdict', 'maybe'], ['status', 'lost'], ['from', 'yesterday'], ['limit', '1000'], ['campaign', 'x'], ['q', '555'], ['cursor', 'zz']]) {
+			expect(() => parse({ [param!]: value! }), param).toThrow(MessageFilterError);
+			try {
+				parse({ [param!]: value! });
+			} catch (e) {
+				expect((e as MessageFilterError).param).toBe(param);
+			}
+		}
+	});
+});
+
+describe('messageDetail', () => {
+	it('shows every field and the timeline in order, and nothing of another workspace', async () => {
+		const { messageDetail } = await import('./message-detail.ts');
+		await t.sql`insert into public.sms_delivery_events (message_id, raw_status, status, source, sender_ip, payload, received_at, error_code)
+			values (${ids.john2!}, 'sent', 'sent', 'webhook', '203.0.113.9', ${t.sql.json({ MessageStatus: 'sent' })}, '2026-11-21T10:00:05Z', null),
+				(${ids.john2!}, 'undelivered', 'undelivered', 'webhook', '203.0.113.9', ${t.sql.json({ MessageStatus: 'undelivered', ErrorCode: '30003' })}, '2026-11-21T10:00:09Z', 30003),
+				(${ids.john2!}, 'queued', 'queued', 'api', null, null, '2026-11-21T10:00:01Z', null)`;
+		const d = await t.db.asUser(claims(viewer), (tx) => messageDetail(tx, orgA, ids.john2!));
+		expect(d?.message).toMatchObject({ body: 'john2', verdict: 'failed', error_code: 30003, notification_type: 'reminder' });
+		expect(d?.events.map((e) => [e.rawStatus, e.source, e.ip])).toEqual([['queued', 'api', null], ['sent', 'webhook', '203.0.113.9'], ['undelivered', 'webhook', '203.0.113.9']]);
+		expect(JSON.parse(d!.events[2]!.payload!)).toEqual({ MessageStatus: 'undelivered', ErrorCode: '30003' });
+		expect(await t.db.asUser(claims(viewer), (tx) => messageDetail(tx, orgA, ids.other1!))).toBeNull();
+		expect(await t.db.asUser(claims(outsider), (tx) => messageDetail(tx, orgA, ids.john2!))).toBeNull();
+	});
+});
+
+describe('recipient history', () => {
+	it("lists one recipient's texts newest first with the summary line's counts", async () => {
+		const { loadRecipient, recipientSummary } = await import('./recipient.ts');
+		const [john] = await t.sql<{ id: string }[]>`select id from public.contacts where external_id = 'crm-77'`;
+		const r = { kind: 'contact' as const, id: john!.id };
+		const result = await t.db.asUser(claims(viewer), async (tx) => ({
+			who: await loadRecipient(tx, orgA, 'contact', john!.id),
+			summary: await recipientSummary(tx, orgA, r),
+			page: await listMessages(tx, orgA, { ...parseMessageFilters(new URLSearchParams(), { timeZone: 'UTC', defaultCountry: 'US' }), recipient: r })
+		}));
+		expect(result.who).toMatchObject({ name: 'John Smith', phoneDisplay: '+1 415 555 0123' });
+		expect(result.summary).toEqual({ sent: 2, delivered: 1, failed: 1 });
+		expect(result.page.rows.map((x) => x.id)).toEqual([ids.john2, ids.john1]);
+		const asUser = await t.db.asUser(claims(viewer), (tx) => loadRecipient(tx, orgA, 'user', user));
+		expect(asUser).toMatchObject({ name: 'john.smith@example.com', phone: '+14155559876' });
+		// Another workspace's contact, or a user who never got a text here: nobody.
+		const [other] = await t.sql<{ id: string }[]>`select id from public.contacts where name = 'John Other'`;
+		expect(await t.db.asUser(claims(viewer), (tx) => loadRecipient(tx, orgA, 'contact', other!.id))).toBeNull();
+		expect(await t.db.asUser(claims(viewer), (tx) => loadRecipient(tx, orgA, 'user', outsider))).toBeNull();
+	});
+});

@@ -1,0 +1,167 @@
+import type { TransactionSql } from '@sms/db';
+import type { VerdictKind } from '@sms/twilio-service';
+import type { HistoryCursor } from '$lib/server/sms/history-query';
+import type { MessageFilters } from './message-filters.ts';
+
+/** Counting stops here; beyond it the planner's estimate is shown, labelled as one. */
+export const EXACT_COUNT_LIMIT = 10_000;
+
+export interface MessageRow {
+	id: string;
+	createdAt: string;
+	cursor: HistoryCursor;
+	recipient: { kind: 'user' | 'contact'; id: string; name: string | null; email: string | null; phone: string };
+	type: string;
+	campaignId: string | null;
+	provider: string | null;
+	status: string;
+	verdict: VerdictKind;
+	errorCode: number | null;
+	errorMessage: string | null;
+	segments: number | null;
+	price: string | null;
+	priceUnit: string | null;
+	retryOf: string | null;
+}
+
+export interface MessageTotal {
+	value: number;
+	exact: boolean;
+}
+
+export interface MessagePage {
+	rows: MessageRow[];
+	next: HistoryCursor | null;
+	total: MessageTotal;
+}
+
+/**
+ * The WHERE clause for a workspace's outbound texts and the filters (no cursor). Wrapped in an
+ * object: a fragment is a thenable, and returning it bare from an async function would run it.
+ */
+export async function messageWhere(tx: TransactionSql, organizationId: string, f: MessageFilters) {
+	let contactIds: string[] = [];
+	let userIds: string[] = [];
+	if (f.q?.words) {
+		const words = f.q.words;
+		const contacts = await tx<{ id: string }[]>`
+			select id from public.contacts
+			where organization_id = ${organizationId}
+				and (name ilike ${'%' + words.replace(/[\\%_]/g, (c) => '\\' + c) + '%'} or external_id = ${words}
+					or lower(attributes ->> 'email') = lower(${words}))
+			limit 500`;
+		contactIds = contacts.map((c) => c.id);
+		if (words.includes('@')) {
+			const users = await tx<{ user_id: string }[]>`
+				select user_id from public.workspace_recipient_users(${organizationId}::uuid, null, ${words})`;
+			userIds = users.map((u) => u.user_id);
+		}
+	}
+	const q = f.q;
+	const where = tx`
+		m.organization_id = ${organizationId} and m.direction = 'outbound'
+		${f.recipient ? (f.recipient.kind === 'contact' ? tx`and m.contact_id = ${f.recipient.id}::uuid` : tx`and m.user_id = ${f.recipient.id}::uuid`) : tx``}
+		${f.verdict ? tx`and public.sms_verdict_kind(m.status, m.scheduled_for, now()) = ${f.verdict}` : tx``}
+		${f.status ? tx`and m.status = ${f.status}` : tx``}
+		${f.type ? tx`and m.notification_type = ${f.type}` : tx``}
+		${f.provider ? tx`and coalesce(to_jsonb(m) ->> 'provider', case when m.twilio_sid is not null then 'twilio' end) = ${f.provider}` : tx``}
+		${f.campaign ? tx`and m.campaign_id = ${f.campaign}::uuid` : tx``}
+		${f.error !== null ? tx`and m.error_code = ${f.error}` : tx``}
+		${f.country ? tx`and m.calling_code = ${f.country}` : tx``}
+		${f.from ? tx`and m.created_at >= ${f.from}` : tx``}
+		${f.to ? tx`and m.created_at < ${f.to}` : tx``}
+		${
+			q === null
+				? tx``
+				: q.words !== null
+					? tx`and (m.contact_id = any(${contactIds}::uuid[]) or m.user_id = any(${userIds}::uuid[]))`
+					: q.e164 !== null
+						? tx`and m.phone_number = ${q.e164}`
+						: tx`and m.phone_last4 = ${q.last4}`
+		}`;
+	return { where };
+}
+
+interface Raw {
+	id: string;
+	created_at: string;
+	user_id: string | null;
+	contact_id: string | null;
+	contact_name: string | null;
+	phone_number: string;
+	notification_type: string;
+	campaign_id: string | null;
+	provider: string | null;
+	status: string;
+	verdict: VerdictKind;
+	error_code: number | null;
+	error_message: string | null;
+	segments: number | null;
+	price: string | null;
+	price_unit: string | null;
+	retry_of: string | null;
+}
+
+/** One page, newest first, keyset-paginated, with the total (exact up to EXACT_COUNT_LIMIT). */
+export async function listMessages(tx: TransactionSql, organizationId: string, f: MessageFilters): Promise<MessagePage> {
+	const { where } = await messageWhere(tx, organizationId, f);
+	const c = f.cursor;
+	const rows = await tx<Raw[]>`
+		select m.id, to_char(m.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_at,
+			m.user_id, m.contact_id, ct.name as contact_name, m.phone_number, m.notification_type, m.campaign_id,
+			coalesce(to_jsonb(m) ->> 'provider', case when m.twilio_sid is not null then 'twilio' end) as provider,
+			m.status, public.sms_verdict_kind(m.status, m.scheduled_for, now()) as verdict,
+			m.error_code, m.error_message, m.segments, m.price::text as price, m.price_unit, m.retry_of
+		from public.sms_messages m
+		left join public.contacts ct on ct.id = m.contact_id
+		where ${where}
+		${c ? tx`and (m.created_at, m.id) < (${c.createdAt}::timestamptz, ${c.id}::uuid)` : tx``}
+		order by m.created_at desc, m.id desc
+		limit ${f.limit + 1}`;
+	const more = rows.length > f.limit;
+	const page = rows.slice(0, f.limit);
+	const userIds = [...new Set(page.flatMap((r) => (r.user_id ? [r.user_id] : [])))];
+	const emails = new Map<string, string>();
+	if (userIds.length > 0) {
+		const users = await tx<{ user_id: string; email: string }[]>`
+			select user_id, email from public.workspace_recipient_users(${organizationId}::uuid, ${userIds}::uuid[])`;
+		for (const u of users) emails.set(u.user_id, u.email);
+	}
+	const total = await countMessages(tx, organizationId, f);
+	const last = page.at(-1);
+	return {
+		rows: page.map((r) => ({
+			id: r.id,
+			createdAt: r.created_at,
+			cursor: { createdAt: r.created_at, id: r.id },
+			recipient: r.contact_id
+				? { kind: 'contact', id: r.contact_id, name: r.contact_name, email: null, phone: r.phone_number }
+				: { kind: 'user', id: r.user_id ?? '', name: null, email: emails.get(r.user_id ?? '') ?? null, phone: r.phone_number },
+			type: r.notification_type,
+			campaignId: r.campaign_id,
+			provider: r.provider,
+			status: r.status,
+			verdict: r.verdict,
+			errorCode: r.error_code,
+			errorMessage: r.error_message,
+			segments: r.segments,
+			price: r.price,
+			priceUnit: r.price_unit,
+			retryOf: r.retry_of
+		})),
+		next: more && last ? { createdAt: last.created_at, id: last.id } : null,
+		total
+	};
+}
+
+/** Exact up to EXACT_COUNT_LIMIT rows; beyond, the planner's row estimate (labelled "about"). */
+export async function countMessages(tx: TransactionSql, organizationId: string, f: MessageFilters): Promise<MessageTotal> {
+	const { where } = await messageWhere(tx, organizationId, f);
+	const [{ n }] = await tx<{ n: number }[]>`
+		select count(*)::int as n from (select 1 from public.sms_messages m where ${where} limit ${EXACT_COUNT_LIMIT + 1}) s`;
+	if (n <= EXACT_COUNT_LIMIT) return { value: n, exact: true };
+	const plan = await tx<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }[]>`
+		explain (format json) select 1 from public.sms_messages m where ${where}`;
+	const estimate = plan[0]?.['QUERY PLAN'][0]?.Plan['Plan Rows'] ?? n;
+	return { value: Math.max(Math.round(estimate), n), exact: false };
+}

@@ -1,0 +1,51 @@
+import type { TransactionSql } from '@sms/db';
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
+
+export interface Recipient {
+	kind: 'user' | 'contact';
+	id: string;
+	name: string;
+	phone: string | null;
+	/** "+1 415 555 0123" */
+	phoneDisplay: string | null;
+}
+
+export interface RecipientSummary {
+	sent: number;
+	delivered: number;
+	failed: number;
+}
+
+export function displayPhone(e164: string | null): string | null {
+	if (!e164) return null;
+	return parsePhoneNumberFromString(e164)?.formatInternational() ?? e164;
+}
+
+/** A contact of the workspace, or a user who got texts from it; null otherwise (→ 404). */
+export async function loadRecipient(tx: TransactionSql, organizationId: string, kind: 'user' | 'contact', id: string): Promise<Recipient | null> {
+	if (kind === 'contact') {
+		const [c] = await tx<{ name: string; phone_number: string }[]>`
+			select name, phone_number from public.contacts where id = ${id}::uuid and organization_id = ${organizationId}::uuid`;
+		return c ? { kind, id, name: c.name, phone: c.phone_number, phoneDisplay: displayPhone(c.phone_number) } : null;
+	}
+	const [u] = await tx<{ email: string }[]>`select email from public.workspace_recipient_users(${organizationId}::uuid, ${[id]}::uuid[])`;
+	if (!u) return null;
+	const [last] = await tx<{ phone_number: string }[]>`
+		select phone_number from public.sms_messages
+		where user_id = ${id}::uuid and organization_id = ${organizationId}::uuid and direction = 'outbound'
+		order by created_at desc limit 1`;
+	const phone = last?.phone_number ?? null;
+	return { kind, id, name: u.email, phone, phoneDisplay: displayPhone(phone) };
+}
+
+/** "3 messages sent • 3 delivered • 0 failed": every text to them from this workspace. */
+export async function recipientSummary(tx: TransactionSql, organizationId: string, r: { kind: 'user' | 'contact'; id: string }): Promise<RecipientSummary> {
+	const [row] = await tx<{ sent: number; delivered: number; failed: number }[]>`
+		select count(*)::int as sent,
+			count(*) filter (where public.sms_verdict_kind(status, scheduled_for, now()) = 'delivered')::int as delivered,
+			count(*) filter (where public.sms_verdict_kind(status, scheduled_for, now()) = 'failed')::int as failed
+		from public.sms_messages
+		where organization_id = ${organizationId}::uuid and direction = 'outbound'
+			and ${r.kind === 'contact' ? tx`contact_id = ${r.id}::uuid` : tx`user_id = ${r.id}::uuid`}`;
+	return row ?? { sent: 0, delivered: 0, failed: 0 };
+}
