@@ -4,6 +4,7 @@ import type { WorkerConfig } from './config.ts';
 import { createWorkerPool } from './db.ts';
 import { startHealthServer, type HealthServer } from './health-server.ts';
 import { createWorker, type Worker } from './worker.ts';
+import { startOperations, type Operations } from './operations.ts';
 
 export interface WorkerProcess {
 	worker: Worker;
@@ -26,6 +27,7 @@ export async function runWorkerProcess(options: { config: WorkerConfig; logger: 
 		// Shorter than the lease, so a hung call never outlives the job's claim.
 		timeoutMs: Math.min(15_000, Math.floor((config.leaseSeconds * 1000) / 2))
 	});
+	let operations: Operations | undefined;
 	const worker = createWorker({
 		sql,
 		sms: new SMSService({ client }),
@@ -46,7 +48,8 @@ export async function runWorkerProcess(options: { config: WorkerConfig; logger: 
 			giveUpSeconds: config.reconcileGiveUpSeconds
 		},
 		logger,
-		defaultMetrics: true
+		defaultMetrics: true,
+		onReconciled: (result, startedAt) => operations?.reconciled(result, startedAt)
 	});
 	const health = await startHealthServer({
 		port: config.port,
@@ -55,12 +58,14 @@ export async function runWorkerProcess(options: { config: WorkerConfig; logger: 
 		health: () => worker.health()
 	});
 	await worker.start();
+	operations = startOperations({ sql, worker, concurrency: config.concurrency, logger });
 	logger.info({ health: health.url }, 'health and metrics listening');
 	return {
 		worker,
 		health,
 		async shutdown() {
 			await worker.stop();
+			await operations.stop();
 			await health.close();
 			await sql.end({ timeout: 5 });
 		}

@@ -42,6 +42,8 @@ export interface CreateWorkerOptions {
 	random?: () => number;
 	/** Also export Node's process metrics (main.ts does; tests do not). */
 	defaultMetrics?: boolean;
+	/** Called after each reconciliation run (the health page records them). */
+	onReconciled?: (result: ReconcileResult, startedAt: Date) => void;
 }
 
 export interface Worker {
@@ -214,6 +216,7 @@ export function createWorker(options: CreateWorkerOptions): Worker {
 
 	async function runReconcile(): Promise<ReconcileResult> {
 		const r = options.reconcile;
+		const startedAt = new Date();
 		const result = reconcileOnce({
 			sql: options.sql,
 			store,
@@ -223,7 +226,7 @@ export function createWorker(options: CreateWorkerOptions): Worker {
 			afterSeconds: r ? r.afterSeconds : 600,
 			giveUpSeconds: r ? r.giveUpSeconds : 3 * 86_400
 		});
-		reconciling = result.catch(() => undefined);
+		reconciling = result.then((res) => options.onReconciled?.(res, startedAt)).catch(() => undefined);
 		return result;
 	}
 

@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+import type { Sql } from '@sms/db';
+import type { Logger } from 'pino';
+import { recordReconcilerRun, startHeartbeat } from './heartbeat.ts';
+import type { ReconcileResult } from './reconcile.ts';
+import type { Worker } from './worker.ts';
+
+export interface OperationsOptions {
+	sql: Sql;
+	worker: Worker;
+	concurrency: number;
+	logger: Logger;
+	heartbeatMs?: number;
+}
+
+/** The worker's operator-facing side jobs, beside the send loop: heartbeat, reconciler log. */
+export interface Operations {
+	reconciled(result: ReconcileResult, startedAt: Date): void;
+	stop(): Promise<void>;
+}
+
+export const WORKER_VERSION: string = (() => {
+	try {
+		const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
+		return pkg.version ?? 'unknown';
+	} catch {
+		return 'unknown';
+	}
+})();
+
+export function startOperations(options: OperationsOptions): Operations {
+	const { sql, worker, logger } = options;
+	const heartbeat = startHeartbeat({
+		sql,
+		worker,
+		version: WORKER_VERSION,
+		concurrency: options.concurrency,
+		logger,
+		intervalMs: options.heartbeatMs
+	});
+	return {
+		reconciled(result, startedAt) {
+			recordReconcilerRun(sql, worker.id, startedAt, result).catch((error: unknown) =>
+				logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not record the reconciliation run')
+			);
+		},
+		async stop() {
+			await heartbeat.stop();
+		}
+	};
+}
