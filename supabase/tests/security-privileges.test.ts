@@ -129,11 +129,14 @@ describe('functions in schema public', () => {
 			org_ids_with_role: 'ok:[[]]',
 			remove_member: 'WS001',
 			revoke_organization_invitation: 'WS011',
+			set_alert_rule: 'WS001',
 			set_member_role: 'WS001',
 			transfer_ownership: 'WS001',
 			update_contact: 'WS018',
 			update_organization_settings: 'WS001',
-			upsert_contact: 'WS001'
+			upsert_contact: 'WS001',
+			workspace_alert_rules: 'WS001',
+			workspace_health: 'WS001'
 		});
 	});
 

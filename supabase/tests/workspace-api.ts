@@ -14,9 +14,12 @@ export const WORKSPACE_API = [
 	'org_ids_with_role',
 	'remove_member',
 	'revoke_organization_invitation',
+	'set_alert_rule',
 	'set_member_role',
 	'transfer_ownership',
 	'update_contact',
 	'update_organization_settings',
-	'upsert_contact'
+	'upsert_contact',
+	'workspace_alert_rules',
+	'workspace_health'
 ];
