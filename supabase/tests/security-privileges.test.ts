@@ -130,6 +130,7 @@ describe('functions in schema public', () => {
 			remove_member: 'WS001',
 			revoke_organization_invitation: 'WS011',
 			set_alert_rule: 'WS001',
+			set_member_on_call: 'WS001',
 			set_member_role: 'WS001',
 			transfer_ownership: 'WS001',
 			update_contact: 'WS018',

@@ -15,6 +15,7 @@ export const WORKSPACE_API = [
 	'remove_member',
 	'revoke_organization_invitation',
 	'set_alert_rule',
+	'set_member_on_call',
 	'set_member_role',
 	'transfer_ownership',
 	'update_contact',

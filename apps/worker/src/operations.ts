@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Sql } from '@sms/db';
 import type { Logger } from 'pino';
+import { scheduleAlerts } from './alerts.ts';
 import { recordReconcilerRun, startHeartbeat } from './heartbeat.ts';
 import type { ReconcileResult } from './reconcile.ts';
 import type { Worker } from './worker.ts';
@@ -11,9 +12,11 @@ export interface OperationsOptions {
 	concurrency: number;
 	logger: Logger;
 	heartbeatMs?: number;
+	/** How often alerts are evaluated (default 60 s); false switches evaluation off in this worker. */
+	alertsIntervalMs?: number | false;
 }
 
-/** The worker's operator-facing side jobs, beside the send loop: heartbeat, reconciler log. */
+/** The worker's operator-facing side jobs, beside the send loop: heartbeat, reconciler log, alerts. */
 export interface Operations {
 	reconciled(result: ReconcileResult, startedAt: Date): void;
 	stop(): Promise<void>;
@@ -38,6 +41,7 @@ export function startOperations(options: OperationsOptions): Operations {
 		logger,
 		intervalMs: options.heartbeatMs
 	});
+	const alerts = options.alertsIntervalMs === false ? null : scheduleAlerts({ sql, logger, intervalMs: options.alertsIntervalMs });
 	return {
 		reconciled(result, startedAt) {
 			recordReconcilerRun(sql, worker.id, startedAt, result).catch((error: unknown) =>
@@ -45,6 +49,7 @@ export function startOperations(options: OperationsOptions): Operations {
 			);
 		},
 		async stop() {
+			await alerts?.stop();
 			await heartbeat.stop();
 		}
 	};

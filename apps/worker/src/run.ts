@@ -58,7 +58,13 @@ export async function runWorkerProcess(options: { config: WorkerConfig; logger: 
 		health: () => worker.health()
 	});
 	await worker.start();
-	operations = startOperations({ sql, worker, concurrency: config.concurrency, logger });
+	operations = startOperations({
+		sql,
+		worker,
+		concurrency: config.concurrency,
+		logger,
+		alertsIntervalMs: config.alertsIntervalMs === 0 ? false : config.alertsIntervalMs
+	});
 	logger.info({ health: health.url }, 'health and metrics listening');
 	return {
 		worker,
