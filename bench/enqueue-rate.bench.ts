@@ -7,7 +7,7 @@
  */
 import { Logger, makeWorkerUtils } from 'graphile-worker';
 import { createWorkerPool } from '../apps/worker/src/db.ts';
-import { createBenchUsers, startBenchDatabase } from '../apps/worker/src/bench-support.ts';
+import { createBenchUsers, startBenchDatabase } from '../apps/worker/test/bench-support.ts';
 import type { BenchResult } from '../scripts/bench.ts';
 
 const SINGLE = 5_000;

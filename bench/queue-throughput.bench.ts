@@ -5,7 +5,7 @@
  */
 import { makeWorkerUtils, run as runGraphile, Logger } from 'graphile-worker';
 import { createWorkerPool } from '../apps/worker/src/db.ts';
-import { startBenchDatabase } from '../apps/worker/src/bench-support.ts';
+import { startBenchDatabase } from '../apps/worker/test/bench-support.ts';
 import type { BenchResult } from '../scripts/bench.ts';
 
 const JOBS = 20_000;

@@ -12,7 +12,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { startSandbox } from '@sms/twilio-sandbox';
-import { createBenchUsers, peakRssMiB, startBenchDatabase } from '../apps/worker/src/bench-support.ts';
+import { createBenchUsers, peakRssMiB, startBenchDatabase } from '../apps/worker/test/bench-support.ts';
 import type { BenchResult } from '../scripts/bench.ts';
 
 const TEXTS = 10_000;

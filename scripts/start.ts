@@ -12,6 +12,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { createDb, migrate, seed, repoRoot } from '@sms/db';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '@sms/db/embedded';
+import { supervise } from './supervise.ts';
 
 const args = new Set(process.argv.slice(2));
 const dev = args.has('--dev');
@@ -143,7 +144,7 @@ function readable(line: string): string {
 	}
 }
 
-function run(name: string, command: string, argv: string[], childEnv: NodeJS.ProcessEnv): ChildProcess {
+function spawnChild(name: string, command: string, argv: string[], childEnv: NodeJS.ProcessEnv): ChildProcess {
 	// Own process group: a Ctrl-C in the terminal reaches only this script, which then stops each
 	// child once, in order, so the worker can drain instead of seeing two signals.
 	const proc = spawn(command, argv, { cwd: repoRoot, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -156,13 +157,24 @@ function run(name: string, command: string, argv: string[], childEnv: NodeJS.Pro
 			.join('');
 	proc.stdout?.on('data', (c: Buffer) => process.stdout.write(prefix(c)));
 	proc.stderr?.on('data', (c: Buffer) => process.stderr.write(prefix(c)));
-	proc.on('exit', (code, signal) => {
-		if (stopping) return;
-		say(`${name} exited (${signal ?? code}); stopping everything`);
-		void stopAll(1);
-	});
-	children.push({ name, proc });
 	return proc;
+}
+
+/**
+ * Starts a service and keeps it running: one that dies (a crash, a database restart it could
+ * not ride out) is restarted with back-off instead of taking the whole stack down.
+ */
+function run(name: string, command: string, argv: string[], childEnv: NodeJS.ProcessEnv): ChildProcess {
+	const entry = { name, proc: undefined as unknown as ChildProcess };
+	children.push(entry);
+	const handle = supervise({
+		name,
+		start: () => (entry.proc = spawnChild(name, command, argv, childEnv)),
+		stopping: () => stopping,
+		say,
+		giveUp: () => void stopAll(1)
+	});
+	return handle.current();
 }
 
 async function waitFor(url: string, name: string, timeoutMs = 60_000): Promise<void> {

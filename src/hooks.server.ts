@@ -3,7 +3,7 @@ import { error, type Handle, type HandleServerError } from '@sveltejs/kit';
 import { log } from '$lib/server/log';
 import { sequence } from '@sveltejs/kit/hooks';
 import { config } from '$lib/server/config';
-import { isCrossSiteRequest } from '$lib/server/csrf';
+import { isApiV1Path, isCrossSiteRequest } from '$lib/server/csrf';
 import { withSecurityHeaders } from '$lib/server/security-headers';
 import { decodeSession, SESSION_COOKIE } from '$lib/server/auth/session';
 import { isAdmin } from '$lib/server/auth/users';
@@ -27,7 +27,9 @@ const authenticate: Handle = async ({ event, resolve }) => {
 	event.locals.user = null;
 	event.locals.claims = null;
 	let identity: { sub: string; email: string } | null = null;
-	if (c.authMode === 'local') {
+	if (isApiV1Path(event.url.pathname)) {
+		// API keys only (checked per operation): a session cookie grants nothing here.
+	} else if (c.authMode === 'local') {
 		identity = decodeSession(event.cookies.get(SESSION_COOKIE), c.SESSION_SECRET);
 	} else if (!event.url.pathname.startsWith('/api/webhooks/')) {
 		event.locals.supabase = supabaseFor(event.cookies);

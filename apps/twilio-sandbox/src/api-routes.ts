@@ -60,7 +60,10 @@ function route(
 	if (match) {
 		if (match[1] !== state.accountSid) throw notFound(path);
 		if (method === 'POST') {
-			sendJson(res, 201, messageJson(state.messaging.create(form)));
+			const created = messageJson(state.messaging.create(form));
+			const delay = state.faults.answerDelayMs;
+			if (delay > 0) setTimeout(() => !res.destroyed && sendJson(res, 201, created), delay).unref();
+			else sendJson(res, 201, created);
 			return;
 		}
 		if (method === 'GET') {

@@ -4,6 +4,12 @@ import { z } from 'zod';
 export interface Faults {
 	/** Added before every REST API answer, in milliseconds. */
 	latencyMs: number;
+	/**
+	 * Creating a message: held this long AFTER the message exists, before Twilio answers — the
+	 * request was processed but its answer is slow or never arrives (a client that gives up or
+	 * dies meanwhile never learns the SID).
+	 */
+	answerDelayMs: number;
 	/** Share of REST API requests answered 429 (code 20429) before doing anything. */
 	rate429: number;
 	/** Share of REST API requests answered 503 (code 20503) before doing anything. */
@@ -18,6 +24,7 @@ export interface Faults {
 
 export const NO_FAULTS: Faults = Object.freeze({
 	latencyMs: 0,
+	answerDelayMs: 0,
 	rate429: 0,
 	rate503: 0,
 	duplicateCallbacks: 0,
@@ -31,6 +38,7 @@ const rate = z.union([z.number().min(0).max(1), z.boolean().transform((b) => (b 
 export const faultsInput = z
 	.object({
 		latencyMs: z.number().int().min(0).max(60_000).optional(),
+		answerDelayMs: z.number().int().min(0).max(600_000).optional(),
 		rate429: rate.optional(),
 		rate503: rate.optional(),
 		duplicateCallbacks: rate.optional(),

@@ -72,13 +72,56 @@ describe('Messages through the real twilio SDK', () => {
 		expect(limited).toHaveLength(3);
 	});
 
-	it('filters the list by DateSent>=', async () => {
-		await client.messages.create({ to: '+15551230006', from: FROM, body: 'old' });
-		sandbox.state.clock.advance(3_600_000);
-		await client.messages.create({ to: '+15551230006', from: FROM, body: 'new' });
-		const after = new Date(sandbox.state.clock.now() - 60_000);
-		const listed = await client.messages.list({ to: '+15551230006', dateSentAfter: after });
-		expect(listed.map((m) => m.body)).toEqual(['new']);
+	it('filters DateSent>= by the UTC date, as Twilio does, and skips texts not sent yet', async () => {
+		// Pin the sandbox clock to 23:59:30 UTC.
+		const now = sandbox.state.clock.now();
+		sandbox.state.clock.advance(Math.ceil(now / 86_400_000) * 86_400_000 - 30_000 - now);
+		const old = await client.messages.create({ to: '+15551230006', from: FROM, body: 'old' });
+		await waitFor(() => sandbox.state.store.get(old.sid)?.dateSent);
+		sandbox.state.clock.advance(60_000); // 00:00:30 the next day
+		const fresh = await client.messages.create({ to: '+15551230006', from: FROM, body: 'new' });
+		await waitFor(() => sandbox.state.store.get(fresh.sid)?.dateSent);
+		const sentAt = (m: { sid: string }) => new Date(sandbox.state.store.get(m.sid)!.dateSent!);
+
+		// A time inside the earlier day means that whole day: both texts.
+		const sameDay = await client.messages.list({ to: '+15551230006', dateSentAfter: new Date(sentAt(old).getTime() + 10_000) });
+		expect(sameDay.map((m) => m.body)).toEqual(['new', 'old']);
+		// A time inside the later day: only that day's text.
+		const nextDay = await client.messages.list({ to: '+15551230006', dateSentAfter: sentAt(fresh) });
+		expect(nextDay.map((m) => m.body)).toEqual(['new']);
+		const before = await client.messages.list({ to: '+15551230006', dateSentBefore: sentAt(old) });
+		expect(before.map((m) => m.body)).toEqual(['old']);
+		// A text Twilio has not sent yet has no date_sent: no DateSent filter finds it.
+		const queued = await client.messages.create({
+			to: '+15551230006',
+			messagingServiceSid: MESSAGING_SID,
+			body: 'queued',
+			sendAt: new Date(sandbox.state.clock.now() + 3_600_000),
+			scheduleType: 'fixed'
+		});
+		expect(sandbox.state.store.get(queued.sid)?.dateSent).toBeNull();
+		const listed = await client.messages.list({ to: '+15551230006', dateSentAfter: sentAt(old) });
+		expect(listed.map((m) => m.body)).toEqual(['new', 'old']);
+		// Without a DateSent filter it is there, newest first.
+		expect((await client.messages.list({ to: '+15551230006', limit: 1 })).map((m) => m.body)).toEqual(['queued']);
+	});
+
+	it('pages with PageToken: texts arriving between pages neither shift nor hide the next page', async () => {
+		for (let i = 0; i < 5; i++) await client.messages.create({ to: '+15551230008', from: FROM, body: `p${i}` });
+		const first = await client.messages.page({ to: '+15551230008', pageSize: 2 });
+		expect(first.instances.map((m) => m.body)).toEqual(['p4', 'p3']);
+		await client.messages.create({ to: '+15551230008', from: FROM, body: 'late' });
+		const second = await first.nextPage();
+		expect(second?.instances.map((m) => m.body)).toEqual(['p2', 'p1']);
+		const third = await second!.nextPage();
+		expect(third?.instances.map((m) => m.body)).toEqual(['p0']);
+		expect(third!.nextPage()).toBeUndefined();
+		const raw = await fetch(`${sandbox.url}${(first as unknown as { nextPageUrl: string }).nextPageUrl.replace(/^https?:\/\/[^/]+/, '')}`, {
+			headers: { Authorization: `Basic ${Buffer.from(`${ACCOUNT_SID}:${AUTH_TOKEN}`).toString('base64')}` }
+		});
+		const json = (await raw.json()) as { page: number; page_size: number; start: number; next_page_uri: string };
+		expect(json).toMatchObject({ page: 1, page_size: 2, start: 2 });
+		expect(json.next_page_uri).toMatch(/PageToken=PASM[0-9a-f]{32}/);
 	});
 
 	it('schedules a message with SendAt and sends it when due', async () => {

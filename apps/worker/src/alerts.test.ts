@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateAlertsOnce } from './alerts.ts';
 import { silentLogger } from './logger.ts';
-import { createSmsUser, nextPhone, setupWorkerEnv, type WorkerTestEnv } from './test-fixtures.ts';
+import { createSmsUser, nextPhone, setupWorkerEnv, type WorkerTestEnv } from '../test/fixtures.ts';
 
 let env: WorkerTestEnv;
 

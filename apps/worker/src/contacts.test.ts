@@ -7,7 +7,7 @@ import { nextLocalMidnight } from '@sms/twilio-service';
 import type { Sql } from '@sms/db';
 import { createUser } from '@sms/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { messageRow, nextPhone, sandboxTexts, setupWorkerEnv, waitFor, type WorkerTestEnv } from './test-fixtures.ts';
+import { messageRow, nextPhone, sandboxTexts, setupWorkerEnv, waitFor, type WorkerTestEnv } from '../test/fixtures.ts';
 
 let env: WorkerTestEnv;
 let orgCounter = 0;

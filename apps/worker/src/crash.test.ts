@@ -10,7 +10,7 @@ import {
 	waitFor,
 	type WorkerChild,
 	type WorkerTestEnv
-} from './test-fixtures.ts';
+} from '../test/fixtures.ts';
 
 let env: WorkerTestEnv;
 const children: WorkerChild[] = [];

@@ -18,6 +18,8 @@ export function createWorkerPool(options: WorkerPoolOptions): Sql {
 	return postgres(options.url, {
 		max: options.max ?? 10,
 		onnotice: () => {},
+		// While the database restarts, fail fast and try again rather than wait 30 s per attempt.
+		connect_timeout: 5,
 		// Prepared statements are unsafe behind a transaction pooler; the session pooler is fine.
 		prepare: true,
 		connection: {

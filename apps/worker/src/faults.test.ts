@@ -14,7 +14,7 @@ import {
 	setupWorkerEnv,
 	waitFor,
 	type WorkerTestEnv
-} from './test-fixtures.ts';
+} from '../test/fixtures.ts';
 
 let env: WorkerTestEnv;
 
@@ -28,7 +28,7 @@ afterEach(async () => {
 });
 
 function setFaults(f: Partial<Faults>): void {
-	env.sandbox.state.faults = { latencyMs: 0, rate429: 0, rate503: 0, duplicateCallbacks: 0, reorderCallbacks: 0, dropCallbacks: 0, ...f };
+	env.sandbox.state.faults = { latencyMs: 0, answerDelayMs: 0, rate429: 0, rate503: 0, duplicateCallbacks: 0, reorderCallbacks: 0, dropCallbacks: 0, ...f };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -72,14 +72,22 @@ describe('transient errors', () => {
 			// Every text met at least one refusal (the 429 window opens before the worker starts).
 			expect(row.job_attempts).toBeGreaterThanOrEqual(2);
 			expect(row.attempt_count).toBe(row.job_attempts);
-			const retries = (await workerEvents(id)).filter((e) => e.status === 'scheduled');
+			const events = await workerEvents(id);
+			const retries = events.filter((e) => e.status === 'scheduled');
+			const attempts = events.filter((e) => e.status === 'dispatching');
 			expect(retries.length).toBe(row.job_attempts - 1);
+			expect(attempts.length).toBe(row.job_attempts);
 			for (const r of retries) reasons.add(r.reason ?? '');
-			// Back-off: the wait before each retry grows (equal jitter keeps it within [d/2, d]).
-			const waits = retries.map((e) => Date.parse(e.scheduled_for!) - e.received_at.getTime());
-			expect(waits[0]!).toBeGreaterThanOrEqual(40);
-			expect(waits[0]!).toBeLessThanOrEqual(150);
-			if (waits.length > 1) expect(Math.max(...waits)).toBeGreaterThan(waits[0]!);
+			// Back-off: retry k waits w in [d/2, d], d = min(800, 100 · 2^(k-1)) (equal jitter). The
+			// worker picks runAt between the attempt's start (its `dispatching` event) and the
+			// retry's own event, so whatever the load: runAt − attempt start ≥ w ≥ d/2, and
+			// runAt − retry event ≤ w ≤ d. The lower bound grows with k: a flat back-off fails it.
+			retries.forEach((r, k) => {
+				const d = Math.min(800, 100 * 2 ** k);
+				const runAt = Date.parse(r.scheduled_for!);
+				expect(runAt - attempts[k]!.received_at.getTime()).toBeGreaterThanOrEqual(d / 2 - 1); // 1 ms: Date has ms, now() µs
+				expect(runAt - r.received_at.getTime()).toBeLessThanOrEqual(d + 1);
+			});
 		}
 		// Which texts meet which fault depends on timing; both kinds are met and retried.
 		expect(reasons.has('retrying: Too many requests')).toBe(true);
@@ -159,9 +167,10 @@ describe('interrupted sends (exactly once)', () => {
 		const [{ id }] = await env.sql<{ id: string }[]>`
 			select public.queue_sms_message(p_user_id => ${userId}, p_phone_number => null, p_message => ${body},
 			       p_scheduled_for => now() + interval '1 hour') as id`;
-		await env.sql`select public.reserve_sms_daily_slot(${userId}, (now() at time zone 'UTC')::date, 50)`;
-		const [{ prev }] = await env.sql<{ prev: string }[]>`select public.mark_sms_dispatching(${id}) as prev`;
-		expect(prev).toBe('scheduled');
+		// The worker's own first step: slot reserved and `dispatching`, in one transaction.
+		const [start] = await env.sql<{ outcome: string; previous: string }[]>`
+			select outcome, previous from public.sms_begin_dispatch(${[id]}::uuid[], ${[new Date().toISOString().slice(0, 10)]}::date[], ${[50]}::int[])`;
+		expect(start).toEqual({ outcome: 'dispatching', previous: 'scheduled' });
 		const makeDue = () => env.sql`
 			update public.queue_jobs set run_at = now() where id = (select queue_job_id from public.sms_messages where id = ${id})`;
 		return { id, phone, userId, makeDue };
@@ -252,5 +261,27 @@ describe('reconciliation', () => {
 		await worker.reconcileOnce();
 		expect(await pollEvents()).toHaveLength(1);
 		expect(await queueSettled(env.sql)).toBe(true);
+	});
+
+	it('stopping ends a reconciliation round after the poll in progress, not after every poll', async () => {
+		const phone = nextPhone();
+		const userId = await createSmsUser(env.sql, { phone });
+		for (let i = 0; i < 6; i++) {
+			const sent = await env.sms.send({ to: phone, body: `stuck ${i}` });
+			if (!sent.ok) throw sent.error;
+			await env.sql`
+				insert into public.sms_messages (user_id, phone_number, message_content, status, twilio_sid)
+				values (${userId}, ${phone}, ${`stuck ${i}`}, 'sent', ${sent.sid})`;
+		}
+		setFaults({ latencyMs: 400 }); // each poll takes 400 ms
+		const worker = await env.startWorker({ reconcile: { afterSeconds: 0, intervalMs: 60_000, giveUpSeconds: 3600 } });
+		const round = worker.reconcileOnce();
+		await sleep(500);
+		const stopping = Date.now();
+		await worker.stop();
+		expect(Date.now() - stopping).toBeLessThan(1_500); // the whole round would take 2.4 s
+		const result = await round;
+		expect(result.polled).toBeGreaterThanOrEqual(1);
+		expect(result.polled).toBeLessThan(6);
 	});
 });

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from './logger.ts';
 import { startOperations, WORKER_VERSION } from './operations.ts';
-import { createSmsUser, nextPhone, queueText, setupWorkerEnv, waitFor, type WorkerTestEnv } from './test-fixtures.ts';
+import { createSmsUser, nextPhone, queueText, setupWorkerEnv, waitFor, type WorkerTestEnv } from '../test/fixtures.ts';
 import type { ReconcileResult } from './reconcile.ts';
 
 let env: WorkerTestEnv;

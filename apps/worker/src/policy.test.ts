@@ -9,7 +9,7 @@ import {
 	setupWorkerEnv,
 	waitFor,
 	type WorkerTestEnv
-} from './test-fixtures.ts';
+} from '../test/fixtures.ts';
 
 let env: WorkerTestEnv;
 

@@ -2,6 +2,7 @@ import type { Sql } from '@sms/db';
 import type { Logger } from 'pino';
 import type { WorkerMetrics } from './metrics.ts';
 import type { SmsSender } from './sms-port.ts';
+import { priceText } from './send-result.ts';
 import type { WorkerStore } from './store.ts';
 
 /** One reconciler at a time across all workers: polling Twilio twice for the same SID is waste. */
@@ -19,6 +20,8 @@ export interface ReconcileOptions {
 	giveUpSeconds: number;
 	/** Most messages polled per round. */
 	limit?: number;
+	/** True once the worker is stopping: the round ends after the poll in progress, not after all of them. */
+	isStopping?: () => boolean;
 }
 
 export interface ReconcileResult {
@@ -29,11 +32,6 @@ export interface ReconcileResult {
 	errors: number;
 }
 
-function priceText(price: string | null): string | null {
-	if (price === null || price === '') return null;
-	const n = Math.abs(Number(price));
-	return Number.isFinite(n) ? String(n) : null;
-}
 
 /**
  * Fetch from Twilio the messages stuck in queued / sending / sent (their callbacks were lost)
@@ -53,9 +51,10 @@ export async function reconcileOnce(options: ReconcileOptions): Promise<Reconcil
 				limit: options.limit ?? 200
 			});
 			for (const c of candidates) {
+				if (options.isStopping?.()) break;
 				const log = options.logger.child({ messageId: c.messageId, sid: c.sid });
 				try {
-					const m = await options.sms.lookupDispatched({ sid: c.sid, to: '', body: '', since: new Date(0) });
+					const m = await options.sms.fetchMessage(c.sid);
 					result.polled++;
 					if (!m) {
 						log.warn('Twilio does not know this SID');

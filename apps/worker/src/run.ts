@@ -5,6 +5,7 @@ import { createWorkerPool } from './db.ts';
 import { startHealthServer, type HealthServer } from './health-server.ts';
 import { createWorker, type Worker } from './worker.ts';
 import { startOperations, type Operations } from './operations.ts';
+import { createWebhookDispatcher } from './webhooks/dispatcher.ts';
 
 export interface WorkerProcess {
 	worker: Worker;
@@ -65,13 +66,22 @@ export async function runWorkerProcess(options: { config: WorkerConfig; logger: 
 		logger,
 		alertsIntervalMs: config.alertsIntervalMs === 0 ? false : config.alertsIntervalMs
 	});
+	// Outbound webhooks: their own job type and loop. Loopback receivers only with the local sandbox.
+	const webhooks = createWebhookDispatcher({
+		sql,
+		workerId: `${config.workerId ?? 'worker'}:webhooks`,
+		mode: process.env.NODE_ENV !== 'production' && config.twilio.apiBaseUrl ? 'local' : 'production',
+		logger
+	});
+	await webhooks.start();
 	logger.info({ health: health.url }, 'health and metrics listening');
 	return {
 		worker,
 		health,
 		async shutdown() {
+			await webhooks.stop();
 			await worker.stop();
-			await operations.stop();
+			await operations?.stop();
 			await health.close();
 			await sql.end({ timeout: 5 });
 		}

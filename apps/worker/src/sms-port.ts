@@ -1,4 +1,4 @@
-import type { LookupDispatchedInput, SendSmsInput, SendSmsResult, TwilioMessage } from '@sms/twilio-service';
+import type { FindDispatchedInput, SendSmsInput, SendSmsResult, TwilioMessage } from '@sms/twilio-service';
 
 /**
  * What the worker needs from twilio-service's SMSService. A structural type so tests and
@@ -6,6 +6,8 @@ import type { LookupDispatchedInput, SendSmsInput, SendSmsResult, TwilioMessage 
  */
 export interface SmsSender {
 	send(input: SendSmsInput): Promise<SendSmsResult>;
-	/** Fetch by SID when known, else the recent messages to the number: null = never reached Twilio. */
-	lookupDispatched(input: LookupDispatchedInput): Promise<TwilioMessage | null>;
+	/** The message with this SID; null when Twilio does not know it. */
+	fetchMessage(sid: string): Promise<TwilioMessage | null>;
+	/** Every message an interrupted attempt may have created (same body, number, sender, since). */
+	findDispatched(input: FindDispatchedInput): Promise<TwilioMessage[]>;
 }

@@ -1,5 +1,5 @@
 import type { Sql } from '@sms/db';
-import type { ApplyStatusResult, Priority } from '@sms/twilio-service';
+import { deliveryPrefs, type ApplyStatusResult, type Priority } from '@sms/twilio-service';
 import { StoreError } from './errors.ts';
 import type { ClaimedJob, MessageStatus, SendContext } from './types.ts';
 
@@ -41,9 +41,16 @@ interface ContextRow {
 	quiet_hours_start: string | null;
 	quiet_hours_end: string | null;
 	daily_limit: number | null;
-	opted_out: boolean;
+	user_opted_out: boolean;
+	number_opted_out: boolean;
 	phone_verified: boolean;
 	used_today: number;
+}
+
+export interface DispatchStart {
+	outcome: 'dispatching' | 'limit_reached' | 'not_sendable' | 'missing';
+	/** The status before: 'dispatching' with not_sendable means an earlier attempt must be looked up. */
+	previous: MessageStatus | null;
 }
 
 export interface ReconcileCandidate {
@@ -90,7 +97,7 @@ export class WorkerStore {
 			       (case when c.id is not null then org.quiet_hours_start else p.quiet_hours_start end)::text as quiet_hours_start,
 			       (case when c.id is not null then org.quiet_hours_end else p.quiet_hours_end end)::text as quiet_hours_end,
 			       case when c.id is not null then org.contact_daily_limit else p.daily_limit end as daily_limit,
-			       (coalesce(p.opted_out, false) or coalesce(o.opted_out, false)) as opted_out,
+			       coalesce(p.opted_out, false) as user_opted_out, coalesce(o.opted_out, false) as number_opted_out,
 			       case when c.id is not null then c.phone_number = m.phone_number
 			            else coalesce(p.phone_verified, false) and p.phone_number = m.phone_number end as phone_verified,
 			       coalesce(case when c.id is not null then cu.count else u.count end, 0)::int as used_today
@@ -126,13 +133,16 @@ export class WorkerStore {
 				dispatchedAt: r.dispatched_at,
 				notificationType: r.notification_type,
 				bypassesQuietHours: r.bypasses_quiet_hours ?? false,
-				typeEnabled: r.type_enabled ?? false,
-				timeZone: r.time_zone ?? 'UTC',
-				quietHoursStart: r.quiet_hours_start,
-				quietHoursEnd: r.quiet_hours_end,
-				dailyLimit: r.daily_limit ?? 0,
-				optedOut: r.opted_out,
-				phoneVerified: r.phone_verified,
+				...deliveryPrefs({
+					timeZone: r.time_zone ?? 'UTC',
+					quietHoursStart: r.quiet_hours_start,
+					quietHoursEnd: r.quiet_hours_end,
+					dailyLimit: r.daily_limit ?? 0,
+					userOptedOut: r.user_opted_out,
+					numberOptedOut: r.number_opted_out,
+					phoneVerified: r.phone_verified,
+					typeEnabled: r.type_enabled ?? false
+				}),
 				usedToday: r.used_today
 			});
 		}
@@ -186,45 +196,38 @@ export class WorkerStore {
 			       public.retry_job(${options.jobId}, ${options.workerId}, ${options.error}, ${options.runAt})`;
 	}
 
-	async markScheduled(messageId: string, until: Date, reason: string): Promise<void> {
-		await this.sql`select public.mark_sms_scheduled(${messageId}, ${until}, ${reason})`;
-	}
-
-	/** Gives back a slot; `recipientId` is the user's id, or the contact's (see loadContexts). */
-	async releaseDailySlot(recipientId: string, localDate: string): Promise<void> {
-		await this.sql`
-			select case when exists (select 1 from public.contacts where id = ${recipientId})
-			            then public.release_contact_daily_slot(${recipientId}, ${localDate}::date)
-			            else public.release_sms_daily_slot(${recipientId}, ${localDate}::date) end`;
-	}
-
 	/**
-	 * For a batch of texts about to be sent: reserve each recipient's daily slot (a user's, or a
-	 * contact's: `userId` is the recipient, see loadContexts) and, where that
-	 * succeeded, mark the message `dispatching`, in ONE statement (one commit, durable before
-	 * any Twilio call). Rows are taken in (user, message) order so that concurrent batches
-	 * lock usage rows in the same order and cannot deadlock.
+	 * For a batch of texts about to be sent: reserve each user's daily slot and, where that
+	 * succeeded, mark the message `dispatching` and record the slot's day, in ONE transaction
+	 * (sms_begin_dispatch), durable before any Twilio call. A text that is no longer sendable
+	 * reserves nothing.
 	 */
-	async reserveAndDispatch(
-		rows: { messageId: string; userId: string; localDate: string; limit: number }[]
-	): Promise<Map<string, { reserved: boolean; previous: MessageStatus | null }>> {
-		const result = await this.sql<{ message_id: string; reserved: boolean; previous: MessageStatus | null }[]>`
-			select s.message_id, s.reserved,
-			       case when s.reserved then public.mark_sms_dispatching(s.message_id) end as previous
-			from (
-			  select r.message_id,
-			         case when exists (select 1 from public.contacts c where c.id = r.user_id)
-			              then public.reserve_contact_daily_slot(r.user_id, r.local_date, r.lim)
-			              else public.reserve_sms_daily_slot(r.user_id, r.local_date, r.lim) end as reserved
-			  from (
-			    select * from unnest(${rows.map((r) => r.messageId)}::uuid[], ${rows.map((r) => r.userId)}::uuid[],
-			                         ${rows.map((r) => r.localDate)}::date[], ${rows.map((r) => r.limit)}::int[])
-			      as u(message_id, user_id, local_date, lim)
-			    order by u.user_id, u.message_id
-			    offset 0
-			  ) r
-			) s`;
-		return new Map(result.map((r) => [r.message_id, { reserved: r.reserved, previous: r.previous }]));
+	async beginDispatch(rows: { messageId: string; localDate: string; limit: number }[]): Promise<Map<string, DispatchStart>> {
+		const result = await this.sql<{ message_id: string; outcome: DispatchStart['outcome']; previous: MessageStatus | null }[]>`
+			select message_id, outcome, previous from public.sms_begin_dispatch(
+				${rows.map((r) => r.messageId)}::uuid[], ${rows.map((r) => r.localDate)}::date[], ${rows.map((r) => r.limit)}::int[])`;
+		return new Map(result.map((r) => [r.message_id, { outcome: r.outcome, previous: r.previous }]));
+	}
+
+	/** Recovery found nothing at Twilio: slot back and sendable again, one transaction, idempotent. */
+	async recoverUnsent(messageId: string): Promise<boolean> {
+		const [row] = await this.sql<{ changed: boolean }[]>`select public.sms_recover_unsent(${messageId}) as changed`;
+		return row.changed;
+	}
+
+	/** Several identical texts at Twilio: keep the text `dispatching`, say why, dead-letter the job. */
+	async holdForReview(options: { jobId: string; workerId: string; messageId: string; candidates: string[]; error: string }): Promise<void> {
+		await this.sql`
+			select public.sms_hold_for_review(${options.messageId}, ${options.candidates}::text[]),
+			       public.fail_job(${options.jobId}, ${options.workerId}, ${options.error})`;
+	}
+
+	/** Which of these Twilio SIDs are already stored on one of our texts. */
+	async storedSids(sids: string[]): Promise<Set<string>> {
+		if (sids.length === 0) return new Set();
+		const rows = await this.sql<{ twilio_sid: string }[]>`
+			select twilio_sid from public.sms_messages where twilio_sid = any(${sids}::text[])`;
+		return new Set(rows.map((r) => r.twilio_sid));
 	}
 
 	/**
@@ -233,7 +236,9 @@ export class WorkerStore {
 	 * `dispatching` again and the recovery lookup would find them at Twilio.
 	 */
 	async attachAndCompleteMany(items: { jobId: string; messageId: string; result: SendResultRow }[], workerId: string): Promise<void> {
-		const sorted = [...items].sort((a, b) => (a.messageId < b.messageId ? -1 : 1));
+		// In SID order: attach_sms_sid takes the SID's lock first, as the webhook's StatusWriter does
+		// in the same order, so an attach batch and a callback batch cannot deadlock.
+		const sorted = [...items].sort((a, b) => (a.result.sid < b.result.sid ? -1 : a.result.sid > b.result.sid ? 1 : 0));
 		await this.sql.begin(async (tx) => {
 			await tx`set local synchronous_commit = off`;
 			await tx`
@@ -245,7 +250,7 @@ export class WorkerStore {
 				    ${sorted.map((i) => i.result.encoding)}::text[], ${sorted.map((i) => i.result.price)}::numeric[],
 				    ${sorted.map((i) => i.result.priceUnit)}::text[])
 				    as u(message_id, sid, provider_status, segments, encoding, price, price_unit)
-				  order by u.message_id
+				  order by u.sid
 				  offset 0
 				) r`;
 			await tx`select public.complete_jobs(${sorted.map((i) => i.jobId)}::uuid[], ${workerId})`;

@@ -7,6 +7,7 @@ import { silentLogger } from './logger.ts';
 import { createMetrics, type WorkerMetrics } from './metrics.ts';
 import { AttachBatcher } from './attach-batcher.ts';
 import { messageIdOf, processBatch, type JobOutcome, type PipelineDeps } from './pipeline.ts';
+import type { Failpoint } from './deps.ts';
 import { reconcileOnce, type ReconcileResult } from './reconcile.ts';
 import type { SmsSender } from './sms-port.ts';
 import { WorkerStore } from './store.ts';
@@ -16,7 +17,7 @@ import type { ClaimedJob } from './types.ts';
 export interface CreateWorkerOptions {
 	/** A pool whose connections run as service_role (see createWorkerPool). Not closed by stop(). */
 	sql: Sql;
-	/** twilio-service's SMSService (or anything with the same send / lookupDispatched). */
+	/** twilio-service's SMSService (or anything with the same send / fetchMessage / findDispatched). */
 	sms: SmsSender;
 	/** PUBLIC_BASE_URL + /api/webhooks/twilio/status */
 	statusCallbackUrl: string;
@@ -40,6 +41,11 @@ export interface CreateWorkerOptions {
 	now?: () => Date;
 	logger?: Logger;
 	random?: () => number;
+	/**
+	 * Crash tests only: called after each step of the send path that changes something; throwing
+	 * there stops the text as a crash at that point would (the lease then hands it on).
+	 */
+	failpoint?: (point: Failpoint) => void | Promise<void>;
 	/** Also export Node's process metrics (main.ts does; tests do not). */
 	defaultMetrics?: boolean;
 	/** Called after each reconciliation run (the health page records them). */
@@ -109,7 +115,8 @@ export function createWorker(options: CreateWorkerOptions): Worker {
 		settleMs: o.settleMs,
 		random: options.random,
 		isStopping: () => stopping,
-		attach: (item) => attacher.add(item)
+		attach: (item) => attacher.add(item),
+		failpoint: options.failpoint
 	};
 
 	const wake = () => {
@@ -224,7 +231,8 @@ export function createWorker(options: CreateWorkerOptions): Worker {
 			logger,
 			metrics,
 			afterSeconds: r ? r.afterSeconds : 600,
-			giveUpSeconds: r ? r.giveUpSeconds : 3 * 86_400
+			giveUpSeconds: r ? r.giveUpSeconds : 3 * 86_400,
+			isStopping: () => stopping
 		});
 		reconciling = result.then((res) => options.onReconciled?.(res, startedAt)).catch(() => undefined);
 		return result;

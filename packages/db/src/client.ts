@@ -53,6 +53,9 @@ export function createDb(options: CreateDbOptions): Db {
 	const sql = postgres(options.url, {
 		max: options.max ?? 10,
 		onnotice: () => {},
+		// Fail fast while the database restarts (callers answer 503 and retry) instead of holding
+		// requests for postgres.js's default 30 s.
+		connect_timeout: 5,
 		connection: { application_name: options.applicationName ?? 'sms-notify' }
 	});
 	return {

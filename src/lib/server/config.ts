@@ -34,7 +34,10 @@ const schema = z.object({
 		.default('')
 		.transform((s) => s.split(',').map((e) => e.trim().toLowerCase()).filter(Boolean)),
 	SESSION_SECRET: z.string().min(32, 'SESSION_SECRET must be at least 32 characters'),
-	DEFAULT_COUNTRY: z.string().length(2).default('US')
+	DEFAULT_COUNTRY: z.string().length(2).default('US'),
+	/** Price per segment for estimates when Twilio's price list cannot be had (and none was ever fetched). */
+	SMS_DEFAULT_PRICE: z.coerce.number().nonnegative('SMS_DEFAULT_PRICE must be a price per segment, e.g. 0.0079').optional(),
+	SMS_DEFAULT_PRICE_UNIT: z.string().regex(/^[A-Z]{3}$/, 'SMS_DEFAULT_PRICE_UNIT must be a currency code such as USD').default('USD')
 });
 
 export type Config = z.infer<typeof schema> & { authMode: 'local' | 'supabase' };

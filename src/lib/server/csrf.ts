@@ -17,6 +17,8 @@ const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export function isCrossSiteRequest(request: Request, url: URL): boolean {
 	if (SIGNED_WEBHOOKS.has(url.pathname)) return false;
+	// /api/v1 authenticates with an API key in a header, never a cookie: nothing to forge.
+	if (isApiV1Path(url.pathname)) return false;
 	if (!UNSAFE_METHODS.has(request.method)) return false;
 	const origin = request.headers.get('origin');
 	if (origin !== null) return origin !== url.origin;
@@ -24,4 +26,9 @@ export function isCrossSiteRequest(request: Request, url: URL): boolean {
 	// as SvelteKit does. A Referer is not accepted instead — it is optional and often stripped.
 	const type = mediaType(request.headers.get('content-type'));
 	return type === '' || FORM_TYPES.includes(type);
+}
+
+/** The key-authenticated API: no cookies are read there, and keys are read nowhere else. */
+export function isApiV1Path(pathname: string): boolean {
+	return pathname === '/api/v1' || pathname.startsWith('/api/v1/');
 }

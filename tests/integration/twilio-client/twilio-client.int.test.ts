@@ -57,8 +57,13 @@ describe('TwilioClient', () => {
 
 	it('reads messaging prices', async () => {
 		const price = await clientFor(sandbox).messagingPrice('us');
-		expect(price).toMatchObject({ isoCountry: 'US', priceUnit: 'USD', outboundSmsPrice: 0.0079 });
-		expect(price.carriers[0]!.prices[0]).toEqual({ numberType: 'mobile', basePrice: 0.0079, currentPrice: 0.0079 });
+		// The highest price across carriers and sender number types (short code, in the US).
+		expect(price).toMatchObject({ isoCountry: 'US', priceUnit: 'USD', outboundSmsPrice: 0.0083 });
+		expect(price.carriers[0]!.prices).toEqual([
+			{ numberType: 'local', basePrice: 0.0079, currentPrice: 0.0079 },
+			{ numberType: 'toll free', basePrice: 0.0079, currentPrice: 0.0079 },
+			{ numberType: 'shortcode', basePrice: 0.0083, currentPrice: 0.0083 }
+		]);
 	});
 
 	it('refuses to send or verify without the configuration for it', async () => {

@@ -22,9 +22,7 @@ export type SendSmsResult =
 	  }
 	| { ok: false; error: TwilioServiceError };
 
-export interface LookupDispatchedInput {
-	/** The SID stored before the crash, if it was stored. */
-	sid?: string | null;
+export interface FindDispatchedInput {
 	to: string;
 	body: string;
 	/** When we started dispatching; matches must be created at or after this (minus clock skew). */
@@ -33,16 +31,17 @@ export interface LookupDispatchedInput {
 
 /** Twilio's timestamps have whole seconds and our clock may drift from theirs. */
 const CLOCK_SKEW_MS = 60_000;
-const LOOKBACK_MESSAGES = 50;
+const DAY_MS = 86_400_000;
 
 /** Sending a prepared message and mapping the outcome; no database, no policy. */
 export class SMSService {
 	private readonly client: TwilioClient;
+	private readonly listPageSize: number;
 
-	constructor(deps: { client: TwilioClient }) {
+	constructor(deps: { client: TwilioClient; /** Messages per list page (Twilio's default 50). */ listPageSize?: number }) {
 		this.client = deps.client;
+		this.listPageSize = deps.listPageSize ?? 50;
 	}
-
 	/** Never throws for Twilio or network failures: they come back as `{ ok: false, error }`. */
 	async send(input: SendSmsInput): Promise<SendSmsResult> {
 		try {
@@ -66,29 +65,50 @@ export class SMSService {
 		}
 	}
 
+	/** The message with this SID, or null when Twilio does not know it. */
+	async fetchMessage(sid: string): Promise<TwilioMessage | null> {
+		try {
+			return await this.client.fetchMessage(sid);
+		} catch (error) {
+			if (error instanceof TwilioServiceError && error.code === 20404) return null;
+			throw error;
+		}
+	}
+
 	/**
-	 * Did an earlier attempt already reach Twilio? Used after a crash between "calling Twilio"
-	 * and "storing the SID", so a message is never sent twice. Fetches by SID when known,
-	 * otherwise looks through the recent messages to that number for the same body created
-	 * since the attempt began. Throws TwilioServiceError when Twilio cannot be asked (retry later).
+	 * Every message Twilio holds that an interrupted attempt to send `body` to `to` may have
+	 * created: same body, our sender, outbound, created since the attempt began, oldest first
+	 * (Twilio's dates have whole seconds: texts created in one second come in no particular order).
+	 *
+	 * Twilio cannot filter by our id and takes no idempotency key, so the search must be
+	 * complete rather than "the newest N": it pages through every message sent to the number
+	 * since the UTC day the attempt began (`DateSent>=`, which Twilio compares as a date), and
+	 * through the newest messages until it passes the attempt's start, which covers the ones
+	 * Twilio has not sent yet (they have no date_sent, so no DateSent filter finds them).
+	 * Throws TwilioServiceError when Twilio cannot be asked (retry later).
 	 */
-	async lookupDispatched(input: LookupDispatchedInput): Promise<TwilioMessage | null> {
-		if (input.sid) {
-			try {
-				return await this.client.fetchMessage(input.sid);
-			} catch (error) {
-				if (error instanceof TwilioServiceError && error.code === 20404) return null;
-				throw error;
-			}
-		}
+	async findDispatched(input: FindDispatchedInput): Promise<TwilioMessage[]> {
 		const earliest = input.since.getTime() - CLOCK_SKEW_MS;
-		const recent = await this.client.listMessages({ to: input.to, limit: LOOKBACK_MESSAGES });
-		// Newest first: walk backwards to take the earliest match, the one our attempt created.
-		for (let i = recent.length - 1; i >= 0; i--) {
-			const m = recent[i]!;
+		const sender = this.client.sender;
+		const found = new Map<string, TwilioMessage>();
+		const consider = (m: TwilioMessage) => {
 			const created = m.dateCreated?.getTime() ?? 0;
-			if (m.body === input.body && m.direction.startsWith('outbound') && created >= earliest) return m;
+			if (created < earliest || m.body !== input.body || !m.direction.startsWith('outbound')) return;
+			if (sender && 'messagingServiceSid' in sender && m.messagingServiceSid !== sender.messagingServiceSid) return;
+			if (sender && 'from' in sender && m.from !== sender.from) return;
+			found.set(m.sid, m);
+		};
+
+		// Newest first, until a page reaches past the attempt's start: what is older cannot be ours.
+		for await (const page of this.client.messagePages({ to: input.to, pageSize: this.listPageSize })) {
+			page.forEach(consider);
+			if (page.some((m) => (m.dateCreated?.getTime() ?? 0) < earliest)) break;
 		}
-		return null;
+		// Everything sent since that UTC day, to the end of the list.
+		const day = new Date(Math.floor(earliest / DAY_MS) * DAY_MS);
+		for await (const page of this.client.messagePages({ to: input.to, dateSentFrom: day, pageSize: this.listPageSize })) {
+			page.forEach(consider);
+		}
+		return [...found.values()].sort((a, b) => (a.dateCreated?.getTime() ?? 0) - (b.dateCreated?.getTime() ?? 0));
 	}
 }

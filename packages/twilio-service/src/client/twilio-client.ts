@@ -103,6 +103,35 @@ export class TwilioClient {
 		return toMessage(await callTwilio(() => this.sdk.messages(sid).fetch()));
 	}
 
+	/** Who sends: the Messaging Service when configured, else the From number. */
+	get sender(): { messagingServiceSid: string } | { from: string } | null {
+		const { messagingServiceSid, from } = this.options;
+		if (messagingServiceSid) return { messagingServiceSid };
+		return from ? { from } : null;
+	}
+
+	/**
+	 * Every message to `to`, newest first, one page at a time: follows Twilio's next_page_uri
+	 * until the caller stops or the list ends. `dateSentFrom` filters `DateSent>=` that day in UTC
+	 * (Twilio compares dates, not instants; unsent messages have no date_sent and do not match).
+	 */
+	async *messagePages(input: { to: string; dateSentFrom?: Date; pageSize?: number }): AsyncGenerator<TwilioMessage[]> {
+		const pageSize = Math.min(1000, Math.max(1, input.pageSize ?? 50));
+		let page: { instances: MessageInstance[]; nextPage(): Promise<typeof page> | undefined } = await callTwilio(() =>
+			this.sdk.messages.page({
+				to: input.to,
+				pageSize,
+				...(input.dateSentFrom ? { dateSentAfter: input.dateSentFrom } : {})
+			})
+		);
+		for (;;) {
+			yield page.instances.map(toMessage);
+			const next = page.nextPage();
+			if (!next) return;
+			page = await callTwilio(() => next);
+		}
+	}
+
 	/** Newest first. */
 	async listMessages(input: ListMessagesInput): Promise<TwilioMessage[]> {
 		const limit = input.limit ?? 20;

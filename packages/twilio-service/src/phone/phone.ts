@@ -18,7 +18,7 @@ const PHONE_CHARACTERS = /^\+?[\d\s().\-/]+$/;
 
 
 /** True for Twilio's test numbers +15005550001 … +15005550009 (and …0000). */
-function isTwilioTestNumber(e164: string): boolean {
+export function isTwilioTestNumber(e164: string): boolean {
 	return TWILIO_TEST_NUMBER.test(e164);
 }
 

@@ -6,3 +6,5 @@ export { localDate, localDateTime, parseTimeOfDay, zonedTimeToInstant } from './
 export type { LocalDate, LocalDateTime } from './zoned-time.ts';
 export { PolicyError } from './errors.ts';
 export type { PolicyErrorCode } from './errors.ts';
+export { deliveryPrefs } from './inputs.ts';
+export type { RecipientState } from './inputs.ts';

@@ -91,13 +91,12 @@ async function applyMany(sql: Sql, batch: Pending[]): Promise<ApplyResult[]> {
 			order by u.sid, u.ord
 			offset 0
 		) r`;
-	const byOrd = new Map(rows.map((r) => [Number(r.ord), r.result]));
-	// One row per report (the select is over the batch itself), so a gap is a bug, not a case.
-	return batch.map((_, i) => {
-		const result = byOrd.get(i + 1);
-		if (!result) throw new Error(`apply_sms_status gave no answer for report ${i + 1} of ${batch.length}`);
-		return result;
-	});
+	// One answer per report, or the result cannot be trusted (postgres.js once returned sparse
+	// results after an error on the same connection): the caller then writes them one by one.
+	const byOrd = new Map<number, ApplyResult>();
+	for (const r of rows) if (r) byOrd.set(Number(r.ord), r.result);
+	if (byOrd.size !== batch.length) throw new Error(`apply_sms_status answered ${byOrd.size} of ${batch.length} reports`);
+	return batch.map((_, i) => byOrd.get(i + 1)!);
 }
 
 const writers = new WeakMap<Sql, StatusWriter>();

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { normalizePhone, PhoneNumberError, type CountryCode } from '@sms/twilio-service';
 import { isCountryCode } from '$lib/countries';
-import { isKnownTimeZone } from '$lib/time-zones';
+import { isValidTimeZone } from '@sms/twilio-service/validate';
 
 export interface ContactInput {
 	name: string;
@@ -124,7 +124,7 @@ const fieldsSchema = z.object({
 		.string()
 		.trim()
 		.transform((s) => (s === '' ? null : s))
-		.refine((s) => s === null || isKnownTimeZone(s), { message: 'Choose a time zone from the list.' }),
+		.refine((s) => s === null || isValidTimeZone(s), { message: 'Choose a time zone from the list.' }),
 	externalId: optional(200, 'An external id'),
 	tags: z.string().max(2000, 'Too many tags.').transform(parseTags),
 	attributes: z.string().max(20_000, 'Too many attributes.').transform(parseAttributes),

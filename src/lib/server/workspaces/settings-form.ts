@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { normalizePhone, PhoneNumberError, type CountryCode } from '@sms/twilio-service';
 import { isCountryCode } from '$lib/countries';
-import { isKnownTimeZone } from '$lib/time-zones';
+import { isValidTimeZone } from '@sms/twilio-service/validate';
 
 // The slug's and the name's rules live in the database (check_slug, create_organization,
 // update_organization_settings: WS002/WS004); here they are only tidied up.
@@ -71,7 +71,7 @@ const schema = (maxDailyLimit: number) =>
 			.trim()
 			.toUpperCase()
 			.refine(isCountryCode, { message: 'Choose a country from the list.' }),
-		defaultTimeZone: z.string().trim().refine(isKnownTimeZone, { message: 'Choose a time zone from the list.' }),
+		defaultTimeZone: z.string().trim().refine(isValidTimeZone, { message: 'Choose a time zone from the list.' }),
 		quietHoursStart: timeOfDay,
 		quietHoursEnd: timeOfDay,
 		contactDailyLimit: z

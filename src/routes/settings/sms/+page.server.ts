@@ -1,5 +1,5 @@
 import { fail, redirect, type RequestEvent } from '@sveltejs/kit';
-import { decideDelivery, localDate, phoneCountry } from '@sms/twilio-service';
+import { decideDelivery, deliveryPrefs, localDate, phoneCountry } from '@sms/twilio-service';
 import type { Claims } from '@sms/db';
 import { config } from '$lib/server/config';
 import { db } from '$lib/server/db';
@@ -38,15 +38,16 @@ export const load: PageServerLoad = async (event) => {
 	const custom = settings.types.find((t) => t.key === 'custom');
 	const decision = decideDelivery({
 		now,
-		prefs: {
+		prefs: deliveryPrefs({
 			timeZone: settings.timeZone,
 			quietHoursStart: settings.quietHoursStart,
 			quietHoursEnd: settings.quietHoursEnd,
 			dailyLimit: settings.dailyLimit,
-			optedOut: settings.optedOut,
+			userOptedOut: settings.optedOut,
+			numberOptedOut: settings.numberOptOut?.optedOut ?? false,
 			phoneVerified: settings.phoneVerified,
 			typeEnabled: true
-		},
+		}),
 		type: { key: custom?.key ?? 'custom', bypassesQuietHours: false },
 		priority: 'normal',
 		usedToday,

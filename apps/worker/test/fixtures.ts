@@ -7,8 +7,8 @@ import type { Sql } from '@sms/db';
 import { createTestDatabase, createUser, type TestDatabase } from '@sms/db/testing';
 import { startSandbox, type Sandbox, type SandboxMessage } from '@sms/twilio-sandbox';
 import { SMSService, TwilioClient } from '@sms/twilio-service';
-import { createWorkerPool } from './db.ts';
-import { createWorker, type CreateWorkerOptions, type Worker } from './worker.ts';
+import { createWorkerPool } from '../src/db.ts';
+import { createWorker, type CreateWorkerOptions, type Worker } from '../src/worker.ts';
 
 export const ACCOUNT_SID = `AC${'a1'.repeat(16)}`;
 export const AUTH_TOKEN = 'test-auth-token';
@@ -177,12 +177,12 @@ export interface WorkerChild {
  * environment. Spawned as `node --import tsx` rather than the tsx CLI so that a signal
  * (SIGKILL above all) reaches the worker itself, not a wrapper.
  */
-export async function spawnWorker(env: WorkerTestEnv, extra: Record<string, string> = {}): Promise<WorkerChild> {
+export async function spawnWorker(env: { db: { url: string }; sandbox: Sandbox }, extra: Record<string, string> = {}): Promise<WorkerChild> {
 	const { spawn } = await import('node:child_process');
 	const path = await import('node:path');
 	const { fileURLToPath } = await import('node:url');
 	const here = path.dirname(fileURLToPath(import.meta.url));
-	const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'main.ts')], {
+	const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, '../src/main.ts')], {
 		cwd: path.resolve(here, '../../..'),
 		env: {
 			PATH: process.env.PATH ?? '',

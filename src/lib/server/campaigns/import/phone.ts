@@ -1,0 +1,184 @@
+import { PhoneNumber, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import { PhoneNumber as CorePhoneNumber, type MetadataJson, type NationalNumber } from 'libphonenumber-js/core';
+import metadata from 'libphonenumber-js/metadata.max.json';
+
+// libphonenumber's PhoneNumber also takes (country, national number, metadata), as its source
+// documents; the typings only declare the E.164 form. With the country given, a Canadian number
+// is checked against Canada's plan, not the US one that "+1" alone selects.
+const PhoneNumberIn = CorePhoneNumber as unknown as new (
+	country: CountryCode,
+	nationalNumber: NationalNumber,
+	metadata: MetadataJson
+) => CorePhoneNumber;
+import { isTwilioTestNumber, normalizePhone, PhoneNumberError } from '@sms/twilio-service';
+
+export type PhoneProblem = 'missing_phone' | 'not_a_phone_number' | 'excel_damaged' | 'landline' | 'not_mobile';
+
+export type PhoneResult =
+	| { ok: true; e164: string; country: string | null; repaired: 'excel_scientific' | 'missing_plus' | null }
+	| { ok: false; code: PhoneProblem; reason: string };
+
+// Excel shows a long number as 1.41555E+10 and saves what it shows.
+const SCIENTIFIC = /^\+?(\d+)(?:[.,](\d*))?[eE]\+?(\d{1,2})$/;
+const PHONE_CHARACTERS = /^\+?[\d\s().\-/]+$/;
+const SEPARATORS = /[\s().\-/]/g;
+// Types that cannot receive a text at all. TOLL_FREE and PERSONAL_NUMBER can be SMS-enabled.
+const NOT_TEXTABLE: Record<string, string> = {
+	FIXED_LINE: 'a landline number: it cannot receive texts',
+	PREMIUM_RATE: 'a premium-rate number: it cannot receive texts',
+	SHARED_COST: 'a shared-cost number: it cannot receive texts',
+	VOICEMAIL: 'a voicemail access number: it cannot receive texts',
+	UAN: 'a company switchboard (UAN) number: it cannot receive texts'
+};
+const NANP = new Set(['US', 'CA', 'PR', 'GU', 'VI', 'AS', 'MP']);
+
+/**
+ * Normalises one phone cell of an imported file to E.164, repairing what spreadsheets do to
+ * phone numbers and refusing, in words, what cannot be repaired. Uses libphonenumber's full
+ * ("max") metadata: the import must tell a landline from a mobile, which the default metadata
+ * cannot. One instance per import caches by cell text (the same number often appears again).
+ */
+export class PhoneNormaliser {
+	private readonly cache = new Map<string, PhoneResult>();
+	private readonly nanp: boolean;
+	private readonly areaCountry = new Map<string, CountryCode | null>();
+
+	constructor(private readonly defaultCountry: CountryCode) {
+		this.nanp = NANP.has(defaultCountry);
+	}
+
+	normalise(cell: string): PhoneResult {
+		const cached = this.cache.get(cell);
+		if (cached) return cached;
+		const result = this.compute(cell);
+		if (this.cache.size < 500_000) this.cache.set(cell, result);
+		return result;
+	}
+
+	private compute(cell: string): PhoneResult {
+		let text = cell.trim();
+		// ="0123…" and a leading apostrophe are the ways people force Excel to keep a number as text.
+		const forced = /^="(.*)"$/.exec(text);
+		if (forced) text = (forced[1] ?? '').trim();
+		if (text.startsWith("'")) text = text.slice(1).trim();
+		if (text === '') return { ok: false, code: 'missing_phone', reason: 'no phone number' };
+
+		let repaired: 'excel_scientific' | null = null;
+		const scientific = SCIENTIFIC.exec(text);
+		if (scientific) {
+			const expanded = expandScientific(scientific);
+			if (expanded === null) {
+				return {
+					ok: false,
+					code: 'excel_damaged',
+					reason: `number damaged by Excel: ${text} lost its last digits. Format the column as Text in the spreadsheet, retype the numbers and export again`
+				};
+			}
+			text = expanded;
+			repaired = 'excel_scientific';
+		}
+		// 14155552671.0: a number column that went through a float (Sheets, pandas).
+		text = text.replace(/^(\+?\d+)\.0+$/, '$1');
+		if (!PHONE_CHARACTERS.test(text) || !/\d/.test(text)) {
+			return { ok: false, code: 'not_a_phone_number', reason: 'not a phone number' };
+		}
+		const digits = text.replace(SEPARATORS, '').replace(/^\+/, '');
+		const international = text.startsWith('+');
+
+		const candidates = international ? [`+${digits}`] : this.nationalCandidates(digits);
+		for (const candidate of candidates) {
+			const accepted = this.accept(candidate, repaired);
+			if (accepted) return accepted;
+		}
+		// A number that lost its leading + (Excel drops it) is still a valid international number.
+		if (!international) {
+			const accepted = this.accept(`+${digits}`, repaired ?? null);
+			if (accepted?.ok) return { ...accepted, repaired: accepted.repaired ?? 'missing_plus' };
+			if (accepted) return accepted;
+		}
+		return { ok: false, code: 'not_a_phone_number', reason: `not a phone number: ${explain(text, this.defaultCountry)}` };
+	}
+
+	/** E.164 readings of a number written without +, most likely first. */
+	private nationalCandidates(digits: string): string[] {
+		if (this.nanp) {
+			// The fast path for the common case; libphonenumber's full parse costs ~10x more.
+			if (digits.length === 10) return [`+1${digits}`];
+			if (digits.length === 11 && digits.startsWith('1')) return [`+${digits}`];
+		}
+		const out: string[] = [];
+		const parsed = parsePhoneNumberFromString(digits, this.defaultCountry);
+		if (parsed) out.push(parsed.number);
+		// A national number that lost its leading 0 (a trunk prefix or, in Italy, part of the number).
+		if (!digits.startsWith('0')) {
+			const withZero = parsePhoneNumberFromString(`0${digits}`, this.defaultCountry);
+			if (withZero) out.push(withZero.number);
+		}
+		return out;
+	}
+
+	/** A textable result for a valid E.164 candidate, a refusal for a valid landline, null if not valid. */
+	private accept(e164: string, repaired: 'excel_scientific' | null): PhoneResult | null {
+		if (isTwilioTestNumber(e164)) return { ok: true, e164, country: 'US', repaired };
+		const place = this.place(e164);
+		if (!place) return null;
+		// With full metadata a number is valid exactly when it has a type, so one type lookup
+		// answers both questions (isValid() would run the same pattern matching again).
+		const type = new PhoneNumberIn(place.country, place.national, metadata).getType();
+		if (type === undefined) return null;
+		const refusal = NOT_TEXTABLE[type];
+		if (refusal) return { ok: false, code: type === 'FIXED_LINE' ? 'landline' : 'not_mobile', reason: refusal };
+		return { ok: true, e164, country: place.country, repaired };
+	}
+
+	/**
+	 * Country and national number of an E.164 candidate, or null when its calling code does not
+	 * exist. Several countries share +1 (the area code decides: looked up once per area code), +44,
+	 * +7…: those take the full parse; a calling code of one country is read straight off.
+	 */
+	private place(e164: string): { country: CountryCode; national: NationalNumber } | null {
+		let number: PhoneNumber;
+		try {
+			number = new PhoneNumber(e164 as ConstructorParameters<typeof PhoneNumber>[0]);
+		} catch {
+			return null;
+		}
+		const national = number.nationalNumber;
+		if (number.country) return { country: number.country, national };
+		const key = e164.startsWith('+1') ? e164.slice(0, 5) : null;
+		let country = key ? this.areaCountry.get(key) : undefined;
+		if (country === undefined) {
+			country = parsePhoneNumberFromString(e164)?.country ?? null;
+			// Only a placed number teaches the area code's country: an invalid one says nothing.
+			if (key && country) this.areaCountry.set(key, country);
+		}
+		return country ? { country, national } : null;
+	}
+}
+
+/** The integer an exact scientific-notation cell stands for, or null when digits were lost. */
+function expandScientific(match: RegExpExecArray): string | null {
+	const whole = match[1] ?? '';
+	const fraction = match[2] ?? '';
+	const exponent = Number(match[3]);
+	const significant = (whole + fraction).replace(/^0+/, '');
+	const integerDigits = whole.replace(/^0+/, '').length + exponent;
+	// 1.4155552671E+10 shows all 11 digits: exact. 1.41555E+10 shows 6 of 11: the rest were rounded away.
+	if (fraction.length > exponent) return null; // not an integer at all
+	if (significant.length !== integerDigits) return null;
+	return significant;
+}
+
+/** Why a number is not valid, in the same words the rest of the app uses. */
+function explain(text: string, country: CountryCode): string {
+	try {
+		normalizePhone(text, country);
+	} catch (error) {
+		if (error instanceof PhoneNumberError) return lowerFirst(error.message);
+	}
+	return "this number doesn't exist in its country's numbering plan";
+}
+
+function lowerFirst(s: string): string {
+	return s.charAt(0).toLowerCase() + s.slice(1);
+}

@@ -1,0 +1,6 @@
+import { apiRoute } from '$lib/server/api/v1/handler';
+import { backend } from '$lib/server/api/v1/backend';
+import { RUNS } from '$lib/server/api/v1/runs';
+
+export const PUT = apiRoute('putContact', RUNS.putContact, backend);
+export const DELETE = apiRoute('deleteContact', RUNS.deleteContact, backend);
