@@ -231,3 +231,32 @@ describe('who sees and changes alerts', () => {
 		expect(write.code).toBe('42501');
 	});
 });
+
+describe('alerts reach outbound webhooks', () => {
+	it('queues alert.opened and alert.resolved for endpoints that subscribe to them', async () => {
+		const o = await newOrg();
+		await t.sql`insert into public.webhook_endpoints (organization_id, url, events, secret)
+			values (${o.org}, 'https://hooks.example.com/a', '{alert.opened,alert.resolved}', 'whsec_dGVzdHNlY3JldHRlc3RzZWNyZXQ='),
+			       (${o.org}, 'https://hooks.example.com/b', '{message.delivered}', 'whsec_dGVzdHNlY3JldHRlc3RzZWNyZXQ=')`;
+		await finals(o, 25, 'failed', { code: 30003 });
+		await evaluate();
+		await evaluate(31);
+		const deliveries = await t.sql`select d.event_type, d.payload -> 'data' ->> 'kind' as kind, e.url
+			from public.webhook_deliveries d join public.webhook_endpoints e on e.id = d.endpoint_id
+			where d.organization_id = ${o.org} and d.payload -> 'data' ->> 'kind' = 'failure_rate' order by d.id`;
+		expect(deliveries).toEqual([
+			{ event_type: 'alert.opened', kind: 'failure_rate', url: 'https://hooks.example.com/a' },
+			{ event_type: 'alert.resolved', kind: 'failure_rate', url: 'https://hooks.example.com/a' }
+		]);
+	});
+});
+
+describe('on call', () => {
+	it('admins put members on call; operators cannot; strangers are not members', async () => {
+		await asPerson(t, w.people.admin, (tx) => tx`select public.set_member_on_call(${w.a}, ${w.people.viewer.id}, true)`);
+		const [{ on_call }] = await t.sql`select on_call from public.organization_members where organization_id = ${w.a} and user_id = ${w.people.viewer.id}`;
+		expect(on_call).toBe(true);
+		expect((await sqlError(() => asPerson(t, w.people.operator, (tx) => tx`select public.set_member_on_call(${w.a}, ${w.people.viewer.id}, false)`))).code).toBe('WS001');
+		expect((await sqlError(() => asPerson(t, w.people.admin, (tx) => tx`select public.set_member_on_call(${w.a}, ${w.people.non_member.id}, true)`))).code).toBe('WS011');
+	});
+});
