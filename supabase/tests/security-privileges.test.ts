@@ -137,6 +137,7 @@ describe('functions in schema public', () => {
 			set_alert_rule: 'WS001',
 			set_member_on_call: 'WS001',
 			set_member_role: 'WS001',
+			set_retention: 'WS001',
 			transfer_ownership: 'WS001',
 			update_contact: 'WS018',
 			update_organization_settings: 'WS001',

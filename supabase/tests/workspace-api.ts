@@ -22,6 +22,7 @@ export const WORKSPACE_API = [
 	'set_alert_rule',
 	'set_member_on_call',
 	'set_member_role',
+	'set_retention',
 	'transfer_ownership',
 	'update_contact',
 	'update_organization_settings',

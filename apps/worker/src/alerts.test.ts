@@ -62,3 +62,17 @@ describe('alert evaluation in the worker', () => {
 		}
 	});
 });
+
+describe('retention in the worker', () => {
+	it('applies every batch in one run and says what it removed', async () => {
+		const { applyRetentionOnce } = await import('./retention.ts');
+		const [{ id: org }] = await env.sql`insert into public.organizations (slug, name, body_retention_days) values ('ret-w', 'Ret', 7) returning id`;
+		const [{ id: contact }] = await env.sql`insert into public.contacts (organization_id, name, phone_number) values (${org}, 'C', '+14155559911') returning id`;
+		await env.sql`insert into public.sms_messages (organization_id, contact_id, phone_number, message_content, status, created_at)
+			select ${org}, ${contact}, '+14155559911', 'secret body', 'delivered', now() - interval '8 days' from generate_series(1, 25)`;
+		const run = await applyRetentionOnce({ sql: env.pool, logger: silentLogger(), batch: 10 });
+		expect(run).toMatchObject({ ran: true, bodies: 25 });
+		const [{ n }] = await env.sql`select count(*)::int as n from public.sms_messages where organization_id = ${org} and message_content = '[Text removed after 7 days]'`;
+		expect(n).toBe(25);
+	});
+});

@@ -30,13 +30,15 @@ export function startHeartbeat(options: HeartbeatOptions): Heartbeat {
 	const { sql, worker, logger } = options;
 	let timer: NodeJS.Timeout | null = null;
 	let stopped = false;
+	let current: Promise<void> = Promise.resolve();
 	const write = async (stopping: boolean) => {
 		await sql`select public.record_worker_heartbeat(${worker.id}, ${options.version}, ${options.concurrency},
 			${worker.inFlight()}, ${await sentCount(worker)}, ${stopping})`;
 	};
 	const beat = async () => {
+		if (stopped) return;
 		try {
-			await write(false);
+			await (current = write(false));
 		} catch (error) {
 			// A missed beat is what readiness is for; the worker keeps sending.
 			logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'heartbeat failed');
@@ -57,6 +59,8 @@ export function startHeartbeat(options: HeartbeatOptions): Heartbeat {
 		async stop() {
 			stopped = true;
 			if (timer) clearTimeout(timer);
+			// A beat already on its way must not land after "stopped" and undo it.
+			await current.catch(() => undefined);
 			await write(true).catch(() => undefined);
 		}
 	};

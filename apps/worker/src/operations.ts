@@ -3,6 +3,7 @@ import type { Sql } from '@sms/db';
 import type { Logger } from 'pino';
 import { scheduleAlerts } from './alerts.ts';
 import { recordReconcilerRun, startHeartbeat } from './heartbeat.ts';
+import { scheduleRetention } from './retention.ts';
 import type { ReconcileResult } from './reconcile.ts';
 import type { Worker } from './worker.ts';
 
@@ -14,9 +15,11 @@ export interface OperationsOptions {
 	heartbeatMs?: number;
 	/** How often alerts are evaluated (default 60 s); false switches evaluation off in this worker. */
 	alertsIntervalMs?: number | false;
+	/** The daily retention job; false switches it off in this worker. */
+	retention?: boolean;
 }
 
-/** The worker's operator-facing side jobs, beside the send loop: heartbeat, reconciler log, alerts. */
+/** The worker's operator-facing side jobs, beside the send loop: heartbeat, reconciler log, alerts, retention. */
 export interface Operations {
 	reconciled(result: ReconcileResult, startedAt: Date): void;
 	stop(): Promise<void>;
@@ -42,6 +45,7 @@ export function startOperations(options: OperationsOptions): Operations {
 		intervalMs: options.heartbeatMs
 	});
 	const alerts = options.alertsIntervalMs === false ? null : scheduleAlerts({ sql, logger, intervalMs: options.alertsIntervalMs });
+	const retention = options.retention === false ? null : scheduleRetention({ sql, logger });
 	return {
 		reconciled(result, startedAt) {
 			recordReconcilerRun(sql, worker.id, startedAt, result).catch((error: unknown) =>
@@ -50,6 +54,7 @@ export function startOperations(options: OperationsOptions): Operations {
 		},
 		async stop() {
 			await alerts?.stop();
+			await retention?.stop();
 			await heartbeat.stop();
 		}
 	};
