@@ -18,6 +18,7 @@ const CALLABLE_BY_ANON = [
 	'is_e164',
 	'is_valid_time_zone',
 	'normalize_twilio_status',
+	'sms_default_daily_limit',
 	'sms_max_daily_limit',
 	'sms_status_awaits_price',
 	'sms_status_can_advance',

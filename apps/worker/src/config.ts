@@ -36,14 +36,15 @@ export interface WorkerConfig {
 	/** Give up polling Twilio for a message this old; it stays `sent` and says so. */
 	reconcileGiveUpSeconds: number;
 	/** Ceiling on texts per user per day whatever the user's own limit says. */
-	hardDailyCap: number;
+	/** Undefined: the database's sms_max_daily_limit() (read at start). */
+	hardDailyCap: number | undefined;
 	/** How often alerts are evaluated; 0 leaves it to other workers. */
 	alertsIntervalMs: number;
 	logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 	workerId?: string;
 }
 
-const int = (name: string, def: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
+const int = <D extends number | undefined>(name: string, def: D, min: number, max = Number.MAX_SAFE_INTEGER) =>
 	z
 		.string()
 		.optional()
@@ -108,7 +109,8 @@ const schema = z
 		RECONCILE_AFTER_SECONDS: int('RECONCILE_AFTER_SECONDS', 600, 1, 30 * 86_400),
 		RECONCILE_INTERVAL_MS: int('RECONCILE_INTERVAL_MS', 60_000, 100, 86_400_000),
 		RECONCILE_GIVE_UP_SECONDS: int('RECONCILE_GIVE_UP_SECONDS', 3 * 86_400, 60, 365 * 86_400),
-		SMS_HARD_DAILY_CAP: int('SMS_HARD_DAILY_CAP', 50, 1, 100_000),
+		// Unset: the database's sms_max_daily_limit(), the same ceiling users' limits are checked against.
+		SMS_HARD_DAILY_CAP: int('SMS_HARD_DAILY_CAP', undefined, 1, 100_000),
 		ALERTS_INTERVAL_MS: int('ALERTS_INTERVAL_MS', 60_000, 0, 86_400_000),
 		LOG_LEVEL: z
 			.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {

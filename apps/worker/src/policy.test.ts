@@ -122,6 +122,30 @@ describe('daily limit', () => {
 		expect(usage.count).toBe(3);
 	});
 
+	it('urgent texts pass the user’s limit but stop at the hard cap, which is the database’s sms_max_daily_limit() when none is configured', async () => {
+		const tz = 'Europe/Paris';
+		const [{ max }] = await env.sql<{ max: number }[]>`select public.sms_max_daily_limit() as max`;
+		const atCap = { phone: nextPhone(), used: max };
+		const belowCap = { phone: nextPhone(), used: max - 1 };
+		const ids: string[] = [];
+		for (const who of [atCap, belowCap]) {
+			const userId = await createSmsUser(env.sql, { phone: who.phone, timeZone: tz, dailyLimit: 3 });
+			await env.sql`
+				insert into public.sms_daily_usage (user_id, local_date, count)
+				values (${userId}, (now() at time zone ${tz})::date, ${who.used})`;
+			ids.push(await queueText(env.sql, { userId, body: `urgent at ${who.used}`, type: 'urgent_alert' }));
+		}
+		const [held, sent] = await waitFor(async () => {
+			const rows = await Promise.all(ids.map((id) => messageRow(env.sql, id)));
+			return rows.every((r) => r.twilio_sid || r.status === 'scheduled') ? rows : null;
+		});
+		expect(held!.status).toBe('scheduled');
+		expect(held!.status_reason).toBe('daily_limit');
+		expect(sent!.twilio_sid).toBeTruthy();
+		expect(sandboxTexts(env.sandbox, atCap.phone)).toHaveLength(0);
+		expect(sandboxTexts(env.sandbox, belowCap.phone)).toHaveLength(1);
+	});
+
 	it('two workers racing never exceed the limit', async () => {
 		// Small batches so that both workers get some of the jobs.
 		await env.workers[0]!.stop();

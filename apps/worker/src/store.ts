@@ -326,6 +326,12 @@ export class WorkerStore {
 		return row.result;
 	}
 
+	/** The system-wide daily ceiling (sms_max_daily_limit()): the hard cap unless configured. */
+	async maxDailyLimit(): Promise<number> {
+		const [row] = await this.sql<{ max: number }[]>`select public.sms_max_daily_limit() as max`;
+		return row.max;
+	}
+
 	async queueDepth(): Promise<number> {
 		const [row] = await this.sql<{ n: number }[]>`
 			select count(*)::int as n from public.queue_jobs

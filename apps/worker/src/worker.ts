@@ -73,8 +73,7 @@ const DEFAULTS = {
 	pollIntervalMs: 1000,
 	retryBaseMs: 2000,
 	retryMaxMs: 600_000,
-	settleMs: 30_000,
-	hardDailyCap: 50
+	settleMs: 30_000
 };
 
 export function createWorker(options: CreateWorkerOptions): Worker {
@@ -108,7 +107,8 @@ export function createWorker(options: CreateWorkerOptions): Worker {
 		metrics,
 		workerId: id,
 		statusCallbackUrl: options.statusCallbackUrl,
-		hardDailyCap: o.hardDailyCap,
+		// Resolved in start(): an explicit cap, else the database's sms_max_daily_limit().
+		hardDailyCap: options.hardDailyCap ?? 0,
 		maxAttempts: o.maxAttempts,
 		retryBaseMs: o.retryBaseMs,
 		retryMaxMs: o.retryMaxMs,
@@ -255,6 +255,7 @@ export function createWorker(options: CreateWorkerOptions): Worker {
 		async start() {
 			if (started) return;
 			started = true;
+			if (options.hardDailyCap === undefined) deps.hardDailyCap = await store.maxDailyLimit();
 			const listener = await options.sql.listen('sms_jobs', () => {
 				drained = false;
 				wake();

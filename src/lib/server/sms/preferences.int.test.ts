@@ -26,6 +26,26 @@ afterAll(async () => {
 });
 
 describe('loadSettings', () => {
+	it('shows a user with no row the same default limit the table gives a new row (one source)', async () => {
+		const fresh = await createUser(database.sql);
+		const s = await database.db.asUser(claims(fresh), (tx) => loadSettings(tx, { userId: fresh }));
+		const other = await createUser(database.sql);
+		const [row] = await database.sql<{ daily_limit: number }[]>`
+			insert into public.user_sms_preferences (user_id) values (${other}) returning daily_limit`;
+		expect(s.dailyLimit).toBe(row.daily_limit);
+		// Changing the one function changes both (the page reads it, the column default calls it).
+		await database.sql`create or replace function public.sms_default_daily_limit() returns integer language sql immutable as $$ select 7 $$`;
+		try {
+			const changed = await database.db.asUser(claims(fresh), (tx) => loadSettings(tx, { userId: fresh }));
+			const third = await createUser(database.sql);
+			const [r3] = await database.sql<{ daily_limit: number }[]>`
+				insert into public.user_sms_preferences (user_id) values (${third}) returning daily_limit`;
+			expect([changed.dailyLimit, r3.daily_limit]).toEqual([7, 7]);
+		} finally {
+			await database.sql`create or replace function public.sms_default_daily_limit() returns integer language sql immutable as $$ select 10 $$`;
+		}
+	});
+
 	it('gives a new user the defaults and every notification type', async () => {
 		const user = await createUser(database.sql);
 		const s = await database.db.asUser(claims(user), (tx) => loadSettings(tx, { userId: user }));

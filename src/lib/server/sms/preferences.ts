@@ -41,14 +41,11 @@ export interface SmsSettings {
 	types: NotificationTypeSetting[];
 }
 
-/** Defaults for a user who has no preferences row yet (match the table defaults). */
-const DEFAULT_DAILY_LIMIT = 10;
-
 const hhmm = (t: string | null): string | null => (t ? t.slice(0, 5) : null);
 
 /** Reads everything the settings page shows. `tx` must be an asUser transaction: RLS applies. */
 export async function loadSettings(tx: TransactionSql, options: { userId: string }): Promise<SmsSettings> {
-	const [[prefs], types, [{ max }]] = await Promise.all([
+	const [[prefs], types, [{ max, default_limit }]] = await Promise.all([
 		tx<
 			{
 				phone_number: string | null;
@@ -79,7 +76,8 @@ export async function loadSettings(tx: TransactionSql, options: { userId: string
 		    from public.sms_notification_types t
 		    left join public.user_sms_type_preferences u on u.type_key = t.key and u.user_id = ${options.userId}
 		   order by t.bypasses_quiet_hours desc, t.label`,
-		tx<{ max: number }[]>`select public.sms_max_daily_limit() as max`
+		// The table's default for a user with no row yet, and the ceiling: both from the database.
+		tx<{ max: number; default_limit: number }[]>`select public.sms_max_daily_limit() as max, public.sms_default_daily_limit() as default_limit`
 	]);
 	let numberOptOut: NumberOptOut | null = null;
 	if (prefs?.phone_verified && prefs.phone_number) {
@@ -99,7 +97,7 @@ export async function loadSettings(tx: TransactionSql, options: { userId: string
 		timeZone: prefs?.time_zone ?? 'UTC',
 		quietHoursStart: hhmm(prefs?.quiet_hours_start ?? null),
 		quietHoursEnd: hhmm(prefs?.quiet_hours_end ?? null),
-		dailyLimit: prefs?.daily_limit ?? DEFAULT_DAILY_LIMIT,
+		dailyLimit: prefs?.daily_limit ?? default_limit,
 		maxDailyLimit: max,
 		optedOut: prefs?.opted_out ?? false,
 		optedOutAt: prefs?.opted_out_at ?? null,
