@@ -243,7 +243,7 @@ describe('alerts reach outbound webhooks', () => {
 		await evaluate(31);
 		const deliveries = await t.sql`select d.event_type, d.payload -> 'data' ->> 'kind' as kind, e.url
 			from public.webhook_deliveries d join public.webhook_endpoints e on e.id = d.endpoint_id
-			where d.organization_id = ${o.org} and d.payload -> 'data' ->> 'kind' = 'failure_rate' order by d.id`;
+			where d.organization_id = ${o.org} and d.payload -> 'data' ->> 'kind' = 'failure_rate' order by d.event_type`;
 		expect(deliveries).toEqual([
 			{ event_type: 'alert.opened', kind: 'failure_rate', url: 'https://hooks.example.com/a' },
 			{ event_type: 'alert.resolved', kind: 'failure_rate', url: 'https://hooks.example.com/a' }
