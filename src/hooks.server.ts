@@ -9,9 +9,23 @@ import { resolveSession, SESSION_COOKIE } from '$lib/server/auth/session';
 import { db } from '$lib/server/db';
 import { isAdmin } from '$lib/server/auth/users';
 import { supabaseClaims, supabaseFor } from '$lib/server/auth/supabase';
+import { webMetrics } from '$lib/server/operations/web-metrics';
 
 // Fail at start-up, naming the variable, rather than on the first request.
 config();
+
+// Every answer counted by route id (not the raw path, which would make unbounded labels).
+const metrics: Handle = async ({ event, resolve }) => {
+	const started = performance.now();
+	let status = 500;
+	try {
+		const response = await resolve(event);
+		status = response.status;
+		return response;
+	} finally {
+		webMetrics().observeRequest({ method: event.request.method, route: event.route.id, status, seconds: (performance.now() - started) / 1000 });
+	}
+};
 
 const securityHeaders: Handle = async ({ event, resolve }) => withSecurityHeaders(await resolve(event));
 
@@ -45,7 +59,7 @@ const authenticate: Handle = async ({ event, resolve }) => {
 	});
 };
 
-export const handle = sequence(securityHeaders, csrf, authenticate);
+export const handle = sequence(metrics, securityHeaders, csrf, authenticate);
 
 /**
  * Unexpected errors: logged once through pino with an id the error page shows, so a person

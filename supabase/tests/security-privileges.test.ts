@@ -141,7 +141,10 @@ describe('functions in schema public', () => {
 			resend_webhook_delivery: 'WH003',
 			revoke_api_key: 'AK004',
 			revoke_organization_invitation: 'WS011',
+			set_alert_rule: 'WS001',
+			set_member_on_call: 'WS001',
 			set_member_role: 'WS001',
+			set_retention: 'WS001',
 			set_sms_template_active: 'TP001',
 			set_workspace_provider: 'WS001',
 			set_workspace_provider_secrets: 'WS001',
@@ -150,6 +153,8 @@ describe('functions in schema public', () => {
 			update_organization_settings: 'WS001',
 			update_sms_template: 'TP001',
 			upsert_contact: 'WS001',
+			workspace_alert_rules: 'WS001',
+			workspace_health: 'WS001',
 			workspace_recipient_users: 'WS001'
 		});
 	});

@@ -23,7 +23,10 @@ export const WORKSPACE_API = [
 	'resend_webhook_delivery',
 	'revoke_api_key',
 	'revoke_organization_invitation',
+	'set_alert_rule',
+	'set_member_on_call',
 	'set_member_role',
+	'set_retention',
 	'set_sms_template_active',
 	'set_workspace_provider',
 	'set_workspace_provider_secrets',
@@ -32,5 +35,7 @@ export const WORKSPACE_API = [
 	'update_organization_settings',
 	'update_sms_template',
 	'upsert_contact',
+	'workspace_alert_rules',
+	'workspace_health',
 	'workspace_recipient_users'
 ];

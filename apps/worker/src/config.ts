@@ -38,6 +38,8 @@ export interface WorkerConfig {
 	/** Ceiling on texts per user per day whatever the user's own limit says. */
 	/** Undefined: the database's sms_max_daily_limit() (read at start). */
 	hardDailyCap: number | undefined;
+	/** How often alerts are evaluated; 0 leaves it to other workers. */
+	alertsIntervalMs: number;
 	logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 	workerId?: string;
 }
@@ -109,6 +111,7 @@ const schema = z
 		RECONCILE_GIVE_UP_SECONDS: int('RECONCILE_GIVE_UP_SECONDS', 3 * 86_400, 60, 365 * 86_400),
 		// Unset: the database's sms_max_daily_limit(), the same ceiling users' limits are checked against.
 		SMS_HARD_DAILY_CAP: int('SMS_HARD_DAILY_CAP', undefined, 1, 100_000),
+		ALERTS_INTERVAL_MS: int('ALERTS_INTERVAL_MS', 60_000, 0, 86_400_000),
 		LOG_LEVEL: z
 			.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
 				error: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent'
@@ -155,6 +158,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
 		reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
 		reconcileGiveUpSeconds: e.RECONCILE_GIVE_UP_SECONDS,
 		hardDailyCap: e.SMS_HARD_DAILY_CAP,
+		alertsIntervalMs: e.ALERTS_INTERVAL_MS,
 		logLevel: e.LOG_LEVEL,
 		workerId: e.WORKER_ID || undefined
 	};

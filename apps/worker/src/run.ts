@@ -4,6 +4,7 @@ import type { WorkerConfig } from './config.ts';
 import { createWorkerPool } from './db.ts';
 import { startHealthServer, type HealthServer } from './health-server.ts';
 import { createWorker, type Worker } from './worker.ts';
+import { startOperations, type Operations } from './operations.ts';
 import { createWebhookDispatcher } from './webhooks/dispatcher.ts';
 
 export interface WorkerProcess {
@@ -27,6 +28,7 @@ export async function runWorkerProcess(options: { config: WorkerConfig; logger: 
 		// Shorter than the lease, so a hung call never outlives the job's claim.
 		timeoutMs: Math.min(15_000, Math.floor((config.leaseSeconds * 1000) / 2))
 	});
+	let operations: Operations | undefined;
 	const worker = createWorker({
 		sql,
 		sms: new SMSService({ client }),
@@ -47,7 +49,8 @@ export async function runWorkerProcess(options: { config: WorkerConfig; logger: 
 			giveUpSeconds: config.reconcileGiveUpSeconds
 		},
 		logger,
-		defaultMetrics: true
+		defaultMetrics: true,
+		onReconciled: (result, startedAt) => operations?.reconciled(result, startedAt)
 	});
 	const health = await startHealthServer({
 		port: config.port,
@@ -56,6 +59,13 @@ export async function runWorkerProcess(options: { config: WorkerConfig; logger: 
 		health: () => worker.health()
 	});
 	await worker.start();
+	operations = startOperations({
+		sql,
+		worker,
+		concurrency: config.concurrency,
+		logger,
+		alertsIntervalMs: config.alertsIntervalMs === 0 ? false : config.alertsIntervalMs
+	});
 	// Outbound webhooks: their own job type and loop. Loopback receivers only with the local sandbox.
 	const webhooks = createWebhookDispatcher({
 		sql,
@@ -71,6 +81,7 @@ export async function runWorkerProcess(options: { config: WorkerConfig; logger: 
 		async shutdown() {
 			await webhooks.stop();
 			await worker.stop();
+			await operations?.stop();
 			await health.close();
 			await sql.end({ timeout: 5 });
 		}

@@ -49,6 +49,8 @@ export interface CreateWorkerOptions {
 	failpoint?: (point: Failpoint) => void | Promise<void>;
 	/** Also export Node's process metrics (main.ts does; tests do not). */
 	defaultMetrics?: boolean;
+	/** Called after each reconciliation run (the health page records them). */
+	onReconciled?: (result: ReconcileResult, startedAt: Date) => void;
 }
 
 export interface Worker {
@@ -222,6 +224,7 @@ export function createWorker(options: CreateWorkerOptions): Worker {
 
 	async function runReconcile(): Promise<ReconcileResult> {
 		const r = options.reconcile;
+		const startedAt = new Date();
 		const result = reconcileOnce({
 			sql: options.sql,
 			store,
@@ -232,7 +235,7 @@ export function createWorker(options: CreateWorkerOptions): Worker {
 			giveUpSeconds: r ? r.giveUpSeconds : 3 * 86_400,
 			isStopping: () => stopping
 		});
-		reconciling = result.catch(() => undefined);
+		reconciling = result.then((res) => options.onReconciled?.(res, startedAt)).catch(() => undefined);
 		return result;
 	}
 

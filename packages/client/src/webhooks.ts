@@ -2,7 +2,8 @@ import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 
 export type WebhookEventType =
 	| 'message.sent' | 'message.delivered' | 'message.failed' | 'message.suppressed'
-	| 'contact.opted_out' | 'contact.opted_in';
+	| 'contact.opted_out' | 'contact.opted_in'
+	| 'alert.opened' | 'alert.resolved';
 
 export interface WebhookEvent<T = Record<string, unknown>> {
 	type: WebhookEventType;

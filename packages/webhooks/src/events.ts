@@ -5,7 +5,9 @@ export const WEBHOOK_EVENT_TYPES = [
 	'message.failed',
 	'message.suppressed',
 	'contact.opted_out',
-	'contact.opted_in'
+	'contact.opted_in',
+	'alert.opened',
+	'alert.resolved'
 ] as const;
 
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];

@@ -49,6 +49,8 @@ const schema = z.object({
 	VERIFICATION_HOURLY_CAP: z.coerce.number().int().positive().default(1000),
 	/** Price per segment for estimates when Twilio's price list cannot be had (and none was ever fetched). */
 	SMS_DEFAULT_PRICE: z.coerce.number().nonnegative('SMS_DEFAULT_PRICE must be a price per segment, e.g. 0.0079').optional(),
+	/** Bearer token for GET /metrics; without it /metrics answers only loopback clients. */
+	METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional().or(z.literal('').transform(() => undefined)),
 	SMS_DEFAULT_PRICE_UNIT: z.string().regex(/^[A-Z]{3}$/, 'SMS_DEFAULT_PRICE_UNIT must be a currency code such as USD').default('USD')
 });
 

@@ -183,6 +183,11 @@ export class TwilioClient {
 		};
 	}
 
+	/** A cheap authenticated call (one message listed): throws when the credentials are refused. */
+	async checkCredentials(): Promise<void> {
+		await callTwilio(() => this.sdk.messages.list({ limit: 1, pageSize: 1 }));
+	}
+
 	private verifyService() {
 		const sid = this.options.verifyServiceSid;
 		if (!sid) throw new TwilioConfigError('Phone verification needs TWILIO_VERIFY_SERVICE_SID');

@@ -18,6 +18,11 @@ export function liveHub(): LiveHub {
 	return hub;
 }
 
+/** Live-update streams open now (0 before the first one: asking never starts the LISTEN). */
+export function openStreams(): number {
+	return hub?.size ?? 0;
+}
+
 export { LiveHub, type LiveSubscriber } from './hub.ts';
 export { statusEventStream } from './sse.ts';
 export { parseStatusNotice, SMS_STATUS_CHANNEL, type StatusNotice } from './notice.ts';
