@@ -28,12 +28,12 @@ async function secretsFor(db: Db, rawBody: string): Promise<{ provider: WebhookP
 	const provider = detectProvider(payload);
 	if (!provider) return null;
 	const reference = parseReport(provider, payload as Record<string, unknown>).reference;
-	const [row] = await db.sql<{ secrets: string[] }[]>`select public.provider_webhook_secrets(${provider}, ${reference}) as secrets`;
+	const [row] = await db.service<{ secrets: string[] }[]>`select public.provider_webhook_secrets(${provider}, ${reference}) as secrets`;
 	return { provider, secrets: row?.secrets ?? [] };
 }
 
 async function applyReport(db: Db, report: DeliveryReport, ip: string | null): Promise<Record<string, unknown>> {
-	const [row] = await db.sql<{ result: Record<string, unknown> }[]>`
+	const [row] = await db.service<{ result: Record<string, unknown> }[]>`
 		select public.apply_provider_status(
 			p_provider => ${report.provider},
 			p_reference => ${report.reference},
@@ -71,13 +71,13 @@ export async function handleProviderCallback(ctx: ProviderWebhookContext, req: W
 			case 'invalid':
 				throw new WebhookError('malformed_body', result.message);
 			case 'unknown_shape': {
-				const [row] = await ctx.db.sql<{ id: string }[]>`
+				const [row] = await ctx.db.service<{ id: string }[]>`
 					select public.record_unmatched_callback(${JSON.stringify(result.payload)}::text::jsonb, ${ip}::inet) as id`;
 				ctx.log.info({ eventId: row?.id, ip }, 'delivery callback of unknown shape kept as unmatched');
 				return OK();
 			}
 			case 'rejected':
-				await ctx.db.sql`select public.record_webhook_rejection(${result.provider}, ${result.reason}, ${result.reference}, ${ip}::inet)`;
+				await ctx.db.service`select public.record_webhook_rejection(${result.provider}, ${result.reason}, ${result.reference}, ${ip}::inet)`;
 				ctx.log.warn({ provider: result.provider, reason: result.reason, reference: result.reference, ip }, 'delivery callback failed verification');
 				return OK();
 			case 'report': {
