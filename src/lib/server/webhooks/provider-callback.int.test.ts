@@ -3,6 +3,7 @@
 // garbage — the stored state and the HTTP answer.
 import { createHmac } from 'node:crypto';
 import { createTestDatabase, createUser, type TestDatabase } from '@sms/db/testing';
+import { createDb } from '@sms/db';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handleProviderCallback, type ProviderWebhookContext } from './provider-callback.ts';
@@ -235,10 +236,10 @@ describe('anything else', () => {
 	});
 
 	it('answers 503 when nothing could be stored, so the provider retries', async () => {
-		const broken = await createTestDatabase();
-		await broken.close();
+		// The database is down: nothing listens where it should be.
+		const down = createDb({ url: 'postgres://postgres@127.0.0.1:1/sms', max: 1 });
 		const res = await handleProviderCallback(
-			{ db: broken.db, log: pino({ level: 'silent' }), now: () => NOW },
+			{ db: down, log: pino({ level: 'silent' }), now: () => NOW },
 			{
 				request: new Request('http://127.0.0.1/api/webhooks/sms', { method: 'POST', body: '{"id":1,"status":"sent"}' }),
 				url: new URL('http://127.0.0.1/api/webhooks/sms'),
@@ -246,5 +247,6 @@ describe('anything else', () => {
 			}
 		);
 		expect(res.status).toBe(503);
+		await down.end();
 	});
 });

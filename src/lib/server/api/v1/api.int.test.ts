@@ -33,8 +33,9 @@ beforeAll(async () => {
 	userId = await createUser(t.sql);
 	await t.sql`insert into public.organization_members (organization_id, user_id, role) values (${ws.organizationId}, ${userId}, 'viewer')`;
 	await t.sql`select public.set_verified_phone(${userId}, '+14155550100')`;
-	await t.sql`insert into public.sms_templates (template_key, name, message_template, template_vars, notification_type)
-		values ('task_due', 'Task due', 'Reminder: {{task}} is due {{due}}', '["task","due"]', 'task_reminder')`;
+	// Templates belong to a workspace: this one is the key's.
+	await t.sql`insert into public.sms_templates (organization_id, template_key, name, message_template, template_vars, notification_type)
+		values (${ws.organizationId}, 'task_due', 'Task due', 'Reminder: {{task}} is due {{due}}', '["task","due"]', 'task_reminder')`;
 });
 afterAll(async () => t?.close());
 

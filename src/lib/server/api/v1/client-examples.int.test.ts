@@ -41,8 +41,9 @@ beforeAll(async () => {
 	t = await createTestDatabase();
 	const ws = await createWorkspace(t.sql, 'buildos');
 	const key = await createKey(t.db, ws);
-	await t.sql`insert into public.sms_templates (template_key, name, message_template, template_vars, notification_type)
-		values ('task_reminder', 'Task reminder', 'Reminder: "{{task}}" is due {{due}}.', '["task","due"]', 'task_reminder')`;
+	// Templates belong to a workspace: this one is the key's.
+	await t.sql`insert into public.sms_templates (organization_id, template_key, name, message_template, template_vars, notification_type)
+		values (${ws.organizationId}, 'task_reminder', 'Task reminder', 'Reminder: "{{task}}" is due {{due}}.', '["task","due"]', 'task_reminder')`;
 	sms = new SmsClient({ apiKey: key.secret, baseUrl: 'http://127.0.0.1:3000', fetch: inProcessFetch(t.db) });
 });
 afterAll(async () => t?.close());
