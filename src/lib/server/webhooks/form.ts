@@ -1,4 +1,5 @@
 import { mediaType } from '@sms/twilio-service/validate';
+import { readCappedBody } from '../http/read-capped.ts';
 import { WebhookError } from './errors.ts';
 
 /** Twilio's payloads are a few hundred bytes; anything far larger is not Twilio. */
@@ -15,30 +16,14 @@ function tooLarge(): WebhookError {
  * never a 5xx, which would tell Twilio to retry and page whoever watches 5xx rates.
  */
 export async function readRawBody(request: Request): Promise<string> {
-	const declared = Number(request.headers.get('content-length') ?? '0');
-	if (declared > MAX_WEBHOOK_BODY_BYTES) throw tooLarge();
-	if (!request.body) return '';
-	const reader = request.body.getReader();
-	const chunks: Uint8Array[] = [];
-	let size = 0;
+	let bytes: Buffer | null;
 	try {
-		for (;;) {
-			const { done, value } = await reader.read();
-			if (done) break;
-			size += value.byteLength;
-			if (size > MAX_WEBHOOK_BODY_BYTES) {
-				await reader.cancel().catch(() => {});
-				throw tooLarge();
-			}
-			chunks.push(value);
-		}
+		bytes = await readCappedBody(request, MAX_WEBHOOK_BODY_BYTES);
 	} catch (error) {
-		if (error instanceof WebhookError) throw error;
-		const status = (error as { status?: unknown } | null)?.status;
-		if (status === 413) throw tooLarge();
 		throw new WebhookError('malformed_body', 'The request body could not be read.', { cause: error });
 	}
-	return Buffer.concat(chunks).toString('utf8');
+	if (bytes === null) throw tooLarge();
+	return bytes.toString('utf8');
 }
 
 /**

@@ -1,5 +1,6 @@
 import { API_LIMITS } from '$lib/api/v1/limits';
 import { problem } from '$lib/api/v1/problems';
+import { readCappedBody } from '../../http/read-capped.ts';
 import { ApiProblem } from './respond.ts';
 
 /**
@@ -14,30 +15,10 @@ export async function readJsonBody(request: Request, maxBytes: number = API_LIMI
 	}
 	const tooLarge = () =>
 		new ApiProblem(problem('payload_too_large', `The body must be at most ${maxBytes} bytes; send large sets in batches of ${API_LIMITS.batchMax}.`));
-	const declared = Number(request.headers.get('content-length') ?? NaN);
-	if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge();
 	if (!request.body) throw new ApiProblem(problem('malformed_json', 'The request has no body.'));
-	const reader = request.body.getReader();
-	const chunks: Uint8Array[] = [];
-	let size = 0;
-	try {
-		for (;;) {
-			const { done, value } = await reader.read();
-			if (done) break;
-			size += value.byteLength;
-			if (size > maxBytes) {
-				void reader.cancel();
-				throw tooLarge();
-			}
-			chunks.push(value);
-		}
-	} catch (e) {
-		if (e instanceof ApiProblem) throw e;
-		// adapter-node's own BODY_SIZE_LIMIT errors the stream (SvelteKitError 413).
-		if ((e as { status?: number }).status === 413) throw tooLarge();
-		throw e;
-	}
-	const text = new TextDecoder().decode(Buffer.concat(chunks));
+	const bytes = await readCappedBody(request, maxBytes);
+	if (bytes === null) throw tooLarge();
+	const text = new TextDecoder().decode(bytes);
 	try {
 		return { value: JSON.parse(text), text };
 	} catch (e) {
