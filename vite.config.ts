@@ -40,10 +40,7 @@ export default defineConfig({
 					include: [
 						'apps/*/src/**/*.int.test.ts',
 						'src/**/*.int.test.ts',
-						'tests/integration/**/*.int.test.ts',
-						// The worker's tests (all start the sandbox or Postgres) keep their names
-						// until the worker's restructure lands; they are integration tests.
-						'apps/worker/src/**/*.test.ts'
+						'tests/integration/**/*.int.test.ts'
 					],
 					exclude: ['**/node_modules/**', '**/*.unit.test.ts'],
 					environment: 'node'
