@@ -37,7 +37,7 @@ const startWorker = () =>
 	});
 
 /** Jobs may be retried for the whole outage (the default 5 attempts would dead-letter a text still waiting). */
-async function patient(texts: { id: string }[]) {
+async function patient<T extends { id: string }>(texts: T[]): Promise<T[]> {
 	await env.sql`update public.queue_jobs set max_attempts = 50
 		where id in (select queue_job_id from public.sms_messages where id = any(${texts.map((t) => t.id)}::uuid[]))`;
 	return texts;
