@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '@sms/db/testing';
 import { ERROR_CATALOGUE } from '@sms/twilio-service';
+import { RETRY_REASONS } from '../../src/lib/console/retry-reasons.ts';
 import { nextPhone, sqlState } from './fixtures.ts';
 import { asRole, createWorkspaces, ROLE_NAMES, tryAsRole, type RoleName, type Workspaces } from './workspace-fixtures.ts';
 
@@ -128,6 +129,8 @@ describe('retry_sms_messages: what is retried', () => {
 		expect(r.retried).toBe(3);
 		expect(r.skipped).toEqual(expected);
 		expect(r.retries.map((x) => x.id).sort()).toEqual([ok1, ok2, account].sort());
+		// The console words every reason the database gives.
+		for (const { reason } of r.skipped) expect(Object.keys(RETRY_REASONS)).toContain(reason);
 		for (const id of [optedOut, stop, unknown1, unknown2, landline, content, delivered, elsewhere]) expect(await retriesOf(id)).toEqual([]);
 		expect(await retriesOf(already)).toHaveLength(1);
 	});
