@@ -49,7 +49,7 @@ export interface MessageFilters {
 }
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
-const dateParam = z.string().refine((v) => (DAY.test(v) || !Number.isNaN(Date.parse(v))) && !Number.isNaN(Date.parse(v)), 'is not a date (use YYYY-MM-DD or ISO 8601)');
+export const dateParam = z.string().refine((v) => (DAY.test(v) || !Number.isNaN(Date.parse(v))) && !Number.isNaN(Date.parse(v)), 'is not a date (use YYYY-MM-DD or ISO 8601)');
 
 const schema = z.object({
 	verdict: z.enum(VERDICT_KINDS).optional(),
@@ -72,7 +72,7 @@ export const FILTER_KEYS = ['verdict', 'status', 'type', 'provider', 'campaign',
  * A local day ("2026-12-01") in the viewer's zone → the instant it starts; an ISO instant as is.
  * `to` is inclusive of its whole day.
  */
-function instant(value: string, timeZone: string, endOfDay: boolean): Date {
+export function instant(value: string, timeZone: string, endOfDay: boolean): Date {
 	if (!DAY.test(value)) return new Date(value);
 	const [y, m, d] = value.split('-').map(Number) as [number, number, number];
 	const utc = Date.UTC(y, m - 1, d + (endOfDay ? 1 : 0));
