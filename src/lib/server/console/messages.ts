@@ -61,7 +61,13 @@ export async function messageWhere(tx: TransactionSql, organizationId: string, f
 	const where = tx`
 		m.organization_id = ${organizationId} and m.direction = 'outbound'
 		${f.recipient ? (f.recipient.kind === 'contact' ? tx`and m.contact_id = ${f.recipient.id}::uuid` : tx`and m.user_id = ${f.recipient.id}::uuid`) : tx``}
-		${f.verdict ? tx`and public.sms_verdict_kind(m.status, m.scheduled_for, now()) = ${f.verdict}` : tx``}
+		${
+			f.verdict === 'pending'
+				? tx`and not public.sms_status_is_final(m.status)`
+				: f.verdict
+					? tx`and public.sms_verdict_kind(m.status, m.scheduled_for, now()) = ${f.verdict}`
+					: tx``
+		}
 		${f.status ? tx`and m.status = ${f.status}` : tx``}
 		${f.type ? tx`and m.notification_type = ${f.type}` : tx``}
 		${f.provider ? tx`and coalesce(to_jsonb(m) ->> 'provider', case when m.twilio_sid is not null then 'twilio' end) = ${f.provider}` : tx``}
