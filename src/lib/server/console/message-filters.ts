@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { VERDICT_KINDS, type VerdictKind } from '@sms/twilio-service';
-import { decodeHistoryCursor, encodeHistoryCursor, type HistoryCursor } from '$lib/server/sms/history-query';
-import { parseContactSearch } from '$lib/server/workspaces/contact-search';
+import { decodeHistoryCursor, encodeHistoryCursor, type HistoryCursor } from '../sms/history-query.ts';
+import { parseContactSearch } from '../workspaces/contact-search.ts';
 
 export const MESSAGE_PAGE_SIZE = 50;
 

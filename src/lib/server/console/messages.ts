@@ -1,6 +1,6 @@
 import type { TransactionSql } from '@sms/db';
 import type { VerdictKind } from '@sms/twilio-service';
-import type { HistoryCursor } from '$lib/server/sms/history-query';
+import type { HistoryCursor } from '../sms/history-query.ts';
 import type { MessageFilters } from './message-filters.ts';
 
 /** Counting stops here; beyond it the planner's estimate is shown, labelled as one. */
