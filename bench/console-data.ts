@@ -24,7 +24,7 @@ export async function generateConsoleData(db: Db, say: (m: string) => void): Pro
 	await sql`
 		insert into public.contacts (organization_id, name, phone_number, external_id)
 		select ${org}, 'Person ' || g,
-			case when g % 10 < 7 then '+1415' || lpad(g::text, 7, '0')
+			case when g % 10 < 7 then '+1415' || (2000000 + g)::text
 				when g % 10 = 7 then '+447700' || lpad(g::text, 6, '0')
 				when g % 10 = 8 then '+353861' || lpad(g::text, 6, '0')
 				when g % 20 = 9 then '+614' || lpad(g::text, 8, '0')

@@ -20,16 +20,19 @@ const phone = `+1415556${last4}`;
 const name = `Journey Person ${last4}`;
 let failedId: string;
 
-async function failedText(contactId: string, body: string, minutesAgo: number, code: number | null): Promise<string> {
+async function failedText(contactId: string, to: string, body: string, minutesAgo: number, code: number | null): Promise<string> {
 	const [row] = await sql<{ id: string }[]>`
 		insert into public.sms_messages (organization_id, contact_id, phone_number, message_content, status, error_code, error_message,
 			notification_type, provider, provider_reference, sent_at, failed_at, created_at)
-		values (${org}, ${contactId}, ${phone}, ${body}, 'undelivered', ${code}, 'Unreachable destination handset', 'custom',
+		values (${org}, ${contactId}, ${to}, ${body}, 'undelivered', ${code}, 'Unreachable destination handset', 'custom',
 			'twilio', ${'SM' + Math.random().toString(16).slice(2).padEnd(32, '0')}, now() - ${minutesAgo + ' minutes'}::interval,
 			now() - ${minutesAgo - 1 + ' minutes'}::interval, now() - ${minutesAgo + 1 + ' minutes'}::interval)
 		returning id`;
 	return row!.id;
 }
+
+/** Other people's failures with the same code (not the person we retry: their daily cap stays free). */
+let others: { id: string; phone: string }[] = [];
 
 test.beforeAll(async () => {
 	sql = connect();
@@ -37,9 +40,12 @@ test.beforeAll(async () => {
 	org = o!.id;
 	const [contact] = await sql<{ id: string }[]>`insert into public.contacts (organization_id, name, phone_number)
 		values (${org}, ${name}, ${phone}) returning id`;
+	others = await sql<{ id: string; phone: string }[]>`insert into public.contacts (organization_id, name, phone_number)
+		select ${org}, 'Journey other ' || g, '+1415557' || lpad((${Number(last4)} + g)::text, 4, '0') from generate_series(1, 5) g
+		on conflict do nothing returning id, phone_number as phone`;
 	// Enough 30003 failures today to be the top reason whatever else the run left in the demo workspace.
-	for (let i = 0; i < 25; i++) await failedText(contact!.id, `Reminder ${i}`, 12 + i, CODE);
-	failedId = await failedText(contact!.id, 'Your seat is B12', 10, CODE);
+	for (let i = 0; i < 25; i++) await failedText(others[i % others.length]!.id, others[i % others.length]!.phone, `Reminder ${i}`, 12 + i, CODE);
+	failedId = await failedText(contact!.id, phone, 'Your seat is B12', 10, CODE);
 	await sql`insert into public.sms_delivery_events (message_id, raw_status, status, source, sender_ip, payload, received_at, error_code, applied)
 		values (${failedId}, 'sent', 'sent', 'webhook', '203.0.113.9', ${sql.json({ MessageStatus: 'sent' })}, now() - interval '10 minutes', null, true),
 			(${failedId}, 'undelivered', 'undelivered', 'webhook', '203.0.113.9', ${sql.json({ MessageStatus: 'undelivered', ErrorCode: String(CODE) })}, now() - interval '9 minutes', ${CODE}, true)`;
@@ -80,6 +86,23 @@ test('an operator goes from the overview\'s top failure reason to the failed tex
 	await fromOverviewToTimeline(page);
 });
 
+test('an operator retries the failed text and watches the retry turn Delivered without a reload', async ({ page }) => {
+	test.setTimeout(120_000);
+	await signIn(page, OWNER, `/w/${SLUG}`);
+	await fromOverviewToTimeline(page);
+	await page.evaluate(() => ((window as unknown as { __noReload: boolean }).__noReload = true));
+	await page.getByTestId('retry').dblclick();
+	// The retry is a new text linked to this one; the worker sends it, the sandbox delivers it,
+	// and the page follows the workspace's stream until it says so.
+	const retry = page.getByTestId('retry-link').first();
+	await expect(retry).toBeVisible();
+	await expect(retry).toHaveAttribute('data-status', 'delivered', { timeout: 45_000 });
+	expect(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
+	// A double click retried it once: one new text, linked to the failed one.
+	const [{ n }] = await sql<{ n: number }[]>`select count(*)::int as n from public.sms_messages where retry_of = ${failedId}`;
+	expect(n).toBe(1);
+});
+
 test('the overview counts today\'s texts, and follows new failures live without a reload', async ({ page }) => {
 	test.setTimeout(120_000);
 	await signIn(page, OWNER, `/w/${SLUG}`);
@@ -94,8 +117,7 @@ test('the overview counts today\'s texts, and follows new failures live without 
 	const failedCell = page.getByTestId('daily-table').locator('a[data-outcome="failed"]').last();
 	await expect(failedCell).toHaveText(before.toLocaleString('en'));
 	// Three more failures land (as the webhook would write them): the card follows.
-	const [contact] = await sql<{ id: string }[]>`select id from public.contacts where organization_id = ${org} and phone_number = ${phone}`;
-	for (let i = 0; i < 3; i++) await failedText(contact!.id, `Live ${i}`, 5, CODE);
+	for (let i = 0; i < 3; i++) await failedText(others[i]!.id, others[i]!.phone, `Live ${i}`, 5, CODE);
 	await expect.poll(failedCount, { timeout: 15_000 }).toBe(before + 3);
 	expect(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
 	// Clicking the day's failed number opens the list on that day and verdict.
