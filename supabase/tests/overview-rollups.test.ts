@@ -45,15 +45,28 @@ describe('latency buckets', () => {
 });
 
 describe('sms_workspace notifications', () => {
-	it("a status change in a workspace notifies its id once per transaction, on commit", async () => {
+	it("every change to a workspace's texts notifies its id on commit, once per transaction", async () => {
 		const got: string[] = [];
 		const listener = await t.sql.listen('sms_workspace', (id) => got.push(id));
-		await failedText(w.a, '+14155550991', 30003);
-		const until = Date.now() + 3000;
-		while (got.length < 4 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-		// queue, dispatching and failed: one notification each (three statements, three commits).
-		expect(got.length).toBeGreaterThanOrEqual(3);
-		expect(new Set(got)).toEqual(new Set([w.a]));
+		const settle = async (n: number) => {
+			const until = Date.now() + 3000;
+			while (got.length < n && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+			await new Promise((r) => setTimeout(r, 200));
+		};
+		const id = await failedText(w.a, '+14155550991', 30003);
+		// queue, dispatching and failed: three statements in three transactions.
+		await settle(3);
+		expect(got).toEqual([w.a, w.a, w.a]);
+		got.length = 0;
+		// Two statements in one transaction: one notification, sent on commit.
+		await t.sql.begin(async (tx) => {
+			await tx`update public.sms_messages set segments = 2 where id = ${id}`;
+			await tx`update public.sms_messages set segments = 3 where id = ${id}`;
+			await new Promise((r) => setTimeout(r, 200));
+			expect(got).toEqual([]);
+		});
+		await settle(1);
+		expect(got).toEqual([w.a]);
 		await listener.unlisten();
 	});
 });
