@@ -120,10 +120,18 @@ test('the overview counts today\'s texts, and follows new failures live without 
 	for (let i = 0; i < 3; i++) await failedText(others[i]!.id, others[i]!.phone, `Live ${i}`, 5, CODE);
 	await expect.poll(failedCount, { timeout: 15_000 }).toBe(before + 3);
 	expect(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
-	// Clicking the day's failed number opens the list on that day and verdict.
-	await failedCell.click();
+	await expect(failedCell).toHaveText((before + 3).toLocaleString('en'));
+	// Clicking the day's failed bar (the chart's second series) opens the list on that day and verdict.
+	const failedBar = page.getByTestId('daily-chart').locator('.lc-bars').nth(1).locator('.lc-bar').last();
+	await failedBar.click();
 	await expect(page).toHaveURL(/verdict=failed/);
 	await expect(page.getByTestId('total')).toHaveText(`${(before + 3).toLocaleString('en')} texts`);
+	// … and so does the table's number, for keyboards and screen readers.
+	await page.goBack();
+	const table = page.locator('details', { has: page.getByTestId('daily-table') });
+	if (!(await table.evaluate((d) => (d as HTMLDetailsElement).open))) await page.getByText('Show the numbers as a table').click();
+	await page.getByTestId('daily-table').locator('a[data-outcome="failed"]').last().click();
+	await expect(page).toHaveURL(/verdict=failed/);
 });
 
 test('a viewer sees the same overview, list and timeline; the last four digits find the person', async ({ page }) => {
