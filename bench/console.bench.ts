@@ -100,6 +100,7 @@ async function listQueries(db: Db, w: BenchWorkspace, viewer: string): Promise<B
 				times.push((await timed({ ...p, cursor: first.next })).ms);
 			}
 		}
+		say(`list, ${name}: p95 ${p95(times).toFixed(2)} ms`);
 		out.push({
 			name: `message list query p95, ${name}`,
 			value: p95(times),

@@ -78,7 +78,7 @@ describe('overview rollups: who reads them', () => {
 	});
 
 	for (const role of ROLE_NAMES) {
-		it(`${role} reads only their own workspace's failure and latency rollups, and writes none`, async () => {
+		it(`${role} reads only their own workspace's failure and latency rollups and overview, and writes none`, async () => {
 			const seen = await asRole(t, w, role, (tx) =>
 				tx<{ org: string }[]>`select distinct organization_id as org from public.sms_failure_rollups
 					union select distinct organization_id from public.sms_latency_rollups`
@@ -87,6 +87,12 @@ describe('overview rollups: who reads them', () => {
 			expect(Array.isArray(seen) ? seen.map((r) => r.org) : seen).toEqual(expected);
 			const write = await asRole(t, w, role, (tx) => tx`update public.sms_failure_rollups set messages = 0`).catch((e: { code?: string }) => e.code);
 			expect(write).toBe('42501');
+			// workspace_overview() answers viewers and up of workspace A only.
+			const answer = await asRole(t, w, role, (tx) =>
+				tx<{ o: { failures: { code: number }[] } }[]>`select public.workspace_overview(${w.a}::uuid, now() - interval '1 day', now() + interval '1 hour', 'UTC') as o`
+			).then((r) => r[0]!.o.failures.map((f) => f.code).sort(), (e: { code?: string }) => e.code);
+			const want = { owner: [30003, 30005], admin: [30003, 30005], operator: [30003, 30005], viewer: [30003, 30005], other_member: 'WS001', non_member: 'WS001', anon: '42501' }[role];
+			expect(answer).toEqual(want);
 		});
 	}
 });

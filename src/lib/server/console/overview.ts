@@ -58,29 +58,25 @@ interface Grouped {
 	type: string | null;
 	code: string | null;
 	phase: string;
-	messages: string;
-	price: string;
-	priced: string;
+	messages: number;
+	price: number;
+	priced: number;
+}
+
+interface Answer {
+	grouped: Grouped[];
+	failures: { code: number; messages: number }[];
+	latency: { bucket: number; messages: number; ms: number }[];
 }
 
 /**
- * Everything the overview shows for a range, read from the rollups only (never sms_messages):
- * one grouping-sets scan of sms_message_rollups, the failure reasons, the latency histogram.
- * Runs as the member (RLS: viewer and up).
+ * Everything the overview shows for a range, read from the rollups only (never sms_messages)
+ * through workspace_overview(), which checks the member's role once (viewer and up).
  */
 export async function loadOverview(tx: TransactionSql, organizationId: string, range: OverviewRange): Promise<Overview> {
-	// One scan: grouping sets leave the keys a set does not group by null.
-	const grouped = await tx<Grouped[]>`
-		with r as (
-			select to_char(bucket at time zone ${range.timeZone}, 'YYYY-MM-DD') as day, notification_type as type,
-				calling_code as code, public.sms_status_phase(status) as phase, messages, price, priced
-			from public.sms_message_rollups
-			where organization_id = ${organizationId} and bucket >= ${range.from} and bucket < ${range.to}
-		)
-		select day, type, code, phase, sum(messages)::text as messages, sum(price)::text as price, sum(priced)::text as priced
-		from r
-		group by grouping sets ((day, phase), (type, phase), (code, phase))
-		having sum(messages) <> 0 or sum(priced) <> 0`;
+	const [row] = await tx<{ o: Answer }[]>`
+		select public.workspace_overview(${organizationId}::uuid, ${range.from}, ${range.to}, ${range.timeZone}) as o`;
+	const { grouped, failures: failureRows, latency: latencyRows } = row!.o;
 	const totals = empty();
 	const daily = new Map(range.days.map((d) => [d, empty()]));
 	const byType = new Map<string, OutcomeCounts>();
@@ -105,20 +101,10 @@ export async function loadOverview(tx: TransactionSql, organizationId: string, r
 			byCountry.set(g.code, counts);
 		}
 	}
-	const failureRows = await tx<{ code: number; n: string }[]>`
-		select error_code as code, sum(messages)::text as n
-		from public.sms_failure_rollups
-		where organization_id = ${organizationId} and bucket >= ${range.from} and bucket < ${range.to}
-		group by 1 having sum(messages) > 0 order by 2 desc, 1 limit 10`;
 	const failedTotal = totals.failed;
-	const latencyRows = await tx<{ bucket: number; n: string; ms: string }[]>`
-		select latency_bucket as bucket, sum(messages)::text as n, sum(latency_ms)::text as ms
-		from public.sms_latency_rollups
-		where organization_id = ${organizationId} and bucket >= ${range.from} and bucket < ${range.to}
-		group by 1`;
 	return {
 		totals,
-		latency: summarizeLatency(latencyRows.map((r) => ({ bucket: r.bucket, messages: Number(r.n), latencyMs: Number(r.ms) }))),
+		latency: summarizeLatency(latencyRows.map((r) => ({ bucket: r.bucket, messages: Number(r.messages), latencyMs: Number(r.ms) }))),
 		// Providers report prices as negative amounts (a charge); shown as a positive cost.
 		cost: { amount: Math.abs(amount), priced },
 		daily: [...daily.entries()].map(([day, counts]) => ({ day, counts })),
@@ -126,8 +112,8 @@ export async function loadOverview(tx: TransactionSql, organizationId: string, r
 		byCountry: rows(byCountry),
 		failures: failureRows.map((r) => ({
 			code: r.code === 0 ? null : r.code,
-			count: Number(r.n),
-			share: failedTotal > 0 ? Number(r.n) / failedTotal : 0
+			count: Number(r.messages),
+			share: failedTotal > 0 ? Number(r.messages) / failedTotal : 0
 		}))
 	};
 }
