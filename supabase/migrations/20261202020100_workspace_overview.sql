@@ -55,3 +55,20 @@ $$;
 
 revoke execute on function public.workspace_overview(uuid, timestamptz, timestamptz, text) from public, anon;
 grant execute on function public.workspace_overview(uuid, timestamptz, timestamptz, text) to authenticated, service_role;
+
+-- And the rollup tables' own policies become set-based, as 20261201031100 made the others:
+-- one org_ids_with_role() per query (an initplan) instead of has_org_role() per row.
+drop policy "Members can read their workspace's rollups" on public.sms_message_rollups;
+create policy "Members can read their workspace's rollups"
+  on public.sms_message_rollups for select to authenticated
+  using (organization_id = any ((select public.org_ids_with_role('viewer'))::uuid[]));
+
+drop policy "Members can read their workspace's latency rollups" on public.sms_latency_rollups;
+create policy "Members can read their workspace's latency rollups"
+  on public.sms_latency_rollups for select to authenticated
+  using (organization_id = any ((select public.org_ids_with_role('viewer'))::uuid[]));
+
+drop policy "Members can read their workspace's failure rollups" on public.sms_failure_rollups;
+create policy "Members can read their workspace's failure rollups"
+  on public.sms_failure_rollups for select to authenticated
+  using (organization_id = any ((select public.org_ids_with_role('viewer'))::uuid[]));

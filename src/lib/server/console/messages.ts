@@ -70,7 +70,7 @@ export async function messageWhere(tx: TransactionSql, organizationId: string, f
 		}
 		${f.status ? tx`and m.status = ${f.status}` : tx``}
 		${f.type ? tx`and m.notification_type = ${f.type}` : tx``}
-		${f.provider ? tx`and coalesce(to_jsonb(m) ->> 'provider', case when m.twilio_sid is not null then 'twilio' end) = ${f.provider}` : tx``}
+		${f.provider ? tx`and coalesce(m.provider, case when m.twilio_sid is not null then 'twilio' end) = ${f.provider}` : tx``}
 		${f.campaign ? tx`and m.campaign_id = ${f.campaign}::uuid` : tx``}
 		${f.error !== null ? tx`and m.error_code = ${f.error}` : tx``}
 		${f.country ? tx`and m.calling_code = ${f.country}` : tx``}
@@ -115,7 +115,7 @@ export async function listMessages(tx: TransactionSql, organizationId: string, f
 	const rows = await tx<Raw[]>`
 		select m.id, to_char(m.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_at,
 			m.user_id, m.contact_id, ct.name as contact_name, m.phone_number, m.notification_type, m.campaign_id,
-			coalesce(to_jsonb(m) ->> 'provider', case when m.twilio_sid is not null then 'twilio' end) as provider,
+			coalesce(m.provider, case when m.twilio_sid is not null then 'twilio' end) as provider,
 			m.status, public.sms_verdict_kind(m.status, m.scheduled_for, now()) as verdict,
 			m.error_code, m.error_message, m.segments, m.price::text as price, m.price_unit, m.retry_of
 		from public.sms_messages m
