@@ -53,7 +53,7 @@ export interface MessageFilters {
 }
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
-const dateParam = z.string().refine((v) => (DAY.test(v) || !Number.isNaN(Date.parse(v))) && !Number.isNaN(Date.parse(v)), 'is not a date (use YYYY-MM-DD or ISO 8601)');
+export const dateParam = z.string().refine((v) => (DAY.test(v) || !Number.isNaN(Date.parse(v))) && !Number.isNaN(Date.parse(v)), 'is not a date (use YYYY-MM-DD or ISO 8601)');
 
 const schema = z.object({
 	verdict: z.enum(VERDICT_FILTERS).optional(),
