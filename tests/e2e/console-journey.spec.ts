@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import { expect, test, type Page } from '@playwright/test';
+import { parse } from 'csv-parse/sync';
 import { signIn } from './support/auth.ts';
 import { connect, type Sql } from './support/db.ts';
 
@@ -134,7 +136,7 @@ test('the overview counts today\'s texts, and follows new failures live without 
 	await expect(page).toHaveURL(/verdict=failed/);
 });
 
-test('a viewer sees the same overview, list and timeline; the last four digits find the person', async ({ page }) => {
+test('a viewer sees the same overview, list and timeline without Retry; the last four digits find the person; the export matches the list', async ({ page }) => {
 	test.setTimeout(120_000);
 	await signIn(page, VIEWER, `/w/${SLUG}`);
 	await expect(page.getByTestId('workspace-role')).toHaveText('Viewer');
@@ -147,4 +149,13 @@ test('a viewer sees the same overview, list and timeline; the last four digits f
 	const rows = page.getByTestId('message-row');
 	await expect(rows.first()).toContainText(name);
 	for (const row of await rows.all()) await expect(row).toContainText(phone);
+	// A viewer exports this filtered view: the CSV's rows are the list's rows, in its order.
+	const listed = await Promise.all((await rows.all()).map((r) => r.getAttribute('data-id')));
+	const download = page.waitForEvent('download');
+	await page.getByTestId('export-link').click();
+	const file = await (await download).path();
+	const records = parse(await readFile(file, 'utf8'), { columns: true, bom: true }) as { id: string; phone: string; recipient: string }[];
+	expect(records.map((r) => r.id)).toEqual(listed);
+	for (const r of records) expect(r.phone).toContain(phone.slice(1));
+	await expect(page.getByTestId('export-status')).toContainText(`Exported ${listed.length} rows`);
 });
