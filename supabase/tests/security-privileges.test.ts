@@ -157,6 +157,7 @@ describe('functions in schema public', () => {
 			upsert_contact: 'WS001',
 			workspace_alert_rules: 'WS001',
 			workspace_health: 'WS001',
+			workspace_overview: 'WS001',
 			workspace_recipient_users: 'WS001'
 		});
 	});

@@ -39,5 +39,6 @@ export const WORKSPACE_API = [
 	'upsert_contact',
 	'workspace_alert_rules',
 	'workspace_health',
+	'workspace_overview',
 	'workspace_recipient_users'
 ];
