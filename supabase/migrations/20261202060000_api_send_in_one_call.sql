@@ -12,13 +12,14 @@
 --   AP006 template       no active template with this key in this workspace
 -- queue_sms_message's own (SMxxx, TPxxx, WSxxx) pass through; the web server names their fields.
 
--- Dates as JavaScript's toISOString() writes them (what the rest of /api/v1 answers).
+-- Dates as JavaScript's toISOString() writes them (what the rest of /api/v1 answers). Stable, as
+-- to_char is, so the planner inlines it.
 create function internal.api_iso(p_at timestamptz)
 returns text
 language sql
-immutable
+stable
 parallel safe
-set search_path = ''
+-- No SET clause: it would stop the planner inlining this; every name in it is pg_catalog's.
 as $$
   select to_char(p_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
 $$;
@@ -215,20 +216,23 @@ end;
 $$;
 revoke all on function internal.api_render(uuid, jsonb) from public, anon, authenticated;
 
--- What POST /messages answers for a queued text (MessageAccepted).
-create function internal.api_accepted(p_message_id uuid, p_user_id uuid, p_contact_id uuid, p_external_id text)
+-- What POST /messages answers for a queued text (MessageAccepted), from its row's columns (an
+-- expression the planner inlines: a batch builds a thousand of them).
+create function internal.api_accepted(
+  p_id uuid, p_status text, p_status_reason text, p_phone text, p_scheduled_for timestamptz, p_created_at timestamptz,
+  p_user_id uuid, p_contact_id uuid, p_external_id text
+)
 returns json
 language sql
 stable
-set search_path = ''
+-- No SET clause: it would stop the planner inlining this; every name in it is qualified.
 as $$
   select json_build_object(
-    'id', m.id, 'status', m.status, 'statusReason', m.status_reason,
-    'to', json_build_object('userId', p_user_id, 'contactId', p_contact_id, 'externalId', p_external_id, 'phone', m.phone_number),
-    'sendAt', internal.api_iso(m.scheduled_for), 'createdAt', internal.api_iso(m.created_at))
-  from public.sms_messages m where m.id = p_message_id
+    'id', p_id, 'status', p_status, 'statusReason', p_status_reason,
+    'to', json_build_object('userId', p_user_id, 'contactId', p_contact_id, 'externalId', p_external_id, 'phone', p_phone),
+    'sendAt', internal.api_iso(p_scheduled_for), 'createdAt', internal.api_iso(p_created_at))
 $$;
-revoke all on function internal.api_accepted(uuid, uuid, uuid, text) from public, anon, authenticated;
+revoke all on function internal.api_accepted(uuid, text, text, text, timestamptz, timestamptz, uuid, uuid, text) from public, anon, authenticated;
 
 -- The key check and the Idempotency-Key claim both /messages operations start with. Returns the
 -- answer to give at once (a refusal, a conflict, a replay), or null to go on.
@@ -312,9 +316,14 @@ begin
     p_template_vars => p_message -> 'variables',
     p_organization_id => v_begin.r_organization_id,
     p_contact_id => v_to.r_contact_id);
-  insert into public.api_message_metadata (message_id, organization_id, api_key_id, metadata)
-  values (v_id, v_begin.r_organization_id, v_begin.r_key_id, coalesce(p_message -> 'metadata', '{}'::jsonb));
-  v_body := internal.api_accepted(v_id, v_to.r_user_id, v_to.r_contact_id, v_to.r_external_id);
+  -- A text without metadata needs no row (reads take a missing one as {}).
+  if p_message -> 'metadata' <> '{}'::jsonb then
+    insert into public.api_message_metadata (message_id, organization_id, api_key_id, metadata)
+    values (v_id, v_begin.r_organization_id, v_begin.r_key_id, p_message -> 'metadata');
+  end if;
+  select internal.api_accepted(m.id, m.status, m.status_reason, m.phone_number, m.scheduled_for, m.created_at,
+                               v_to.r_user_id, v_to.r_contact_id, v_to.r_external_id) into v_body
+  from public.sms_messages m where m.id = v_id;
   if p_idempotency_key is not null then
     perform public.api_idempotency_save(v_begin.r_organization_id, v_begin.r_key_id, p_idempotency_key, p_fingerprint, 202, v_body::jsonb);
   end if;
@@ -325,10 +334,15 @@ $$;
 
 -- POST /api/v1/messages/batch: p_items holds one entry per input text, in order — either
 -- { index, message } (valid for the schema) or { index, problem } (refused by it, answered as
--- given). Each text is checked on its own (recipient, template, queue_sms_message's rules) in
--- its own subtransaction; the good ones are queued in ONE queue_sms_messages_bulk call. A text
--- the database refuses is { index, ok: false, error: { code, message, field } } in the answer
--- (the web server words it as a problem, the same way on a replay).
+-- given). Each text is checked on its own: recipient, template, and queue_sms_message's rules
+-- (internal.sms_queue_problem, the same function); the good ones are queued in ONE
+-- queue_sms_messages_bulk call. A text the database refuses is
+-- { index, ok: false, error: { code, message, field } } in the answer (the web server words it
+-- as a problem, the same way on a replay).
+-- Texts to a bare number, a contact id or an external id with a body are checked set-based (one
+-- statement for all of them); those with a template, to a user, or with contact details to
+-- upsert go one by one, each in its own subtransaction, before them (so a contact one of those
+-- creates is there for the others).
 create function public.api_send_batch(
   p_secret_hash text,
   p_key_prefix text,
@@ -346,7 +360,7 @@ as $$
 declare
   v_begin record;
   v_org uuid;
-  v_item jsonb;
+  v_idx integer;
   v_msg jsonb;
   v_to record;
   v_text record;
@@ -357,13 +371,8 @@ declare
   v_error text;
   v_column text;
   v_bad integer;
-  v_rows jsonb[] := '{}';
-  v_index integer[] := '{}';
-  v_recipients jsonb[] := '{}';
-  v_metadata jsonb[] := '{}';
-  v_failed jsonb[] := '{}';
-  v_ids uuid[] := '{}';
-  v_results json;
+  v_rows jsonb;
+  v_ids uuid[];
   v_body json;
 begin
   select * into v_begin from internal.api_begin(p_secret_hash, p_key_prefix, p_ip, p_idempotency_key, p_fingerprint);
@@ -372,12 +381,39 @@ begin
   end if;
   v_org := v_begin.r_organization_id;
 
-  for v_item in select e from jsonb_array_elements(p_items) e loop
-    if v_item ? 'problem' then
-      v_failed := v_failed || jsonb_build_object('index', v_item -> 'index', 'ok', false, 'problem', v_item -> 'problem');
-      continue;
-    end if;
-    v_msg := v_item -> 'message';
+  create temporary table if not exists pg_temp.api_batch (
+    idx integer primary key,
+    m jsonb,
+    simple boolean not null,
+    -- The recipient's keys, as columns so the lookups below are plain (hash) joins.
+    to_contact uuid,
+    to_external text,
+    to_phone text,
+    problem jsonb,
+    code text,
+    message text,
+    field text,
+    bulk_row jsonb,
+    user_id uuid,
+    contact_id uuid,
+    external_id text,
+    phone text,
+    ord integer,
+    message_id uuid
+  ) on commit drop;
+  truncate pg_temp.api_batch;
+  insert into pg_temp.api_batch (idx, m, problem, to_contact, to_external, to_phone, simple)
+  select (e ->> 'index')::integer, e -> 'message', e -> 'problem',
+         (e -> 'message' -> 'to' ->> 'contactId')::uuid, e -> 'message' -> 'to' ->> 'externalId', e -> 'message' -> 'to' ->> 'phone',
+         e ? 'message' and not (e -> 'message' ? 'template')
+         and not (e -> 'message' -> 'to' ?| array['userId', 'name', 'attributes'])
+         and not (e -> 'message' -> 'to' ? 'externalId' and e -> 'message' -> 'to' ? 'phone')
+  from jsonb_array_elements(p_items) e;
+  -- Fresh statistics, or the planner takes the thousand rows for one and scans contacts for each.
+  analyze pg_temp.api_batch;
+
+  -- One by one: templates, users, contact upserts.
+  for v_idx, v_msg in select b.idx, b.m from pg_temp.api_batch b where b.problem is null and not b.simple order by b.idx loop
     begin
       select * into v_text from internal.api_render(v_org, v_msg);
       select * into v_to from internal.api_resolve_recipient(v_org, v_msg -> 'to');
@@ -389,7 +425,6 @@ begin
         where u.id = v_to.r_user_id;
         v_user_found := coalesce(v_user_found, false);
       end if;
-      -- queue_sms_message's checks, from the same function, so a bad text is refused alone.
       select c.code, c.message into v_problem
       from internal.sms_queue_problem(
         v_text.r_body, coalesce(v_msg ->> 'priority', 'normal'), v_to.r_user_id, v_user_found,
@@ -400,35 +435,101 @@ begin
       if v_problem.code is not null then
         raise exception using errcode = v_problem.code, message = v_problem.message;
       end if;
-      v_rows := v_rows || jsonb_build_object(
-        'user_id', case when v_to.r_contact_id is null then v_to.r_user_id end,
-        'contact_id', v_to.r_contact_id,
-        'organization_id', v_org,
-        'message', v_text.r_body,
-        'priority', coalesce(v_msg ->> 'priority', 'normal'),
-        'scheduled_for', v_msg ->> 'sendAt',
-        'notification_type', v_msg ->> 'type',
-        'template_key', v_msg ->> 'template',
-        'template_vars', v_msg -> 'variables');
-      v_index := v_index || (v_item ->> 'index')::integer;
-      v_recipients := v_recipients || jsonb_build_object('u', v_to.r_user_id, 'c', v_to.r_contact_id, 'e', v_to.r_external_id);
-      v_metadata := v_metadata || coalesce(v_msg -> 'metadata', '{}'::jsonb);
+      update pg_temp.api_batch set
+        user_id = v_to.r_user_id, contact_id = v_to.r_contact_id, external_id = v_to.r_external_id,
+        bulk_row = jsonb_build_object(
+          'user_id', case when v_to.r_contact_id is null then v_to.r_user_id end,
+          'contact_id', v_to.r_contact_id,
+          'organization_id', v_org,
+          'message', v_text.r_body,
+          'priority', coalesce(v_msg ->> 'priority', 'normal'),
+          'scheduled_for', v_msg ->> 'sendAt',
+          'notification_type', v_msg ->> 'type',
+          'template_key', v_msg ->> 'template',
+          'template_vars', v_msg -> 'variables')
+      where idx = v_idx;
     exception when others then
       get stacked diagnostics v_state = returned_sqlstate, v_error = message_text, v_column = column_name;
       if v_state !~ '^(AP|SM|TP|WS)' then
         raise;
       end if;
-      v_failed := v_failed || jsonb_build_object('index', v_item -> 'index', 'ok', false,
-        'error', jsonb_build_object('code', v_state, 'message', v_error, 'field', nullif(v_column, '')));
+      update pg_temp.api_batch set code = v_state, message = v_error, field = nullif(v_column, '') where idx = v_idx;
     end;
   end loop;
 
+  -- All at once: a body to a bare number, a contact id or an external id. Checked before any
+  -- contact is created, so a refused text leaves no new contact behind.
+  update pg_temp.api_batch b set
+    contact_id = s.contact_id, user_id = s.user_id, external_id = s.external_id, phone = s.phone,
+    code = s.code, message = s.message, field = s.field
+  from (
+    select b0.idx, r.contact_id, r.user_id, r.external_id, r.phone,
+      case when b0.m -> 'to' ? 'contactId' and r.contact_id is null then 'AP002'
+           when b0.m -> 'to' ? 'externalId' and r.contact_id is null then 'AP003'
+           else pr.code end as code,
+      case when b0.m -> 'to' ? 'contactId' and r.contact_id is null then 'is not a contact of this workspace'
+           when b0.m -> 'to' ? 'externalId' and r.contact_id is null then 'has no contact in this workspace; include phone (and name) to create it'
+           else pr.message end as message,
+      case when b0.m -> 'to' ? 'contactId' and r.contact_id is null then 'to.contactId'
+           when b0.m -> 'to' ? 'externalId' and r.contact_id is null then 'to.externalId' end as field
+    from pg_temp.api_batch b0
+    left join public.contacts cid on cid.organization_id = v_org and cid.id = b0.to_contact
+    left join public.contacts cex on cex.organization_id = v_org and cex.external_id = b0.to_external
+    left join public.contacts cph on cph.organization_id = v_org and cph.phone_number = b0.to_phone
+      and b0.to_contact is null and b0.to_external is null
+    cross join lateral (
+      select coalesce(cid.id, cex.id, cph.id) as contact_id,
+             coalesce(cid.user_id, cex.user_id, cph.user_id) as user_id,
+             coalesce(cid.external_id, cex.external_id, cph.external_id, b0.to_external) as external_id,
+             coalesce(cid.phone_number, cex.phone_number, b0.to_phone) as phone
+    ) r
+    cross join lateral internal.sms_queue_problem(
+      b0.m ->> 'body', coalesce(b0.m ->> 'priority', 'normal'), null, true, null, false,
+      coalesce(b0.m ->> 'type', 'custom'),
+      exists (select 1 from public.sms_notification_types t where t.key = coalesce(b0.m ->> 'type', 'custom')),
+      null, r.phone) pr
+    where b0.simple and b0.problem is null
+  ) s
+  where b.idx = s.idx;
+  -- A bare number is the workspace's contact with that number, created when new.
+  insert into public.contacts (organization_id, name, phone_number, consent_source, consented_at)
+  select distinct v_org, b.phone, b.phone, 'api', now()
+  from pg_temp.api_batch b
+  where b.simple and b.problem is null and b.code is null and b.contact_id is null
+  on conflict (organization_id, phone_number) do nothing;
+  if found or exists (select 1 from pg_temp.api_batch b
+                      where b.simple and b.problem is null and b.code is null and b.contact_id is null) then
+    update pg_temp.api_batch b set contact_id = c.id, user_id = c.user_id, external_id = c.external_id
+    from public.contacts c
+    where b.simple and b.problem is null and b.code is null and b.contact_id is null
+      and c.organization_id = v_org and c.phone_number = b.to_phone;
+  end if;
+  -- Then every good text's row for the bulk call, numbered in input order.
+  update pg_temp.api_batch b set
+    ord = g.n,
+    bulk_row = coalesce(b.bulk_row, jsonb_build_object(
+      'contact_id', b.contact_id,
+      'organization_id', v_org,
+      'message', b.m ->> 'body',
+      'priority', coalesce(b.m ->> 'priority', 'normal'),
+      'scheduled_for', b.m ->> 'sendAt',
+      'notification_type', b.m ->> 'type'))
+  from (
+    select b1.idx, row_number() over (order by b1.idx)::integer as n
+    from pg_temp.api_batch b1
+    where b1.problem is null and b1.code is null and (b1.simple or b1.bulk_row is not null)
+  ) g
+  where b.idx = g.idx;
+
   -- The good texts in one call. Should it still refuse one (a rule checked only there), that
   -- text is answered as refused and the rest queued without it.
-  while cardinality(v_rows) > 0 loop
+  loop
+    select jsonb_agg(b.bulk_row order by b.ord) into v_rows from pg_temp.api_batch b where b.bulk_row is not null and b.code is null;
+    exit when v_rows is null;
     begin
-      select array_agg(b.id order by b.ord) into v_ids
-      from public.queue_sms_messages_bulk(to_jsonb(v_rows)) with ordinality as b (id, ord);
+      select array_agg(q.id order by q.n) into v_ids
+      from public.queue_sms_messages_bulk(v_rows) with ordinality as q (id, n);
+      update pg_temp.api_batch b set message_id = v_ids[b.ord] where b.bulk_row is not null and b.code is null;
       exit;
     exception when others then
       get stacked diagnostics v_state = returned_sqlstate, v_error = message_text;
@@ -436,34 +537,38 @@ begin
       if v_state !~ '^(AP|SM|TP|WS)' or v_bad is null then
         raise;
       end if;
-      v_failed := v_failed || jsonb_build_object('index', v_index[v_bad], 'ok', false,
-        'error', jsonb_build_object('code', v_state, 'message', regexp_replace(v_error, ' \(row \d+\)$', ''), 'field', null));
-      v_rows := v_rows[1:v_bad - 1] || v_rows[v_bad + 1:];
-      v_index := v_index[1:v_bad - 1] || v_index[v_bad + 1:];
-      v_recipients := v_recipients[1:v_bad - 1] || v_recipients[v_bad + 1:];
-      v_metadata := v_metadata[1:v_bad - 1] || v_metadata[v_bad + 1:];
-      v_ids := '{}';
+      update pg_temp.api_batch b set code = v_state, message = regexp_replace(v_error, ' \(row \d+\)$', ''), ord = null
+      where b.ord = v_bad and b.bulk_row is not null and b.code is null;
+      update pg_temp.api_batch b set ord = o.n
+      from (select b1.idx, row_number() over (order by b1.idx)::integer as n
+            from pg_temp.api_batch b1 where b1.bulk_row is not null and b1.code is null) o
+      where b.idx = o.idx;
     end;
   end loop;
 
+  -- A text without metadata needs no row (reads take a missing one as {}): three foreign-key
+  -- checks and a GIN entry a text, a third of a batch's time.
   insert into public.api_message_metadata (message_id, organization_id, api_key_id, metadata)
-  select v_ids[i], v_org, v_begin.r_key_id, v_metadata[i] from generate_subscripts(v_ids, 1) i;
+  select b.message_id, v_org, v_begin.r_key_id, b.m -> 'metadata'
+  from pg_temp.api_batch b where b.message_id is not null and b.m -> 'metadata' <> '{}'::jsonb;
 
-  select coalesce(json_agg(r.item order by r.idx), '[]'::json) into v_results
-  from (
-    select v_index[i] as idx,
-      json_build_object('index', v_index[i], 'ok', true,
-        'message', internal.api_accepted(v_ids[i], (v_recipients[i] ->> 'u')::uuid, (v_recipients[i] ->> 'c')::uuid, v_recipients[i] ->> 'e')) as item
-    from generate_subscripts(v_ids, 1) i
-    union all
-    select (f ->> 'index')::integer, f::json from unnest(v_failed) f
-  ) r;
-  v_body := json_build_object('accepted', cardinality(v_ids), 'rejected', cardinality(v_failed), 'results', v_results);
+  select json_build_object(
+    'accepted', count(b.message_id),
+    'rejected', count(*) - count(b.message_id),
+    'results', coalesce(json_agg(case
+      when b.message_id is not null then
+        json_build_object('index', b.idx, 'ok', true, 'message', internal.api_accepted(sm.id, sm.status, sm.status_reason, sm.phone_number, sm.scheduled_for, sm.created_at,
+                                                                       b.user_id, b.contact_id, b.external_id))
+      when b.problem is not null then json_build_object('index', b.idx, 'ok', false, 'problem', b.problem)
+      else json_build_object('index', b.idx, 'ok', false, 'error', json_build_object('code', b.code, 'message', b.message, 'field', b.field))
+    end order by b.idx), '[]'::json))
+  into v_body
+  from pg_temp.api_batch b
+  left join public.sms_messages sm on sm.id = b.message_id;
   if p_idempotency_key is not null then
     perform public.api_idempotency_save(v_org, v_begin.r_key_id, p_idempotency_key, p_fingerprint, 200, v_body::jsonb);
   end if;
-  return json_build_object('status', 200, 'body', v_body,
-    'rateLimitPerSecond', v_begin.r_rate_limit);
+  return json_build_object('status', 200, 'body', v_body, 'rateLimitPerSecond', v_begin.r_rate_limit);
 end;
 $$;
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { RequestEvent, RequestHandler } from '@sveltejs/kit';
 import type { TransactionSql } from '@sms/db';
 import { operation, type Operation } from '$lib/api/v1/operations';
@@ -115,10 +116,12 @@ export function idempotencyKeyOf(request: Request): string | null {
 	return k;
 }
 
-/** What an Idempotency-Key is bound to: method, path and the exact body bytes. */
-export async function fingerprint(method: string, path: string, body: string): Promise<string> {
-	const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`${method}\n${path}\n${body}`));
-	return Buffer.from(digest).toString('hex');
+/**
+ * What an Idempotency-Key is bound to: method, path and the exact body bytes. node:crypto, not
+ * crypto.subtle: the web one hops through a job queue and was a tenth of a send's CPU.
+ */
+export function fingerprint(method: string, path: string, body: string): string {
+	return createHash('sha256').update(`${method}\n${path}\n${body}`).digest('hex');
 }
 
 /** The response for a result; problem+json for a status of 400 and above. */
@@ -161,7 +164,7 @@ export function apiRoute(
 			const idempotencyKey = op.idempotent ? idempotencyKeyOf(event.request) : null;
 			return respond(
 				await backend().transact(
-					{ key, idempotencyKey, fingerprint: await fingerprint(op.method, event.url.pathname, bodyText) },
+					{ key, idempotencyKey, fingerprint: fingerprint(op.method, event.url.pathname, bodyText) },
 					(tx) => run({ op, key, event, body, bodyText }, tx)
 				)
 			);

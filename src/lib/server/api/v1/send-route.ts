@@ -18,7 +18,8 @@ async function readRequest(event: RequestEvent, op: Operation) {
 	const read = await readJsonBody(event.request);
 	const body = parseOrProblem(op.body!, read.value);
 	const idempotencyKey = idempotencyKeyOf(event.request);
-	return { body, idempotencyKey, fingerprint: await fingerprint(op.method, event.url.pathname, read.text) };
+	// Only an Idempotency-Key needs the fingerprint.
+	return { body, idempotencyKey, fingerprint: idempotencyKey === null ? '' : fingerprint(op.method, event.url.pathname, read.text) };
 }
 
 /**
