@@ -33,7 +33,7 @@ async function time(name: string, n: number, conc: number, op: (i: number) => Pr
   console.log(name, 'conc', conc, (n / ((performance.now() - t0) / 1000)).toFixed(1), '/s');
 }
 for (const conc of [1, 20]) {
-  await time('openapi GET', 200, conc, () => fetch(`http://127.0.0.1:${port}/api/v1/messages/00000000-0000-4000-8000-000000000000`, { headers: { authorization: `Bearer ${key}` } }).then((r) => r.text()));
+  await time('openapi.json GET', 200, conc, () => fetch(`http://127.0.0.1:${port}/api/v1/openapi.json`).then((r) => r.text()));
   await time('POST /messages', 400, conc, (i) => post('/api/v1/messages', JSON.stringify({ to: { phone: phone(i) }, body: `API text ${i}`, metadata: { i } })));
   await time('direct', 400, conc, (i) => db.sql`select public.api_send_message(${createHash('sha256').update(key).digest('hex')}, ${'sk_live_' + visible}, null, ${db.sql.json({ to: { phone: phone(i) }, body: `API ${i}`, priority: 'normal', metadata: { i } })}, null, null)`);
 }

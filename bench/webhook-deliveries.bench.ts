@@ -6,6 +6,9 @@
  * Peer, same run, same receiver, same concurrency: deliverWebhook (the same signing and HTTP
  * code) called straight from a loop over the same payloads — what the queue, the attempt log
  * and the retries cost on top of the POSTs themselves.
+ * The issue's target is correctness, not a rate: the run fails when an event is lost or arrives
+ * more often than its retries explain, or a signature does not verify. The rate is reported
+ * beside its peer for the record (no ratio target).
  * BENCH_WEBHOOK_EVENTS sets the number of events (default 10,000). Durable commits.
  */
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
@@ -142,7 +145,6 @@ export async function run(): Promise<BenchResult[]> {
 				value: EVENTS / queueSeconds,
 				unit: 'deliveries/s',
 				peer: { name: 'deliverWebhook direct, same receiver and concurrency', value: EVENTS / directSeconds },
-				ratioTarget: '>= 0.5',
 				notes: `${EVENTS} events, ${queueReceived} POSTs received (${retried} events refused once with 503 and retried), ${attempts} attempts logged; 0 lost, 0 duplicated beyond retries, every signature verified`
 			}
 		];
