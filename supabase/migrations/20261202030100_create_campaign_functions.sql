@@ -74,7 +74,7 @@ revoke all on function internal.campaign_estimate(uuid) from public, anon, authe
 -- The template body rendered with string variables only (what a CSV gives): the literal parts
 -- between placeholders with each value in between, one pass. Rows whose values are not all
 -- non-blank strings go through internal.render_template instead (same result where both
--- apply: supabase/tests/campaign-render.test.ts).
+-- apply: supabase/tests/campaign-parity.test.ts).
 create function internal.render_template_strings(p_parts text[], p_names text[], p_vars jsonb)
 returns text
 language sql

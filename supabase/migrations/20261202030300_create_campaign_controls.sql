@@ -6,7 +6,7 @@
 
 -- Whether sending the same text again later may succeed: @sms/twilio-service's
 -- isRetryableError (ERROR_CATALOGUE's retryable codes; unknown and missing codes are not).
--- Parity over every catalogued code: supabase/tests/campaign-retryable-parity.test.ts.
+-- Parity over every catalogued code: supabase/tests/campaign-parity.test.ts.
 create function internal.sms_error_retryable(p_code integer)
 returns boolean
 language sql
