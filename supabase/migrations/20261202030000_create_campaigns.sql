@@ -93,8 +93,6 @@ alter table public.sms_messages add column estimated_cost numeric(12, 6);
 alter table public.sms_messages
   add constraint sms_messages_campaign_id_fkey
   foreign key (campaign_id) references public.sms_campaigns (id) on delete set null;
--- Progress and the breaker read a campaign's texts by status.
-create index sms_messages_campaign_status_idx on public.sms_messages (campaign_id, status) where campaign_id is not null;
 -- The ETA counts a workspace's other waiting texts (the same sender).
 create index sms_messages_org_waiting_idx on public.sms_messages (organization_id)
   where status in ('pending', 'scheduled') and direction = 'outbound';
