@@ -212,8 +212,8 @@ begin
     'over_cap_confirmed', v_confirmed, 'already_started', false);
   update public.sms_campaigns
   set status = v_status, started_at = now(), completed_at = case when v_queued = 0 then now() end,
-      total_count = v_total, skipped_count = v_skipped, remaining_count = v_queued,
-      spend_base = v_spent, dispatched_cost = 0,
+      total_count = v_total, skipped_count = v_skipped, queued_count = v_queued,
+      spend_base = v_spent, cost_base = 0,
       over_cap_confirmed_by = case when v_confirmed then (select auth.uid()) end,
       pause_reason = null, start_result = v_result
   where id = v_c.id;
