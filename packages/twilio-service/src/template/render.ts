@@ -71,9 +71,11 @@ export function renderTemplate(
 	options: RenderOptions = {}
 ): RenderResult {
 	const { used, parts } = compile(template);
-	const needed = options.requiredVars ? new Set([...used, ...options.requiredVars]) : used;
-	const missing = [...needed].filter((name) => !hasValue(vars, name));
-	const declared = options.requiredVars ? new Set(options.requiredVars) : null;
+	const required = options.requiredVars;
+	const needed = required ? new Set([...used, ...required]) : used;
+	const missing: string[] = [];
+	for (const name of needed) if (!hasValue(vars, name)) missing.push(name);
+	const declared = required ? new Set(required) : null;
 	const unexpected = declared ? used.filter((name) => !declared.has(name)) : [];
 
 	if (missing.length > 0) {
