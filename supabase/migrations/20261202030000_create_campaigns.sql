@@ -32,7 +32,7 @@ create table public.sms_campaign_recipients (
   name text constraint sms_campaign_recipients_name_check check (char_length(name) <= 200),
   time_zone text,
   country text constraint sms_campaign_recipients_country_check check (country ~ '^[A-Z]{2}$'),
-  segments integer not null default 1 constraint sms_campaign_recipients_segments_check check (segments between 1 and 10),
+  segments integer not null default 1 constraint sms_campaign_recipients_segments_check check (segments between 1 and 30),
   primary key (import_id, row_number)
 );
 
