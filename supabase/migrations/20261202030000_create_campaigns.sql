@@ -62,21 +62,20 @@ create table public.sms_campaigns (
   canceled_at timestamptz,
   paused_at timestamptz,
   updated_at timestamptz not null default now(),
-  -- Written by start_campaign and the counters trigger (never by a person).
+  -- Written by start_campaign (and retries): texts in the campaign, skipped at start, and
+  -- queued to be handed to the provider. What has been handed over, finished and failed is
+  -- counted in internal.sms_campaign_counters (sharded, so status updates never queue on this row).
   total_count integer not null default 0,
   skipped_count integer not null default 0,
-  -- Texts not yet handed to the provider (waiting or dispatching); 0 after start = completed.
-  remaining_count integer not null default 0,
-  final_count integer not null default 0,
-  failed_count integer not null default 0,
+  queued_count integer not null default 0,
   -- The breaker counts from here (set at resume, so a resumed campaign is judged afresh).
   breaker_final_base integer not null default 0,
   breaker_failed_base integer not null default 0,
   -- The workspace's spend this month when the campaign started (or resumed): the spend cap
-  -- stops the campaign before spend_base + dispatched_cost would pass the cap (read live, so
-  -- a cap lowered mid-campaign counts). Not checked once an owner confirmed going over it.
+  -- stops the campaign before spend_base + the cost dispatched since would pass the cap (read
+  -- live, so a cap lowered mid-campaign counts). Not checked once an owner confirmed going over.
   spend_base numeric(14, 6) not null default 0,
-  dispatched_cost numeric(14, 6) not null default 0,
+  cost_base numeric(14, 6) not null default 0,
   over_cap_confirmed_by uuid references auth.users (id) on delete set null,
   start_result jsonb
 );
@@ -88,13 +87,37 @@ create trigger sms_campaigns_set_updated_at
   before update on public.sms_campaigns
   for each row execute function public.set_updated_at();
 
+-- Per campaign and per shard (the writing backend's pid mod 64), cumulative: texts handed to
+-- the provider (left waiting/dispatching), final (delivered or failed), failed, and the
+-- estimated cost of texts that began dispatch. The totals are the sums over the shards.
+create table internal.sms_campaign_counters (
+  campaign_id uuid not null references public.sms_campaigns (id) on delete cascade,
+  shard smallint not null,
+  handed integer not null default 0,
+  final integer not null default 0,
+  failed integer not null default 0,
+  dispatched_cost numeric(14, 6) not null default 0,
+  primary key (campaign_id, shard)
+);
+revoke all on table internal.sms_campaign_counters from public, anon, authenticated;
+
+create function internal.campaign_totals(p_campaign_id uuid)
+returns table (handed integer, final integer, failed integer, dispatched_cost numeric)
+language sql
+stable
+set search_path = ''
+as $$
+  select coalesce(sum(k.handed), 0)::integer, coalesce(sum(k.final), 0)::integer, coalesce(sum(k.failed), 0)::integer,
+         coalesce(sum(k.dispatched_cost), 0)
+  from internal.sms_campaign_counters k where k.campaign_id = p_campaign_id
+$$;
+revoke all on function internal.campaign_totals(uuid) from public, anon, authenticated;
+
 -- The per-text estimate at queue time (campaign texts; cost reports show it beside the price).
 alter table public.sms_messages add column estimated_cost numeric(12, 6);
 alter table public.sms_messages
   add constraint sms_messages_campaign_id_fkey
   foreign key (campaign_id) references public.sms_campaigns (id) on delete set null;
--- Progress and the breaker read a campaign's texts by status.
-create index sms_messages_campaign_status_idx on public.sms_messages (campaign_id, status) where campaign_id is not null;
 -- The ETA counts a workspace's other waiting texts (the same sender).
 create index sms_messages_org_waiting_idx on public.sms_messages (organization_id)
   where status in ('pending', 'scheduled') and direction = 'outbound';

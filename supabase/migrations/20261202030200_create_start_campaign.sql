@@ -5,7 +5,8 @@
 -- - The template is rendered per recipient as queue_sms_message renders it
 --   (internal.render_template; string-only rows take internal.render_template_strings, same
 --   result). A row missing a variable is TP005 naming the row, and nothing is written.
--- - Each recipient becomes (or is) a contact of the workspace, so the worker applies the
+-- - Each recipient becomes (or is) a contact of the workspace (new ones audited together in
+--   campaign.started's contacts_created), so the worker applies the
 --   contact's time zone (else the workspace's) for quiet hours, the type's bypass, the
 --   per-contact daily cap and STOP, exactly as for any text to a contact. Existing contacts are
 --   not changed (a campaign list does not rewrite the address book).
@@ -47,6 +48,7 @@ declare
   v_first_job uuid;
   v_status text;
   v_result jsonb;
+  v_contacts integer;
 begin
   v_c := internal.campaign_for_update(p_campaign_id, 'operator');
   if v_c.status <> 'draft' then
@@ -163,9 +165,13 @@ begin
     raise exception using errcode = 'CM016', message = format('body_too_long: row %s renders to more than 1,600 characters (or to nothing)', v_row.row_number);
   end if;
 
+  -- New contacts are audited once, in campaign.started (20261202030050), not one row each.
+  perform set_config('internal.campaign_contacts', 'on', true);
   insert into public.contacts (organization_id, name, phone_number, time_zone)
   select v_org.id, s.name, s.phone_number, s.time_zone from pg_temp.campaign_start_rows s
   on conflict (organization_id, phone_number) do nothing;
+  get diagnostics v_contacts = row_count;
+  perform set_config('internal.campaign_contacts', 'off', true);
 
   insert into public.sms_messages (
     id, contact_id, organization_id, phone_number, message_content, template_id, template_key, template_vars,
@@ -206,14 +212,15 @@ begin
     'over_cap_confirmed', v_confirmed, 'already_started', false);
   update public.sms_campaigns
   set status = v_status, started_at = now(), completed_at = case when v_queued = 0 then now() end,
-      total_count = v_total, skipped_count = v_skipped, remaining_count = v_queued,
-      spend_base = v_spent, dispatched_cost = 0,
+      total_count = v_total, skipped_count = v_skipped, queued_count = v_queued,
+      spend_base = v_spent, cost_base = 0,
       over_cap_confirmed_by = case when v_confirmed then (select auth.uid()) end,
       pause_reason = null, start_result = v_result
   where id = v_c.id;
 
   perform internal.write_audit(v_org.id, (select auth.uid()), 'campaign.started', 'campaign', v_c.id::text,
-    jsonb_build_object('status', 'draft'), v_result, null);
+    jsonb_build_object('status', 'draft'),
+    v_result || jsonb_build_object('contacts_created', v_contacts, 'import_id', v_c.import_id), null);
   if v_first_job is not null then
     perform pg_notify('sms_jobs', v_first_job::text);
   end if;

@@ -115,6 +115,7 @@ set search_path = ''
 as $$
 declare
   v_c public.sms_campaigns;
+  v_totals record;
 begin
   v_c := internal.campaign_for_update(p_campaign_id, 'operator');
   if v_c.status <> 'paused' then
@@ -124,11 +125,12 @@ begin
     raise exception using errcode = 'CM013', message = format('not_resumable: a %s campaign cannot be resumed', v_c.status);
   end if;
   -- Judged afresh: the breaker counts from here, the cap from this month's spend now.
+  select * into v_totals from internal.campaign_totals(p_campaign_id);
   update public.sms_campaigns
   set status = case when v_c.scheduled_at > now() then 'scheduled' else 'sending' end,
       pause_reason = null, paused_at = null,
-      breaker_final_base = final_count, breaker_failed_base = failed_count,
-      spend_base = internal.workspace_month_spend(organization_id), dispatched_cost = 0
+      breaker_final_base = v_totals.final, breaker_failed_base = v_totals.failed,
+      spend_base = internal.workspace_month_spend(organization_id), cost_base = v_totals.dispatched_cost
   where id = p_campaign_id;
   perform internal.campaign_restagger(p_campaign_id, greatest(now(), coalesce(v_c.scheduled_at, now())));
   perform internal.write_audit(v_c.organization_id, (select auth.uid()), 'campaign.resumed', 'campaign', p_campaign_id::text,
@@ -226,7 +228,7 @@ begin
   end loop;
   if v_retried > 0 then
     update public.sms_campaigns
-    set total_count = total_count + v_retried, remaining_count = remaining_count + v_retried,
+    set total_count = total_count + v_retried, queued_count = queued_count + v_retried,
         status = case when status = 'completed' then 'sending' else status end, completed_at = null
     where id = p_campaign_id;
     -- Paused: the retries wait for resume like the rest; else they go at the throttle from now.

@@ -67,7 +67,9 @@ export async function startCampaign(t: TestDatabase, person: Person, campaignId:
 export async function campaignRow(sql: Sql, id: string) {
 	const [row] = await sql<
 		{ status: string; pause_reason: string | null; total_count: number; skipped_count: number; remaining_count: number; final_count: number; failed_count: number }[]
-	>`select status, pause_reason, total_count, skipped_count, remaining_count, final_count, failed_count from public.sms_campaigns where id = ${id}`;
+	>`select c.status, c.pause_reason, c.total_count, c.skipped_count, c.queued_count - t.handed as remaining_count,
+	         t.final as final_count, t.failed as failed_count
+	  from public.sms_campaigns c cross join internal.campaign_totals(c.id) t where c.id = ${id}`;
 	return row;
 }
 

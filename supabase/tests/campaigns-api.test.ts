@@ -70,6 +70,24 @@ describe('start_campaign', () => {
 			select action, actor_id from public.audit_log where target_id = ${id} order by id`;
 		expect(audit.map((a) => a.action)).toEqual(['campaign.created', 'campaign.started']);
 		expect(audit[1]!.actor_id).toBe(w.people.operator.id);
+		// The 5 new contacts are audited once, in campaign.started, not one row each.
+		const [started] = await t.sql<{ after: { contacts_created: number; import_id: string } }[]>`
+			select after from public.audit_log where target_id = ${id} and action = 'campaign.started'`;
+		expect(started!.after).toMatchObject({ contacts_created: 5, import_id: importId });
+		const [{ n }] = await t.sql<{ n: number }[]>`
+			select count(*)::int as n from public.audit_log a join public.contacts c on c.id::text = a.target_id
+			where c.phone_number = any (${list.map((r) => r.phone)}::text[]) and a.action = 'contact.created'`;
+		expect(n).toBe(0);
+	});
+
+	it("a signed-in user cannot skip the contact audit by setting the campaign variable", async () => {
+		const [row] = await asPerson(t, w.people.operator, async (tx) => {
+			await tx`select set_config('internal.campaign_contacts', 'on', true)`;
+			return tx<{ id: string }[]>`insert into public.contacts (organization_id, name, phone_number) values (${w.a}, 'Sneaky', ${phone()}) returning id`;
+		});
+		const [{ n }] = await t.sql<{ n: number }[]>`
+			select count(*)::int as n from public.audit_log where target_id = ${row!.id} and action = 'contact.created'`;
+		expect(n).toBe(1);
 	});
 
 	it('starts once when two calls race (a double click): one result, one set of texts', async () => {
