@@ -127,3 +127,36 @@ test('operator imports a messy list, previews, tests, sends at a throttle, pause
 	await page.goto(`/w/${SLUG}/campaigns`);
 	await expect(page.getByTestId('campaign-list')).toContainText('E2E reminders');
 });
+
+test('a viewer reads campaigns and costs but cannot create, pause or cancel one', async ({ page }) => {
+	const [bob] = await sql<{ id: string }[]>`select id from auth.users where email = 'bob@example.com'`;
+	const [org] = await sql<{ id: string }[]>`select id from public.organizations where slug = ${SLUG}`;
+	const [campaign] = await sql<{ id: string; name: string }[]>`
+		select id, name from public.sms_campaigns where organization_id = ${org!.id} order by created_at desc limit 1`;
+	expect(campaign).toBeDefined();
+	await sql`insert into public.organization_members (organization_id, user_id, role) values (${org!.id}, ${bob!.id}, 'viewer')
+		on conflict (organization_id, user_id) do update set role = 'viewer'`;
+	try {
+		await signIn(page, 'bob@example.com', `/w/${SLUG}/campaigns`);
+		await expect(page.getByTestId('campaign-list')).toContainText(campaign!.name);
+		await expect(page.getByTestId('new-campaign')).toHaveCount(0);
+		await page.goto(`/w/${SLUG}/campaigns/${campaign!.id}`);
+		await expect(page.getByTestId('progress')).toBeVisible();
+		await expect(page.getByTestId('campaign-controls')).toHaveCount(0);
+		const refused = await page.request.post(`/w/${SLUG}/campaigns/${campaign!.id}?/cancel`, {
+			form: {},
+			headers: { origin: e2e.baseUrl, 'x-sveltekit-action': 'true' }
+		});
+		expect(refused.status()).toBe(403);
+		const before = await sql<{ status: string }[]>`select status from public.sms_campaigns where id = ${campaign!.id}`;
+		expect(before[0]!.status).not.toBe('canceled');
+		expect((await page.goto(`/w/${SLUG}/campaigns/new`))?.status()).toBe(403);
+		await page.goto(`/w/${SLUG}/costs`);
+		await expect(page.getByTestId('usage-totals')).toBeVisible();
+		const csv = await page.request.get(`/w/${SLUG}/costs/export`);
+		expect(csv.status()).toBe(200);
+		expect(await csv.text()).toContain('section,key,texts');
+	} finally {
+		await sql`delete from public.organization_members where organization_id = ${org!.id} and user_id = ${bob!.id}`;
+	}
+});
