@@ -123,6 +123,7 @@ describe('functions in schema public', () => {
 		}
 		expect(answers).toEqual({
 			accept_organization_invitation: 'WS011',
+			campaign_default_throttle: 'WS001',
 			campaign_progress: 'CM001',
 			cancel_campaign: 'CM001',
 			create_api_key: 'WS001',

@@ -5,6 +5,7 @@
  */
 export const WORKSPACE_API = [
 	'accept_organization_invitation',
+	'campaign_default_throttle',
 	'campaign_progress',
 	'cancel_campaign',
 	'create_api_key',
