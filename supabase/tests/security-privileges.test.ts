@@ -138,6 +138,7 @@ describe('functions in schema public', () => {
 			delete_sms_template: 'TP001',
 			delete_webhook_endpoint: 'WH003',
 			delete_workspace_provider: 'WS001',
+			forget_contact: 'WS018',
 			has_org_role: 'ok:[false]',
 			list_organization_members: 'WS001',
 			org_ids_with_role: 'ok:[[]]',

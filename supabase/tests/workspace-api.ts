@@ -20,6 +20,7 @@ export const WORKSPACE_API = [
 	'delete_sms_template',
 	'delete_webhook_endpoint',
 	'delete_workspace_provider',
+	'forget_contact',
 	'has_org_role',
 	'list_organization_members',
 	'org_ids_with_role',

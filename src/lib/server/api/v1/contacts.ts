@@ -52,8 +52,20 @@ export async function putContact(
 	return { contact: toContact(row), created: row.inserted };
 }
 
-/** Deletes the contact and its texts (the workspaces schema cascades: erasure on request). */
+/**
+ * Forgets the contact (forget_contact: a person's right to be forgotten): their data is deleted,
+ * their texts are kept without body or number, so counts and costs stay.
+ */
 export async function deleteContact(tx: TransactionSql, organizationId: string, externalId: string): Promise<void> {
-	const gone = await tx`delete from public.contacts where organization_id = ${organizationId} and external_id = ${externalId} returning id`;
-	if (gone.length === 0) throw new ApiProblem(problem('not_found', `There is no contact with externalId ${externalId} in this workspace.`));
+	const [found] = await tx<{ id: string }[]>`
+		select id from public.contacts where organization_id = ${organizationId} and external_id = ${externalId} for update`;
+	if (!found) throw new ApiProblem(problem('not_found', `There is no contact with externalId ${externalId} in this workspace.`));
+	try {
+		await tx`select public.forget_contact(${found.id})`;
+	} catch (e) {
+		if ((e as { code?: string }).code === 'WS023') {
+			throw new ApiProblem(problem('contact_busy', 'A text to this contact is being handed to the provider right now; retry in a minute.'));
+		}
+		throw e;
+	}
 }
