@@ -13,6 +13,8 @@ import type { Actions, PageServerLoad } from './$types';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const load: PageServerLoad = async (event) => {
+	// Reloaded live while open (the workspace's event stream), so a retry is seen turning Delivered.
+	event.depends('console:message');
 	const ctx = await requireWorkspace(event, 'viewer');
 	if (!UUID.test(event.params.id)) error(404, 'No such text in this workspace');
 	const timeZone = await viewerTimeZone(ctx);
