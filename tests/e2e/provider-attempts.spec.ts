@@ -22,9 +22,13 @@ test.afterAll(async () => {
 test('the message page shows each provider attempt and where the text went', async ({ page }) => {
 	const ref = crypto.randomUUID();
 	const [org] = await sql<{ id: string }[]>`select id from public.organizations where slug = ${SLUG}`;
+	const phone = `+1415556${String(1000 + Math.floor(Math.random() * 9000))}`;
+	const [contact] = await sql<{ id: string }[]>`insert into public.contacts (organization_id, name, phone_number)
+		values (${org!.id}, 'Failover Person', ${phone}) on conflict do nothing returning id`;
+	test.skip(!contact, 'that number is already a contact of the demo workspace');
 	const [m] = await sql<{ id: string }[]>`
-		insert into public.sms_messages (organization_id, phone_number, message_content, status, provider, provider_reference, created_at)
-		values (${org!.id}, '+14155550199', 'Failover, seen from the console', 'delivered', '23telecom', ${ref}, now() - interval '5 minutes')
+		insert into public.sms_messages (organization_id, contact_id, phone_number, message_content, status, provider, provider_reference, created_at)
+		values (${org!.id}, ${contact!.id}, ${phone}, 'Failover, seen from the console', 'delivered', '23telecom', ${ref}, now() - interval '5 minutes')
 		returning id`;
 	await sql`insert into public.sms_send_attempts (message_id, organization_id, provider, outcome, reference, error_kind, error_code, error_message, started_at, finished_at)
 		values (${m!.id}, ${org!.id}, 'sms-retail', 'refused', null, 'provider_unavailable', 'service_unavailable', 'Service temporarily unavailable.',
