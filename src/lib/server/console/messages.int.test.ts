@@ -72,6 +72,8 @@ describe('listMessages', () => {
 
 	it('filters by verdict, raw status, type, error code, country and dates (days in the viewer\'s zone)', async () => {
 		expect(await labels({ verdict: 'failed' })).toEqual(['john2', 'mary1']);
+		// 'pending' (the overview's word): every text without a final word yet.
+		expect(await labels({ verdict: 'pending' })).toEqual(['user1']);
 		expect(await labels({ status: 'undelivered' })).toEqual(['john2']);
 		expect(await labels({ type: 'reminder' })).toEqual(['john2']);
 		expect(await labels({ error: '30005' })).toEqual(['mary1']);
