@@ -10,6 +10,7 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { createTestDatabase, type TestDatabase } from '@sms/db/testing';
 import { asPerson, createPerson, nextSid, type Person } from './fixtures.ts';
 import { createOrganization } from './workspace-fixtures.ts';
+import { actualOverview, expectedOverview, nonZero } from './overview-rollup-sums.ts';
 
 let t: TestDatabase;
 let orgs: string[];
@@ -194,6 +195,7 @@ async function step(r: ReturnType<typeof rng>, pool: Sent[], reports: unknown[][
 		case 11:
 			// Compaction runs beside everything else (the worker's sweep).
 			await t.db.asService((tx) => tx`select public.compact_sms_message_rollups()`);
+			await t.db.asService((tx) => tx`select public.compact_sms_overview_rollups()`);
 			return;
 		default: {
 			const out = await t.db
@@ -220,6 +222,11 @@ describe('sms_message_rollups', () => {
 			for (const s of ['pending', 'delivered', 'failed']) expect(statuses).toContain(s);
 			expect([...want.values()].some((m) => m.latency_count > 0 && m.priced > 0)).toBe(true);
 			expect(sorted(await actual())).toEqual(sorted(want));
+			// The overview's latency histogram and failure reasons, likewise.
+			const overview = nonZero(await expectedOverview(t.sql));
+			expect(Object.keys(overview).some((k) => k.includes('|latency:'))).toBe(true);
+			expect(Object.keys(overview).some((k) => k.includes('|error:'))).toBe(true);
+			expect(nonZero(await actualOverview(t.sql))).toEqual(overview);
 		});
 	}
 
@@ -235,6 +242,13 @@ describe('sms_message_rollups', () => {
 		expect(after).toBe(before.length);
 		expect(sorted(await actual())).toEqual(before);
 		expect(before).toEqual(sorted(await expected()));
+		const overview = nonZero(await actualOverview(t.sql));
+		await t.db.asService((tx) => tx`select public.compact_sms_overview_rollups()`);
+		const [{ n: latencyRows, latencyKeys }] = await t.sql<{ n: number; latencyKeys: number }[]>`select count(*)::int as n,
+			count(distinct (organization_id, bucket, latency_bucket))::int as "latencyKeys" from public.sms_latency_rollups`;
+		expect(latencyRows).toBe(latencyKeys);
+		expect(nonZero(await actualOverview(t.sql))).toEqual(overview);
+		expect(overview).toEqual(nonZero(await expectedOverview(t.sql)));
 	});
 
 	it('follow deletions: a forgotten contact keeps its (canceled, redacted) texts, a deleted workspace takes its rollups', async () => {
@@ -247,6 +261,7 @@ describe('sms_message_rollups', () => {
 		const [{ n }] = await t.sql<{ n: number }[]>`select count(*)::int as n from public.sms_message_rollups where organization_id = ${orgs[1]!}`;
 		expect(n).toBe(0);
 		expect(sorted(await actual())).toEqual(sorted(await expected()));
+		expect(nonZero(await actualOverview(t.sql))).toEqual(nonZero(await expectedOverview(t.sql)));
 	});
 
 	it("members read their workspace's rollups, nobody else's, and nobody writes them", async () => {

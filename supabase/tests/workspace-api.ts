@@ -5,7 +5,11 @@
  */
 export const WORKSPACE_API = [
 	'accept_organization_invitation',
+	'campaign_default_throttle',
+	'campaign_progress',
+	'cancel_campaign',
 	'create_api_key',
+	'create_campaign',
 	'create_organization',
 	'create_organization_invitation',
 	'create_sms_template',
@@ -20,8 +24,12 @@ export const WORKSPACE_API = [
 	'has_org_role',
 	'list_organization_members',
 	'org_ids_with_role',
+	'pause_campaign',
 	'remove_member',
 	'resend_webhook_delivery',
+	'resume_campaign',
+	'retry_campaign_failures',
+	'retry_sms_messages',
 	'revoke_api_key',
 	'revoke_organization_invitation',
 	'set_alert_rule',
@@ -31,6 +39,8 @@ export const WORKSPACE_API = [
 	'set_sms_template_active',
 	'set_workspace_provider',
 	'set_workspace_provider_secrets',
+	'sms_retry_check',
+	'start_campaign',
 	'transfer_ownership',
 	'update_contact',
 	'update_organization_settings',
@@ -38,5 +48,6 @@ export const WORKSPACE_API = [
 	'upsert_contact',
 	'workspace_alert_rules',
 	'workspace_health',
+	'workspace_overview',
 	'workspace_recipient_users'
 ];
