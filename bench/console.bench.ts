@@ -133,6 +133,7 @@ async function overview(db: Db, w: BenchWorkspace, viewer: string): Promise<Benc
 			where organization_id = ${w.org} and created_at >= ${range.from} and created_at < ${range.to} group by 1, 2`;
 		raw.push(performance.now() - t0);
 	}
+	say(`overview p95 ${p95(ours).toFixed(2)} ms, raw count(*) group by p95 ${p95(raw).toFixed(2)} ms`);
 	return [
 		{
 			name: 'overview, 30 days (cards, chart, reasons, rates, latency) p95',
@@ -218,8 +219,13 @@ async function pages(db: Db, w: BenchWorkspace, url: string): Promise<BenchResul
 			target: '< 50',
 			peer: { name: 'GET /api/health on the same server', value: p95(health) }
 		});
-		say('export');
-		out.push(...(await exportThroughput(db, w, server, (p) => fetch(`${base}${p}`, { headers: { cookie } }))));
+		say(`pages: list p95 ${p95(list).toFixed(1)} ms, overview p95 ${p95(home).toFixed(1)} ms, health p95 ${p95(health).toFixed(1)} ms`);
+		try {
+			out.push(...(await exportThroughput(db, w, server, (p) => fetch(`${base}${p}`, { headers: { cookie } }))));
+		} catch (error) {
+			// The figures above are kept when the export (another branch's feature) fails.
+			say(`export failed: ${error instanceof Error ? error.message : String(error)}`);
+		}
 		return out;
 	} finally {
 		server.kill('SIGTERM');
@@ -249,11 +255,13 @@ async function exportThroughput(db: Db, w: BenchWorkspace, server: ChildProcess,
 	clearInterval(sampler);
 	const rows = lines - 1;
 	const c0 = performance.now();
-	const copy = await db.sql`copy (
+	// COPY takes no bind parameters; the id is a uuid this run generated.
+	if (!/^[0-9a-f-]{36}$/.test(w.org)) throw new Error('unexpected workspace id');
+	const copy = await db.sql.unsafe(`copy (
 		select m.id, m.created_at, ct.name, m.phone_number, m.notification_type, m.provider, m.status, m.error_code,
 			m.segments, m.price, m.sent_at, m.delivered_at, m.message_content
 		from public.sms_messages m left join public.contacts ct on ct.id = m.contact_id
-		where m.organization_id = ${w.org} order by m.created_at desc, m.id desc) to stdout (format csv, header)`.readable();
+		where m.organization_id = '${w.org}' order by m.created_at desc, m.id desc) to stdout (format csv, header)`).readable();
 	let copied = 0;
 	for await (const chunk of copy as AsyncIterable<Buffer>) for (const b of chunk) if (b === 10) copied++;
 	const copySeconds = (performance.now() - c0) / 1000;
