@@ -138,6 +138,7 @@ describe('functions in schema public', () => {
 			delete_sms_template: 'TP001',
 			delete_webhook_endpoint: 'WH003',
 			delete_workspace_provider: 'WS001',
+			forget_contact: 'WS018',
 			has_org_role: 'ok:[false]',
 			list_organization_members: 'WS001',
 			org_ids_with_role: 'ok:[[]]',
@@ -146,6 +147,7 @@ describe('functions in schema public', () => {
 			resend_webhook_delivery: 'WH003',
 			resume_campaign: 'CM001',
 			retry_campaign_failures: 'CM001',
+			retry_sms_messages: 'WS001',
 			revoke_api_key: 'AK004',
 			revoke_organization_invitation: 'WS011',
 			set_alert_rule: 'WS001',
@@ -155,6 +157,7 @@ describe('functions in schema public', () => {
 			set_sms_template_active: 'TP001',
 			set_workspace_provider: 'WS001',
 			set_workspace_provider_secrets: 'WS001',
+			sms_retry_check: 'WS001',
 			start_campaign: 'CM001',
 			transfer_ownership: 'WS001',
 			update_contact: 'WS018',
@@ -163,6 +166,7 @@ describe('functions in schema public', () => {
 			upsert_contact: 'WS001',
 			workspace_alert_rules: 'WS001',
 			workspace_health: 'WS001',
+			workspace_overview: 'WS001',
 			workspace_recipient_users: 'WS001'
 		});
 	});

@@ -20,6 +20,7 @@ export const WORKSPACE_API = [
 	'delete_sms_template',
 	'delete_webhook_endpoint',
 	'delete_workspace_provider',
+	'forget_contact',
 	'has_org_role',
 	'list_organization_members',
 	'org_ids_with_role',
@@ -28,6 +29,7 @@ export const WORKSPACE_API = [
 	'resend_webhook_delivery',
 	'resume_campaign',
 	'retry_campaign_failures',
+	'retry_sms_messages',
 	'revoke_api_key',
 	'revoke_organization_invitation',
 	'set_alert_rule',
@@ -37,6 +39,7 @@ export const WORKSPACE_API = [
 	'set_sms_template_active',
 	'set_workspace_provider',
 	'set_workspace_provider_secrets',
+	'sms_retry_check',
 	'start_campaign',
 	'transfer_ownership',
 	'update_contact',
@@ -45,5 +48,6 @@ export const WORKSPACE_API = [
 	'upsert_contact',
 	'workspace_alert_rules',
 	'workspace_health',
+	'workspace_overview',
 	'workspace_recipient_users'
 ];
