@@ -145,7 +145,9 @@ describe('a worker killed with SIGKILL mid-campaign', () => {
 		const ws = await workspace();
 		const list = phones(120);
 		env.sandbox.state.faults = { ...env.sandbox.state.faults, latencyMs: 100 };
-		const workerEnv = { WORKER_CONCURRENCY: '32', WORKER_LEASE_SECONDS: '2', WORKER_SETTLE_MS: '500' };
+		// A lease long enough that a busy machine never lets a job's lease lapse mid-send (the worker
+		// does not renew leases yet), and attempts enough that takeovers never dead-letter a text.
+		const workerEnv = { WORKER_CONCURRENCY: '32', WORKER_LEASE_SECONDS: '5', WORKER_SETTLE_MS: '500', WORKER_MAX_ATTEMPTS: '20' };
 		const first = await spawnWorker(env, workerEnv);
 		children.push(first);
 		// Started (it announces its health URL once it is claiming), so the kill lands mid-campaign.
