@@ -6,3 +6,17 @@ export { DatabaseSetupError } from './errors.ts';
 export { repoRoot, migrationsDir } from './paths.ts';
 export { provisionLoginRoles, urlForLogin, WEB_LOGIN, WORKER_LOGIN } from './login-roles.ts';
 export type { LoginRolePasswords } from './login-roles.ts';
+export {
+	PhoneCipher,
+	PhoneCryptoError,
+	isSealedPhone,
+	localPhoneKeys,
+	maskedPhone,
+	newPhoneKey,
+	phoneCipher,
+	phoneKeysFromEnv,
+	phoneKeysToEnv,
+	setPhoneCipher
+} from './phone-crypto.ts';
+export type { PhoneKeyConfig, SealedPhone } from './phone-crypto.ts';
+export { maskPayload, openPayload, rotatePayload, sealPayload } from './phone-payload.ts';

@@ -2,6 +2,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Sql } from './client.ts';
 import { DatabaseSetupError } from './errors.ts';
+import { countClearPhones, sealStoredPhones } from './phone-backfill.ts';
+import { PhoneCipher, PhoneCryptoError, phoneCipher } from './phone-crypto.ts';
 import { compatFile, migrationsDir as defaultMigrationsDir, seedFile } from './paths.ts';
 
 /** Serialises concurrent runners (two processes starting at once) on one database. */
@@ -48,6 +50,35 @@ export interface MigrateOptions {
 	 * schema in a test, then migrate the rest and check the data survived).
 	 */
 	upTo?: string;
+	/**
+	 * Encrypts numbers stored in clear before the encryption migrations (the Node step marked
+	 * `-- @node-step: seal-phones` in a migration runs just before it). Default: the keys in the
+	 * environment (PHONE_ENCRYPTION_KEYS, PHONE_INDEX_KEY); without them, a database that holds
+	 * no such number still migrates.
+	 */
+	phoneCipher?: PhoneCipher;
+}
+
+/** Marks a migration that must be preceded by the Node step encrypting stored numbers. */
+const SEAL_PHONES_STEP = '-- @node-step: seal-phones';
+
+async function sealPhonesStep(sql: Sql, given: PhoneCipher | undefined, file: string): Promise<void> {
+	let cipher = given;
+	if (!cipher) {
+		try {
+			cipher = phoneCipher();
+		} catch (error) {
+			if (!(error instanceof PhoneCryptoError)) throw error;
+			const left = await countClearPhones(sql);
+			if (left.length === 0) return;
+			throw new DatabaseSetupError(
+				'phone_keys_missing',
+				`Migration ${path.basename(file)} encrypts stored phone numbers (${left.map((l) => `${l.table}: ${l.rows}`).join(', ')}) ` +
+					`and needs the keys: ${error.message}`
+			);
+		}
+	}
+	await sealStoredPhones(sql, cipher);
 }
 
 export async function migrate(sql: Sql, options: MigrateOptions = {}): Promise<MigrateResult> {
@@ -74,6 +105,10 @@ export async function migrate(sql: Sql, options: MigrateOptions = {}): Promise<M
 
 	for (const m of migrations) {
 		const content = await readFile(m.file, 'utf8');
+		if (content.includes(SEAL_PHONES_STEP)) {
+			const [done] = await sql`select 1 from supabase_migrations.schema_migrations where version = ${m.version}`;
+			if (!done) await sealPhonesStep(sql, options.phoneCipher, m.file);
+		}
 		await sql
 			.begin(async (tx) => {
 				await tx`select pg_advisory_xact_lock(${MIGRATION_LOCK})`;
