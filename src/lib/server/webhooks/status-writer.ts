@@ -1,4 +1,4 @@
-import type { Sql } from '@sms/db';
+import { phoneCipher, sealPayload, type Sql } from '@sms/db';
 import type { ApplyStatusResult } from '@sms/twilio-service';
 import type { StatusReport } from './status-report.ts';
 
@@ -83,7 +83,7 @@ async function applyMany(sql: Sql, batch: Pending[]): Promise<ApplyResult[]> {
 				${batch.map((p) => p.report.status)}::text[],
 				${batch.map((p) => p.report.errorCode)}::integer[],
 				${batch.map((p) => p.report.errorMessage)}::text[],
-				${batch.map((p) => JSON.stringify(p.report.payload))}::text[],
+				${batch.map((p) => JSON.stringify(sealPayload(phoneCipher(), p.report.payload)))}::text[],
 				${batch.map((p) => p.senderIp)}::inet[],
 				${batch.map((p) => p.report.price)}::numeric[],
 				${batch.map((p) => p.report.priceUnit)}::text[]

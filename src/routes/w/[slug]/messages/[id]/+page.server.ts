@@ -13,7 +13,9 @@ export const load: PageServerLoad = async (event) => {
 	const ctx = await requireWorkspace(event, 'viewer');
 	if (!UUID.test(event.params.id)) error(404, 'No such text in this workspace');
 	const timeZone = await viewerTimeZone(ctx);
-	const detail = await db().asUser(ctx.claims, (tx) => messageDetail(tx, ctx.organization.id, event.params.id));
+	const detail = await db().asUser(ctx.claims, (tx) =>
+		messageDetail(tx, ctx.organization.id, event.params.id, { showNumbers: ctx.can.operate })
+	);
 	if (!detail) error(404, 'No such text in this workspace');
 	const code = detail.message.error_code;
 	return {
