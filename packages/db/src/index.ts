@@ -20,3 +20,7 @@ export {
 } from './phone-crypto.ts';
 export type { PhoneKeyConfig, SealedPhone } from './phone-crypto.ts';
 export { maskPayload, openPayload, rotatePayload, sealPayload } from './phone-payload.ts';
+export { countClearPhones, sealStoredPhones } from './phone-backfill.ts';
+export { countStalePhones, rotatePhoneKeys } from './phone-rotate.ts';
+export type { RotateOptions, RotationProgress } from './phone-rotate.ts';
+export { SEALED_COLUMNS, SEALED_PAYLOADS } from './phone-columns.ts';

@@ -23,8 +23,8 @@ async function sealColumn(sql: Sql, cipher: PhoneCipher, c: SealedColumn, batchS
 	let total = 0;
 	for (;;) {
 		const done = await sql.begin(async (tx) => {
-			const rows = await tx.unsafe<{ id: string; plain: string }[]>(
-				`select ${ident(c.id)}::text as id, ${ident(c.plain)} as plain from ${t}
+			const rows = await tx.unsafe<{ key: string; plain: string }[]>(
+				`select ${ident(c.id)}::text as key, ${ident(c.plain)} as plain from ${t}
 				  where ${ident(c.plain)} is not null order by ${ident(c.id)} limit ${batchSize} for update skip locked`
 			);
 			if (rows.length === 0) return 0;
@@ -36,7 +36,7 @@ async function sealColumn(sql: Sql, cipher: PhoneCipher, c: SealedColumn, batchS
 				`update ${t} t set ${sets.join(', ')}
 				   from unnest($1::text[], $2::text[], $3::text[], $4::text[]) as u(id, enc, hash, last4)
 				  where t.${ident(c.id)} = u.id::${c.idType}`,
-				[rows.map((r) => r.id), sealed.map((s) => s.enc), sealed.map((s) => s.hash), sealed.map((s) => s.last4)]
+				[rows.map((r) => r.key), sealed.map((s) => s.enc), sealed.map((s) => s.hash), sealed.map((s) => s.last4)]
 			);
 			return rows.length;
 		});
@@ -51,16 +51,16 @@ async function sealPayloads(sql: Sql, cipher: PhoneCipher, p: (typeof SEALED_PAY
 	let after = '-1';
 	let total = 0;
 	for (;;) {
-		const rows = await sql.unsafe<{ id: string; payload: unknown }[]>(
-			`select ${ident(p.id)}::text as id, ${ident(p.column)} as payload from ${ident(p.table)}
+		const rows = await sql.unsafe<{ key: string; payload: unknown }[]>(
+			`select ${ident(p.id)}::text as key, ${ident(p.column)} as payload from ${ident(p.table)}
 			  where ${ident(p.id)} > $1::bigint and ${ident(p.column)} is not null
 			  order by ${ident(p.id)} limit ${batchSize}`,
 			[after]
 		);
 		if (rows.length === 0) return total;
-		after = rows[rows.length - 1].id;
+		after = rows[rows.length - 1].key;
 		const changed = rows
-			.map((r) => ({ id: r.id, before: JSON.stringify(r.payload), after: JSON.stringify(sealPayload(cipher, r.payload)) }))
+			.map((r) => ({ id: r.key, before: JSON.stringify(r.payload), after: JSON.stringify(sealPayload(cipher, r.payload)) }))
 			.filter((r) => r.before !== r.after);
 		if (changed.length === 0) continue;
 		// Compare-and-set on the old value: a payload changed meanwhile (retention) is left to it.
