@@ -6,6 +6,8 @@ import type { PageServerLoad } from './$types';
 export const load: PageServerLoad = async ({ locals, url, parent }) => {
 	if (!locals.claims) redirect(303, loginUrl(url));
 	const { workspaces } = await parent();
-	if (workspaces.length === 1) redirect(303, `/w/${workspaces[0].slug}`);
-	return {};
+	// Just deleted one: stay to say so, rather than jumping into the one that is left.
+	const deleted = url.searchParams.get('deleted');
+	if (workspaces.length === 1 && !deleted) redirect(303, `/w/${workspaces[0].slug}`);
+	return { deleted: deleted ? deleted.slice(0, 100) : null };
 };

@@ -37,6 +37,7 @@ const BY_SQLSTATE: Record<string, { code: WorkspaceErrorCode; field?: string; me
 	WS015: { code: 'invitation_wrong_email' },
 	WS018: { code: 'not_found', message: 'That contact no longer exists.' },
 	WS020: { code: 'invalid' },
+	WS021: { code: 'invalid', field: 'confirmSlug', message: "That is not this workspace's address. Type it exactly as shown to delete the workspace." },
 	// Templates (migrations 20261201071000/071200).
 	TP001: { code: 'not_found', message: 'That template no longer exists.' },
 	TP002: { code: 'invalid' },

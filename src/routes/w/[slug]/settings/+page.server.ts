@@ -4,6 +4,7 @@ import { workspaceAction } from '$lib/server/workspaces/actions';
 import { requireWorkspace } from '$lib/server/workspaces/context';
 import { parseSettingsForm, settingsFormValues } from '$lib/server/workspaces/settings-form';
 import { changedSettings, saveSettings, settingsOf } from '$lib/server/workspaces/settings';
+import { deleteWorkspace, workspaceFootprint } from '$lib/server/workspaces/delete';
 import { countryOptions } from '$lib/countries';
 import { timeZoneOptions } from '$lib/time-zones';
 import type { Actions, PageServerLoad } from './$types';
@@ -15,7 +16,10 @@ async function maxDailyLimit(): Promise<number> {
 
 export const load: PageServerLoad = async (event) => {
 	const ctx = await requireWorkspace(event, 'admin');
+	// Only owners may delete, so only they are shown what it would take.
+	const footprint = ctx.can.own ? await db().asUser(ctx.claims, (tx) => workspaceFootprint(tx, ctx.organization.id)) : null;
 	return {
+		footprint,
 		settings: settingsOf(ctx.organization),
 		countries: countryOptions(),
 		timeZones: timeZoneOptions(),
@@ -42,6 +46,20 @@ export const actions: Actions = {
 		});
 		// A new slug moves the workspace: follow it.
 		if ('slug' in result && result.slug !== event.params.slug) redirect(303, `/w/${result.slug}/settings?saved`);
+		return result;
+	},
+	delete: async (event) => {
+		const form = await event.request.formData();
+		const confirmSlug = String(form.get('confirmSlug') ?? '').trim();
+		const result = await workspaceAction(
+			event,
+			{ action: 'delete', minRole: 'owner', field: 'confirmSlug', values: { confirmSlug } },
+			async ({ ctx, tx }) => {
+				await deleteWorkspace(tx, ctx.organization.id, confirmSlug);
+				return { name: ctx.organization.name };
+			}
+		);
+		if ('name' in result) redirect(303, `/w?deleted=${encodeURIComponent(String(result.name))}`);
 		return result;
 	}
 };
