@@ -243,7 +243,7 @@ async function main() {
 	const db = createDb({ url: databaseUrl, max: 1 });
 	const migrated = await migrate(db.sql, { phoneCipher: new PhoneCipher(phoneKeys) });
 	say(`migrations ${migrated.applied.length} applied, ${migrated.skipped.length} already in place`);
-	if (env.SEED_DEMO_DATA === 'true' && (await seed(db.sql))) say('demo data  seeded (alice@example.com, bob@example.com, admin@example.com)');
+	if (env.SEED_DEMO_DATA === 'true' && (await seed(db.sql, undefined, { phoneCipher: new PhoneCipher(phoneKeys) }))) say('demo data  seeded (alice@example.com, bob@example.com, admin@example.com)');
 	// Local mode: the web server and the worker connect with their own least-privilege logins;
 	// only migrations and seeding use the owner. A DATABASE_URL you give is used as it is.
 	let webUrl = databaseUrl;

@@ -136,8 +136,11 @@ export async function migrate(sql: Sql, options: MigrateOptions = {}): Promise<M
 	return result;
 }
 
-/** Applies supabase/seed.sql (demo data; written to be idempotent). */
-export async function seed(sql: Sql, file = seedFile): Promise<boolean> {
+/**
+ * Applies supabase/seed.sql (demo data; written to be idempotent), then encrypts any number it
+ * wrote in clear where numbers are sealed (the demo payloads carry a From) — SQL cannot.
+ */
+export async function seed(sql: Sql, file = seedFile, options: { phoneCipher?: PhoneCipher } = {}): Promise<boolean> {
 	let content: string;
 	try {
 		content = await readFile(file, 'utf8');
@@ -145,5 +148,15 @@ export async function seed(sql: Sql, file = seedFile): Promise<boolean> {
 		return false;
 	}
 	await sql.begin((tx) => tx.unsafe(content));
+	let cipher = options.phoneCipher;
+	if (!cipher) {
+		try {
+			cipher = phoneCipher();
+		} catch (error) {
+			if (!(error instanceof PhoneCryptoError)) throw error;
+			throw new DatabaseSetupError('phone_keys_missing', `Seeding encrypts the demo data's phone numbers and needs the keys: ${error.message}`);
+		}
+	}
+	await sealStoredPhones(sql, cipher);
 	return true;
 }
