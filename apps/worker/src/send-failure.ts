@@ -1,3 +1,4 @@
+import { redactPhoneNumbers } from '@sms/db';
 import { explainError, TwilioServiceError } from '@sms/twilio-service';
 import type { Logger } from 'pino';
 import { effectiveMaxAttempts, retryTime, type JobOutcome, type PipelineDeps } from './deps.ts';
@@ -24,7 +25,8 @@ export interface SendFailure {
 export function classifySendFailure(error: unknown): SendFailure {
 	const twilioError = error instanceof TwilioServiceError ? error : null;
 	const code = typeof twilioError?.code === 'number' ? twilioError.code : null;
-	const message = error instanceof Error ? error.message : String(error);
+	// Stored (error_message, last_error) and logged: a provider's message may quote the number.
+	const message = redactPhoneNumbers(error instanceof Error ? error.message : String(error));
 	const label = `${twilioError?.code ?? 'error'}: ${message}`;
 	if (twilioError && !twilioError.retryable) return { kind: 'permanent', code, message, label };
 	const status = twilioError?.status ?? null;

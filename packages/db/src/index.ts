@@ -16,6 +16,8 @@ export {
 	phoneCipher,
 	phoneKeysFromEnv,
 	phoneKeysToEnv,
+	PHONE_LOG_REDACTION,
+	redactPhoneNumbers,
 	setPhoneCipher
 } from './phone-crypto.ts';
 export type { PhoneKeyConfig, SealedPhone } from './phone-crypto.ts';

@@ -199,3 +199,47 @@ export function setPhoneCipher(cipher: PhoneCipher | undefined): void {
 export function maskedPhone(last4: string | null | undefined): string {
 	return last4 ? `•••• ${last4}` : '••••';
 }
+
+const E164_IN_TEXT = /\+[1-9]\d{6,14}/g;
+
+/**
+ * Any E.164-looking number in free text (a provider's error message, a log line) cut to its
+ * last four digits: "The 'To' number +14155550100 …" → "The 'To' number •••• 0100 …".
+ */
+export function redactPhoneNumbers(text: string): string {
+	return text.replace(E164_IN_TEXT, (n) => maskedPhone(n.slice(-4)));
+}
+
+/** pino options that keep numbers out of the logs (fields named like a number, and messages). */
+export const PHONE_LOG_REDACTION = {
+	redact: {
+		paths: ['phone', 'phoneNumber', 'phone_number', 'to', 'from', 'To', 'From', '*.phone', '*.phoneNumber', '*.phone_number', '*.to', '*.from', '*.To', '*.From'],
+		censor: (value: unknown) => (typeof value === 'string' ? redactPhoneNumbers(value) : value)
+	},
+	hooks: {
+		logMethod(this: unknown, args: unknown[], method: (...a: unknown[]) => void) {
+			method.apply(this, args.map(redactLogArg));
+		}
+	}
+};
+
+function redactError(error: Error): Error {
+	const copy = new Error(redactPhoneNumbers(error.message));
+	copy.name = error.name;
+	copy.stack = error.stack === undefined ? undefined : redactPhoneNumbers(error.stack);
+	for (const [k, v] of Object.entries(error)) (copy as unknown as Record<string, unknown>)[k] = typeof v === 'string' ? redactPhoneNumbers(v) : v;
+	return copy;
+}
+
+function redactLogArg(arg: unknown): unknown {
+	if (typeof arg === 'string') return redactPhoneNumbers(arg);
+	if (arg instanceof Error) return redactError(arg);
+	if (arg && typeof arg === 'object' && !Array.isArray(arg)) {
+		let copy: Record<string, unknown> | undefined;
+		for (const [k, v] of Object.entries(arg)) {
+			if (v instanceof Error) (copy ??= { ...(arg as Record<string, unknown>) })[k] = redactError(v);
+		}
+		return copy ?? arg;
+	}
+	return arg;
+}

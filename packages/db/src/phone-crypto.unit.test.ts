@@ -85,3 +85,24 @@ describe('keys from the environment and the data directory', () => {
 		expect(cipher.decrypt(new PhoneCipher(again).encrypt('+15550001111'))).toBe('+15550001111');
 	});
 });
+
+describe('numbers kept out of logs and error messages', () => {
+	it('cuts numbers in free text to their last four', async () => {
+		const { redactPhoneNumbers } = await import('./phone-crypto.ts');
+		expect(redactPhoneNumbers("The 'To' number +14155550100 is not a valid phone number.")).toBe("The 'To' number •••• 0100 is not a valid phone number.");
+		expect(redactPhoneNumbers('no number here: SM123, 30003')).toBe('no number here: SM123, 30003');
+	});
+
+	it('a logger with PHONE_LOG_REDACTION writes no number, whatever field or message carries it', async () => {
+		const { pino } = await import('pino');
+		const { PHONE_LOG_REDACTION } = await import('./phone-crypto.ts');
+		const lines: string[] = [];
+		const logger = pino({ ...PHONE_LOG_REDACTION }, { write: (l: string) => void lines.push(l) });
+		logger.info({ to: '+14155550100', nested: { phoneNumber: '+442071838750' }, err: new Error('number +33612345678 refused') }, 'sending to +15551234567');
+		logger.warn('raw %s', '+15557654321');
+		const out = lines.join('');
+		expect(out).not.toMatch(/4155550100|442071838750|33612345678|5551234567|5557654321/);
+		expect(out).toContain('•••• 0100');
+		expect(out).toContain('•••• 4567');
+	});
+});
