@@ -123,7 +123,11 @@ describe('functions in schema public', () => {
 		}
 		expect(answers).toEqual({
 			accept_organization_invitation: 'WS011',
+			campaign_default_throttle: 'WS001',
+			campaign_progress: 'CM001',
+			cancel_campaign: 'CM001',
 			create_api_key: 'WS001',
+			create_campaign: 'WS001',
 			create_organization: 'WS004',
 			create_organization_invitation: 'WS001',
 			create_sms_template: 'WS001',
@@ -134,11 +138,16 @@ describe('functions in schema public', () => {
 			delete_sms_template: 'TP001',
 			delete_webhook_endpoint: 'WH003',
 			delete_workspace_provider: 'WS001',
+			forget_contact: 'WS018',
 			has_org_role: 'ok:[false]',
 			list_organization_members: 'WS001',
 			org_ids_with_role: 'ok:[[]]',
+			pause_campaign: 'CM001',
 			remove_member: 'WS001',
 			resend_webhook_delivery: 'WH003',
+			resume_campaign: 'CM001',
+			retry_campaign_failures: 'CM001',
+			retry_sms_messages: 'WS001',
 			revoke_api_key: 'AK004',
 			revoke_organization_invitation: 'WS011',
 			set_alert_rule: 'WS001',
@@ -148,6 +157,8 @@ describe('functions in schema public', () => {
 			set_sms_template_active: 'TP001',
 			set_workspace_provider: 'WS001',
 			set_workspace_provider_secrets: 'WS001',
+			sms_retry_check: 'WS001',
+			start_campaign: 'CM001',
 			transfer_ownership: 'WS001',
 			update_contact: 'WS018',
 			update_organization_settings: 'WS001',
@@ -155,6 +166,7 @@ describe('functions in schema public', () => {
 			upsert_contact: 'WS001',
 			workspace_alert_rules: 'WS001',
 			workspace_health: 'WS001',
+			workspace_overview: 'WS001',
 			workspace_recipient_users: 'WS001'
 		});
 	});

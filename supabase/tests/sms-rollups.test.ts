@@ -10,6 +10,7 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { createTestDatabase, type TestDatabase } from '@sms/db/testing';
 import { asPerson, createPerson, nextSid, type Person } from './fixtures.ts';
 import { createOrganization } from './workspace-fixtures.ts';
+import { actualOverview, expectedOverview, nonZero } from './overview-rollup-sums.ts';
 
 let t: TestDatabase;
 let orgs: string[];
@@ -76,7 +77,8 @@ async function expected(): Promise<Map<Key, Measures>> {
 		from public.sms_messages m where direction = 'outbound' and organization_id is not null`;
 	const out = new Map<Key, Measures>();
 	for (const r of rows) {
-		const code = parsePhoneNumberFromString(r.phone)?.countryCallingCode ?? '';
+		// A forgotten recipient's number keeps only '+' and its calling code ('+44').
+		const code = /^\+\d{0,3}$/.test(r.phone) ? r.phone.slice(1) : (parsePhoneNumberFromString(r.phone)?.countryCallingCode ?? '');
 		const key = [r.org, r.bucket.toISOString(), r.status, r.type, r.provider, code].join('|');
 		const m = out.get(key) ?? { messages: 0, segments: 0, price: 0, priced: 0, latency_count: 0, latency_ms: 0 };
 		m.messages += 1;
@@ -193,6 +195,7 @@ async function step(r: ReturnType<typeof rng>, pool: Sent[], reports: unknown[][
 		case 11:
 			// Compaction runs beside everything else (the worker's sweep).
 			await t.db.asService((tx) => tx`select public.compact_sms_message_rollups()`);
+			await t.db.asService((tx) => tx`select public.compact_sms_overview_rollups()`);
 			return;
 		default: {
 			const out = await t.db
@@ -219,6 +222,11 @@ describe('sms_message_rollups', () => {
 			for (const s of ['pending', 'delivered', 'failed']) expect(statuses).toContain(s);
 			expect([...want.values()].some((m) => m.latency_count > 0 && m.priced > 0)).toBe(true);
 			expect(sorted(await actual())).toEqual(sorted(want));
+			// The overview's latency histogram and failure reasons, likewise.
+			const overview = nonZero(await expectedOverview(t.sql));
+			expect(Object.keys(overview).some((k) => k.includes('|latency:'))).toBe(true);
+			expect(Object.keys(overview).some((k) => k.includes('|error:'))).toBe(true);
+			expect(nonZero(await actualOverview(t.sql))).toEqual(overview);
 		});
 	}
 
@@ -234,18 +242,26 @@ describe('sms_message_rollups', () => {
 		expect(after).toBe(before.length);
 		expect(sorted(await actual())).toEqual(before);
 		expect(before).toEqual(sorted(await expected()));
+		const overview = nonZero(await actualOverview(t.sql));
+		await t.db.asService((tx) => tx`select public.compact_sms_overview_rollups()`);
+		const [{ n: latencyRows, latencyKeys }] = await t.sql<{ n: number; latencyKeys: number }[]>`select count(*)::int as n,
+			count(distinct (organization_id, bucket, latency_bucket))::int as "latencyKeys" from public.sms_latency_rollups`;
+		expect(latencyRows).toBe(latencyKeys);
+		expect(nonZero(await actualOverview(t.sql))).toEqual(overview);
+		expect(overview).toEqual(nonZero(await expectedOverview(t.sql)));
 	});
 
-	it('follow deletions: a deleted contact takes its texts out, a deleted workspace its rollups', async () => {
+	it('follow deletions: a forgotten contact keeps its (canceled, redacted) texts, a deleted workspace takes its rollups', async () => {
 		const c = contacts.find((x) => x.org === orgs[1])!;
 		await t.sql`select public.queue_sms_message(p_user_id => null, p_phone_number => null, p_message => 'bye',
 			p_organization_id => ${c.org}::uuid, p_contact_id => ${c.id}::uuid)`;
-		await t.sql`delete from public.contacts where id = ${c.id}`;
+		await t.db.asService((tx) => tx`select public.forget_contact(${c.id})`);
 		expect(sorted(await actual())).toEqual(sorted(await expected()));
 		await t.sql`delete from public.organizations where id = ${orgs[1]!}`;
 		const [{ n }] = await t.sql<{ n: number }[]>`select count(*)::int as n from public.sms_message_rollups where organization_id = ${orgs[1]!}`;
 		expect(n).toBe(0);
 		expect(sorted(await actual())).toEqual(sorted(await expected()));
+		expect(nonZero(await actualOverview(t.sql))).toEqual(nonZero(await expectedOverview(t.sql)));
 	});
 
 	it("members read their workspace's rollups, nobody else's, and nobody writes them", async () => {

@@ -52,6 +52,7 @@ const calls: Record<string, Call> = {
 	'add a contact': (tx) => tx`select public.upsert_contact(${w.a}, ${tx.json({ name: 'New', phone_number: '+14155558002' })})`,
 	'edit a contact': (tx) => tx`select public.update_contact(${contactId}, ${tx.json({ name: 'Edited' })})`,
 	'delete a contact': (tx) => tx`select public.delete_contact(${contactId})`,
+	'forget a contact': (tx) => tx`select public.forget_contact(${contactId})`,
 	'search contacts': (tx) => tx`select * from public.search_contacts(${w.a}, 'ada')`,
 	'delete the workspace': (tx) => tx`select public.delete_organization(${w.a}, 'api-a')`
 };
@@ -72,6 +73,8 @@ const operators = row('ok', 'ok', 'ok', 'WS001', 'WS001', 'WS001', '42501');
 const members = row('ok', 'ok', 'ok', 'ok', 'WS001', 'WS001', '42501');
 /** Non-members are told the contact does not exist (WS018), not that it exists elsewhere. */
 const contactOperators = row('ok', 'ok', 'ok', 'WS001', 'WS018', 'WS018', '42501');
+/** Forgetting a contact (deleting it) is for admins and up. */
+const contactAdmins = row('ok', 'ok', 'WS001', 'WS001', 'WS018', 'WS018', '42501');
 
 const expected: Record<string, Row> = {
 	'list members': members,
@@ -88,7 +91,8 @@ const expected: Record<string, Row> = {
 	'remove the operator': row('ok', 'ok', 'ok', 'WS001', 'WS001', 'WS001', '42501'),
 	'add a contact': operators,
 	'edit a contact': contactOperators,
-	'delete a contact': contactOperators,
+	'delete a contact': contactAdmins,
+	'forget a contact': contactAdmins,
 	// RLS decides what search returns; nobody is refused, non-members simply find nothing.
 	'search contacts': row('ok', 'ok', 'ok', 'ok', 'ok', 'ok', '42501'),
 	'delete the workspace': ownersOnly

@@ -118,10 +118,15 @@ describe('every action writes one audit row', () => {
 		expect(rows.map((r) => [r.action, r.target_id, r.ip])).toEqual([
 			['contact.created', c.id, '192.0.2.9'],
 			['contact.updated', c.id, '192.0.2.9'],
-			['contact.deleted', c.id, '192.0.2.9']
+			['contact.deleted', c.id, '192.0.2.9'],
+			['contact.forgotten', c.id, '192.0.2.9']
 		]);
-		expect(rows[1]).toMatchObject({ before: { tags: [] }, after: { tags: ['vip'] } });
-		expect(rows[2].before).toMatchObject({ name: 'Audit Me', phone_number: '+14155559001' });
+		// Deleting is forgetting: the person's name and number leave every row of theirs (the
+		// change itself stays recorded), and the last row says what was redacted.
+		expect(rows[1]).toMatchObject({ before: { tags: '[forgotten]' }, after: { tags: '[forgotten]' } });
+		expect(rows[2].before).toMatchObject({ name: '[forgotten]', phone_number: '[forgotten]' });
+		expect(JSON.stringify(rows)).not.toContain('4155559001');
+		expect(rows[3].after).toEqual({ texts_redacted: 0, texts_canceled: 0, events_redacted: 0, by: 'member' });
 	});
 
 	it('record_audit (service role) for actions that are not a row change, e.g. a retry', async () => {

@@ -22,7 +22,7 @@ export interface Sandbox {
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 	const state = new SandboxState(options);
 	const api = createApiHandler(state);
-	const providerApi = createProviderApiHandler(state.providers);
+	const providerApi = createProviderApiHandler(state.providers, () => state.faults);
 	const control = createControlHandler(state);
 	const devPhone = createDevPhoneHandler(state);
 	let allowedHosts: Set<string> = new Set();

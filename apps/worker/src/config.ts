@@ -18,6 +18,10 @@ export interface WorkerConfig {
 	};
 	/** PUBLIC_BASE_URL + /api/webhooks/twilio/status */
 	statusCallbackUrl: string;
+	/** PUBLIC_BASE_URL + /api/webhooks/sms (sms-retail's and 23telecom's delivery reports) */
+	providerCallbackUrl: string;
+	/** The HTTP providers: per-call timeout, outages before "down", how long a down one is skipped, settings cache. */
+	providers: { timeoutMs: number; outageThreshold: number; cooldownMs: number; settingsTtlMs: number };
 	concurrency: number;
 	batchSize: number;
 	leaseSeconds: number;
@@ -103,6 +107,10 @@ const schema = z
 		WORKER_RETRY_BASE_MS: int('WORKER_RETRY_BASE_MS', 2000, 1, 3_600_000),
 		WORKER_RETRY_MAX_MS: int('WORKER_RETRY_MAX_MS', 600_000, 1, 86_400_000),
 		WORKER_SETTLE_MS: int('WORKER_SETTLE_MS', 30_000, 0, 3_600_000),
+		WORKER_PROVIDER_TIMEOUT_MS: int('WORKER_PROVIDER_TIMEOUT_MS', 10_000, 100, 120_000),
+		WORKER_PROVIDER_OUTAGE_THRESHOLD: int('WORKER_PROVIDER_OUTAGE_THRESHOLD', 3, 1, 1000),
+		WORKER_PROVIDER_COOLDOWN_MS: int('WORKER_PROVIDER_COOLDOWN_MS', 30_000, 0, 3_600_000),
+		WORKER_PROVIDER_SETTINGS_TTL_MS: int('WORKER_PROVIDER_SETTINGS_TTL_MS', 5000, 0, 3_600_000),
 		WORKER_PORT: int('WORKER_PORT', 4020, 0, 65_535),
 		WORKER_HOST: z.string().trim().min(1, 'WORKER_HOST must not be empty').default('127.0.0.1'),
 		WORKER_ID: z.string().optional(),
@@ -144,6 +152,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
 			apiBaseUrl: e.TWILIO_API_BASE_URL
 		},
 		statusCallbackUrl: `${e.PUBLIC_BASE_URL.replace(/\/+$/, '')}/api/webhooks/twilio/status`,
+		providerCallbackUrl: `${e.PUBLIC_BASE_URL.replace(/\/+$/, '')}/api/webhooks/sms`,
+		providers: {
+			timeoutMs: e.WORKER_PROVIDER_TIMEOUT_MS,
+			outageThreshold: e.WORKER_PROVIDER_OUTAGE_THRESHOLD,
+			cooldownMs: e.WORKER_PROVIDER_COOLDOWN_MS,
+			settingsTtlMs: e.WORKER_PROVIDER_SETTINGS_TTL_MS
+		},
 		concurrency: e.WORKER_CONCURRENCY,
 		batchSize: e.WORKER_BATCH_SIZE,
 		leaseSeconds: e.WORKER_LEASE_SECONDS,

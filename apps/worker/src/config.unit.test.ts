@@ -29,14 +29,16 @@ describe('loadConfig', () => {
 			host: '127.0.0.1',
 			maxAttempts: 5,
 			statusCallbackUrl: 'https://sms.example.com/api/webhooks/twilio/status',
+			providerCallbackUrl: 'https://sms.example.com/api/webhooks/sms',
+			providers: { timeoutMs: 10_000, outageThreshold: 3, cooldownMs: 30_000, settingsTtlMs: 5000 },
 			twilio: { from: '+15005550006', messagingServiceSid: undefined, apiBaseUrl: undefined }
 		});
 	});
 
 	it('keeps a path prefix of PUBLIC_BASE_URL', () => {
-		expect(loadConfig({ ...valid, PUBLIC_BASE_URL: 'https://x.example.com/app' }).statusCallbackUrl).toBe(
-			'https://x.example.com/app/api/webhooks/twilio/status'
-		);
+		const c = loadConfig({ ...valid, PUBLIC_BASE_URL: 'https://x.example.com/app' });
+		expect(c.statusCallbackUrl).toBe('https://x.example.com/app/api/webhooks/twilio/status');
+		expect(c.providerCallbackUrl).toBe('https://x.example.com/app/api/webhooks/sms');
 	});
 
 	it('names every missing variable at once', () => {

@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import { nextRunAt } from './backoff.ts';
 import type { WorkerMetrics } from './metrics.ts';
-import type { SmsSender } from './sms-port.ts';
+import type { ProviderDirectory } from './provider-directory.ts';
+import type { ProviderHealth } from './provider-health.ts';
 import type { SendResultRow, WorkerStore } from './store.ts';
 import type { ClaimedJob } from './types.ts';
 
@@ -14,12 +15,18 @@ export type Failpoint = 'after_lookup' | 'after_recover_unsent' | 'after_begin_d
 /** Everything the send path needs, built once per worker (worker.ts). */
 export interface PipelineDeps {
 	store: WorkerStore;
-	sms: SmsSender;
+	/** Each workspace's route and adapters (Twilio among them). */
+	providers: ProviderDirectory;
+	/** Which providers this worker sees as down (outages past the threshold, refused accounts). */
+	health: ProviderHealth;
 	now: () => Date;
 	logger: Logger;
 	metrics: WorkerMetrics;
 	workerId: string;
+	/** Twilio's status callback (PUBLIC_BASE_URL + /api/webhooks/twilio/status). */
 	statusCallbackUrl: string;
+	/** The HTTP providers' delivery reports (PUBLIC_BASE_URL + /api/webhooks/sms). */
+	providerCallbackUrl: string;
 	hardDailyCap: number;
 	maxAttempts: number;
 	retryBaseMs: number;
@@ -32,7 +39,7 @@ export interface PipelineDeps {
 	random?: () => number;
 	/** True once shutdown began: a send that has not started is given back instead. */
 	isStopping: () => boolean;
-	/** Stores Twilio's answer and completes the job (batched across sends by AttachBatcher). */
+	/** Stores the provider's answer and completes the job (batched across sends by AttachBatcher). */
 	attach: (item: { jobId: string; messageId: string; result: SendResultRow }) => Promise<void>;
 	failpoint?: (point: Failpoint) => void | Promise<void>;
 }
@@ -45,7 +52,7 @@ export type JobOutcome =
 	| 'retried'
 	| 'failed'
 	| 'skipped'
-	/** Held for a person: Twilio has several identical texts and we cannot tell which is ours. */
+	/** Held for a person: the provider has several identical texts and we cannot tell which is ours. */
 	| 'needs_review'
 	/** Not started because the worker is stopping: the caller gives the job back. */
 	| 'release';

@@ -1,9 +1,9 @@
+import { destinationCountry, type ProviderId } from '@sms/providers';
 import { decideDelivery, type Decision } from '@sms/twilio-service';
 import type { Logger } from 'pino';
 import { messageIdOf, type JobOutcome, type PipelineDeps } from './deps.ts';
+import { dispatchText } from './dispatch.ts';
 import { recoverInterrupted } from './recovery.ts';
-import { handleSendFailure } from './send-failure.ts';
-import { storedSendResult } from './send-result.ts';
 import type { DispatchStart } from './store.ts';
 import type { ClaimedJob, SendContext } from './types.ts';
 
@@ -11,10 +11,11 @@ export { messageIdOf, type JobOutcome, type PipelineDeps } from './deps.ts';
 
 /**
  * The send path, one entry: a claimed batch → its contexts (loaded by the caller in one query)
- * → one decision per text → the texts to send reserve their daily slots and become
- * `dispatching` together (one transaction, before any Twilio call) → each is sent → Twilio's
- * answer is attached (batched). The rules that make it safe:
- * - a text found `dispatching` is looked up at Twilio before any resend (recovery.ts);
+ * → one decision per text (policy, slot, provider route) → the texts to send reserve their
+ * daily slots, become `dispatching` and open an attempt at their first provider together (one
+ * transaction, before any provider call) → each is sent through the port (dispatch.ts, with
+ * failover) → the provider's answer is attached (batched). The rules that make it safe:
+ * - a text found `dispatching` is looked up at every provider it may be at before any resend (recovery.ts);
  * - a daily slot belongs to the text that reserved it and goes back, in the same statement,
  *   whenever the text leaves `dispatching` without a SID (so never twice);
  * - a failed call is classified once (send-failure.ts): permanent, certainly not sent, or
@@ -24,8 +25,16 @@ export function processBatch(deps: PipelineDeps, jobs: ClaimedJob[], contexts: M
 	const now = deps.now();
 	const plans = jobs.map((job) => plan(deps, job, contexts, now));
 	const sends = plans.filter((p): p is SendPlan => p.kind === 'send');
-	const started = sends.length ? deps.store.beginDispatch(sends.map(dispatchRow(deps))) : Promise.resolve(new Map<string, DispatchStart>());
+	const started = sends.length ? begin(deps, sends) : Promise.resolve(new Map<string, DispatchStart>());
 	return plans.map((p) => (p.kind === 'send' ? started.then((map) => afterBegin(deps, p, map.get(p.ctx.messageId))) : p.run()));
+}
+
+/** Routes the texts (their workspaces' settings, at most a TTL old) and begins those that have a provider. */
+async function begin(deps: PipelineDeps, sends: SendPlan[]): Promise<Map<string, DispatchStart>> {
+	await deps.providers.refresh(sends.map((p) => p.ctx.organizationId));
+	for (const p of sends) p.route = deps.health.order(p.ctx.organizationId, deps.providers.route(p.ctx.organizationId, p.ctx.phoneNumber));
+	const routed = sends.filter((p) => p.route.length > 0);
+	return routed.length ? deps.store.beginDispatch(routed.map(dispatchRow(deps))) : new Map();
 }
 
 interface SendPlan {
@@ -35,12 +44,19 @@ interface SendPlan {
 	decision: Extract<Decision, { action: 'send' }>;
 	log: Logger;
 	now: Date;
+	/** The providers to try, in order (set by begin()). */
+	route: ProviderId[];
 }
 type Plan = SendPlan | { kind: 'other'; run: () => Promise<JobOutcome> };
 
 const isUrgent = (ctx: SendContext) => ctx.bypassesQuietHours || ctx.priority === 'urgent';
 const limitFor = (deps: PipelineDeps, ctx: SendContext) => (isUrgent(ctx) ? deps.hardDailyCap : Math.min(ctx.dailyLimit, deps.hardDailyCap));
-const dispatchRow = (deps: PipelineDeps) => (p: SendPlan) => ({ messageId: p.ctx.messageId, localDate: p.decision.localDate, limit: limitFor(deps, p.ctx) });
+const dispatchRow = (deps: PipelineDeps) => (p: SendPlan) => ({
+	messageId: p.ctx.messageId,
+	localDate: p.decision.localDate,
+	limit: limitFor(deps, p.ctx),
+	provider: p.route[0]!
+});
 
 function decide(deps: PipelineDeps, ctx: SendContext, now: Date, usedToday: number): Decision {
 	return decideDelivery({
@@ -78,17 +94,17 @@ function plan(deps: PipelineDeps, job: ClaimedJob, contexts: Map<string, SendCon
 		if (decision.action === 'suppress') return other(() => suppress(deps, job, ctx, decision.reason, log));
 		if (decision.action === 'defer') return other(() => defer(deps, job, ctx, decision, log));
 		if (deps.isStopping()) return other(async () => 'release');
-		return { kind: 'send', job, ctx, decision, log, now };
+		return { kind: 'send', job, ctx, decision, log, now, route: [] };
 	} catch (error) {
 		return other(() => Promise.reject(error));
 	}
 }
 
-/** The same path for one text (after a recovery found that Twilio never got it). */
+/** The same path for one text (after a recovery found that no provider got it). */
 async function decideAndSend(deps: PipelineDeps, job: ClaimedJob, ctx: SendContext, log: Logger): Promise<JobOutcome> {
 	const p = plan(deps, job, new Map([[ctx.messageId, ctx]]), deps.now());
 	if (p.kind !== 'send') return p.run();
-	const started = await deps.store.beginDispatch([dispatchRow(deps)(p)]);
+	const started = await begin(deps, [p]);
 	return afterBegin(deps, p, started.get(ctx.messageId));
 }
 
@@ -99,10 +115,11 @@ async function recover(deps: PipelineDeps, job: ClaimedJob, ctx: SendContext, lo
 
 async function afterBegin(deps: PipelineDeps, p: SendPlan, start: DispatchStart | undefined): Promise<JobOutcome> {
 	const { job, ctx, log } = p;
+	if (p.route.length === 0) return noProvider(deps, job, ctx, log);
 	switch (start?.outcome) {
 		case 'dispatching':
 			await deps.failpoint?.('after_begin_dispatch');
-			return dispatch(deps, job, ctx, log);
+			return dispatchText(deps, job, ctx, p.route, log);
 		case 'limit_reached': {
 			// Another worker took the last slot since we read the count: same as a full day.
 			const full = decide(deps, ctx, p.now, Number.MAX_SAFE_INTEGER);
@@ -122,27 +139,14 @@ async function afterBegin(deps: PipelineDeps, p: SendPlan, start: DispatchStart 
 	}
 }
 
-async function dispatch(deps: PipelineDeps, job: ClaimedJob, ctx: SendContext, log: Logger): Promise<JobOutcome> {
-	const started = performance.now();
-	let result: Awaited<ReturnType<PipelineDeps['sms']['send']>>;
-	try {
-		result = await deps.sms.send({ to: ctx.phoneNumber, body: ctx.body, statusCallbackUrl: deps.statusCallbackUrl });
-	} catch (error) {
-		// A bug or an unexpected throw after the request left: treat as "may have been sent".
-		return handleSendFailure(deps, job, ctx, error, log);
-	}
-	deps.metrics.sendLatency.observe((performance.now() - started) / 1000);
-	if (!result.ok) return handleSendFailure(deps, job, ctx, result.error, log);
-	await deps.failpoint?.('after_send');
-	try {
-		await deps.attach({ jobId: job.id, messageId: ctx.messageId, result: storedSendResult(ctx.body, result) });
-	} catch (error) {
-		// Twilio has it but we could not store the SID: the text stays `dispatching`, found later.
-		return handleSendFailure(deps, job, ctx, error, log);
-	}
-	deps.metrics.sent.inc();
-	log.debug({ sid: result.sid }, 'sent');
-	return 'sent';
+/** The workspace's list leaves no provider for this destination: a person must change the settings. */
+async function noProvider(deps: PipelineDeps, job: ClaimedJob, ctx: SendContext, log: Logger): Promise<JobOutcome> {
+	const country = destinationCountry(ctx.phoneNumber);
+	const reason = `no provider of this workspace is enabled for ${country ?? 'this destination'}: check the workspace's provider settings`;
+	await deps.store.failMessage({ jobId: job.id, workerId: deps.workerId, messageId: ctx.messageId, errorCode: null, errorMessage: reason, jobError: `no_provider: ${reason}` });
+	deps.metrics.failed.inc({ reason: 'no_provider' });
+	log.warn({ country }, 'no provider for this destination: failed');
+	return 'failed';
 }
 
 async function skip(deps: PipelineDeps, job: ClaimedJob): Promise<JobOutcome> {

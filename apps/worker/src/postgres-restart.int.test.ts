@@ -120,7 +120,8 @@ describe('Postgres restarts mid-drain', () => {
 		const webhook = pokeWebhook(`SM${mode === 'fast' ? 'a' : 'b'}${'0'.repeat(31)}`);
 		await waitFor(() => sandboxTexts(sandbox).length >= 60, { timeoutMs: 20_000, message: 'drain under way' });
 
-		const { downAt, upAt } = await restartPostgres(mode, 1_500);
+		// Down for 5 s (issue 16's fault test), then both sides must be back within 5 s.
+		const { downAt, upAt } = await restartPostgres(mode, 5_000);
 		const sentWhenUp = sandboxTexts(sandbox).length;
 		expect(sentWhenUp).toBeLessThan(240); // the restart really was mid-drain
 		// Resumes: new texts reach Twilio within 5 s of the database answering again.
@@ -128,6 +129,11 @@ describe('Postgres restarts mid-drain', () => {
 			console.log(JSON.stringify({ downAt, upAt, now: Date.now() }), worker.output().slice(-4000)); // why, when it fails
 			throw e;
 		});
+		const workerBackMs = Date.now() - upAt;
+		// The web side too: a signed callback is applied (200) again within 5 s.
+		await waitFor(() => webhook.answers.some((a) => a.at > upAt && a.status === 200), { timeoutMs: 5_000, message: 'webhook answers 200 again' });
+		const webBackMs = Math.min(...webhook.answers.filter((a) => a.at > upAt && a.status === 200).map((a) => a.at)) - upAt;
+		console.info(`postgres ${mode} restart: down ${upAt - downAt} ms; worker sending again after ${workerBackMs} ms, webhook 200 after ${webBackMs} ms`);
 
 		await waitFor(
 			async () => {

@@ -31,6 +31,9 @@ describe('compactRollups', () => {
 		expect(await totals()).toEqual(before);
 		const [{ rows }] = await t.sql<{ rows: number }[]>`select count(*)::int as rows from public.sms_message_rollups`;
 		expect(rows).toBe(1);
+		// The overview's failure rollup folds too: five deltas of 30003 → one row of five.
+		const failures = await t.sql<{ error_code: number; messages: string }[]>`select error_code, messages::text from public.sms_failure_rollups`;
+		expect(failures).toEqual([{ error_code: 30003, messages: '5' }]);
 		expect(await compactRollups(t.sql, pino({ level: 'silent' }))).toBe(0);
 	});
 });

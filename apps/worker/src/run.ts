@@ -33,6 +33,9 @@ export async function runWorkerProcess(options: { config: WorkerConfig; logger: 
 		sql,
 		sms: new SMSService({ client }),
 		statusCallbackUrl: config.statusCallbackUrl,
+		providerCallbackUrl: config.providerCallbackUrl,
+		// Shorter than the lease as well, for the same reason.
+		providers: { ...config.providers, timeoutMs: Math.min(config.providers.timeoutMs, Math.floor((config.leaseSeconds * 1000) / 2)) },
 		workerId: config.workerId,
 		concurrency: config.concurrency,
 		batchSize: config.batchSize,

@@ -1,7 +1,8 @@
-import { segmentInfo, type SendSmsResult, type TwilioMessage } from '@sms/twilio-service';
+import type { ProviderId, ProviderText } from '@sms/providers';
+import { segmentInfo } from '@sms/twilio-service';
 import type { SendResultRow } from './store.ts';
 
-/** Twilio reports prices negative ("-0.00790" = charged); we store the cost as a positive number. */
+/** Prices arrive negative from Twilio ("-0.00790" = charged); we store the cost as a positive number. */
 export function priceText(price: number | string | null): string | null {
 	if (price === null || price === '') return null;
 	const n = Math.abs(Number(price));
@@ -9,29 +10,19 @@ export function priceText(price: number | string | null): string | null {
 }
 
 /**
- * The one shape in which Twilio's answer is stored on a text (attach_sms_sid), whether it came
- * from the create call or was found at Twilio by a recovery lookup.
+ * The one shape in which a provider's answer is stored on a text (sms_attach_dispatched),
+ * whether it came from the send call or was found at the provider by a recovery lookup.
  */
-export function storedSendResult(
-	body: string,
-	answer: Extract<SendSmsResult, { ok: true }> | TwilioMessage
-): SendResultRow {
+export function storedSendResult(provider: ProviderId, body: string, answer: ProviderText): SendResultRow {
 	const info = segmentInfo(body);
-	if ('ok' in answer) {
-		return {
-			sid: answer.sid,
-			providerStatus: answer.providerStatus,
-			segments: answer.segments,
-			encoding: info.encoding,
-			price: priceText(answer.price),
-			priceUnit: answer.priceUnit
-		};
-	}
 	return {
-		sid: answer.sid,
-		providerStatus: answer.status,
-		// Messaging Service sends report 0 segments until a sender is chosen: count them ourselves.
-		segments: answer.numSegments && answer.numSegments > 0 ? answer.numSegments : info.segments,
+		provider,
+		reference: answer.reference,
+		providerStatus: answer.rawStatus,
+		status: answer.status,
+		// Messaging Service sends report 0 segments until a sender is chosen (the adapter says
+		// null then): count them ourselves.
+		segments: answer.segments ?? info.segments,
 		encoding: info.encoding,
 		price: priceText(answer.price),
 		priceUnit: answer.priceUnit

@@ -1,4 +1,5 @@
-import type { Sql } from '@sms/db';
+import { redactPhoneNumbers, type Sql } from '@sms/db';
+import { isProviderId, type DeliveryStatus, type ProviderError, type ProviderId } from '@sms/providers';
 import { deliveryPrefs, isValidTimeZone, type ApplyStatusResult, type Priority } from '@sms/twilio-service';
 import type { Logger } from './logger.ts';
 import { StoreError } from './errors.ts';
@@ -9,8 +10,13 @@ import type { ClaimedJob, MessageStatus, SendContext } from './types.ts';
  * Each method is one statement, i.e. one round trip; postgres.js pipelines them over the pool.
  */
 export interface SendResultRow {
-	sid: string;
+	provider: ProviderId;
+	/** The provider's reference (Twilio's SID). */
+	reference: string;
+	/** The provider's status word, as it wrote it. */
 	providerStatus: string | null;
+	/** The same, normalised (the HTTP providers' attach needs it; Twilio's attach normalises itself). */
+	status: DeliveryStatus;
 	segments: number | null;
 	encoding: string | null;
 	price: string | null;
@@ -34,6 +40,9 @@ interface ContextRow {
 	status: MessageStatus;
 	priority: Priority;
 	twilio_sid: string | null;
+	organization_id: string | null;
+	provider: string | null;
+	provider_reference: string | null;
 	dispatched_at: Date | null;
 	notification_type: string;
 	bypasses_quiet_hours: boolean | null;
@@ -46,6 +55,18 @@ interface ContextRow {
 	number_opted_out: boolean;
 	phone_verified: boolean;
 	used_today: number;
+}
+
+/** One row of a workspace's provider list with its API key, as the worker reads it. */
+export interface ProviderConfigRow {
+	organizationId: string;
+	provider: string;
+	position: number;
+	enabled: boolean;
+	baseUrl: string | null;
+	sender: string | null;
+	countries: string[];
+	apiKey: string | null;
 }
 
 export interface DispatchStart {
@@ -110,7 +131,7 @@ export class WorkerStore {
 		const rows = await this.sql<ContextRow[]>`
 			select m.id as message_id, coalesce(m.user_id, m.contact_id) as user_id, m.phone_number,
 			       m.message_content as body, m.status,
-			       m.priority, m.twilio_sid, m.dispatched_at, m.notification_type,
+			       m.priority, m.twilio_sid, m.organization_id, m.provider, m.provider_reference, m.dispatched_at, m.notification_type,
 			       t.bypasses_quiet_hours,
 			       case when c.id is not null then true else coalesce(tp.enabled, t.default_enabled) end as type_enabled,
 			       z.time_zone,
@@ -150,6 +171,9 @@ export class WorkerStore {
 				status: r.status,
 				priority: r.priority,
 				twilioSid: r.twilio_sid,
+				organizationId: r.organization_id,
+				provider: r.provider !== null && isProviderId(r.provider) ? r.provider : null,
+				providerReference: r.provider_reference,
 				dispatchedAt: r.dispatched_at,
 				notificationType: r.notification_type,
 				bypassesQuietHours: r.bypasses_quiet_hours ?? false,
@@ -222,16 +246,72 @@ export class WorkerStore {
 	 * (sms_begin_dispatch), durable before any Twilio call. A text that is no longer sendable
 	 * reserves nothing.
 	 */
-	async beginDispatch(rows: { messageId: string; localDate: string; limit: number }[]): Promise<Map<string, DispatchStart>> {
+	async beginDispatch(rows: { messageId: string; localDate: string; limit: number; provider: ProviderId }[]): Promise<Map<string, DispatchStart>> {
+		// sms_begin_dispatch, plus an open attempt at the chosen provider for each text it started.
 		const result = await this.sql<{ message_id: string; outcome: DispatchStart['outcome']; previous: MessageStatus | null }[]>`
-			select message_id, outcome, previous from public.sms_begin_dispatch(
-				${rows.map((r) => r.messageId)}::uuid[], ${rows.map((r) => r.localDate)}::date[], ${rows.map((r) => r.limit)}::int[])`;
+			select message_id, outcome, previous from public.sms_begin_provider_dispatch(
+				${rows.map((r) => r.messageId)}::uuid[], ${rows.map((r) => r.localDate)}::date[], ${rows.map((r) => r.limit)}::int[],
+				${rows.map((r) => r.provider)}::text[])`;
 		return new Map(result.map((r) => [r.message_id, { outcome: r.outcome, previous: r.previous }]));
 	}
 
-	/** Recovery found nothing at Twilio: slot back and sendable again, one transaction, idempotent. */
+	/** Before failing over: an open attempt at the next provider; false when the text is not ours to send now. */
+	async startAttempt(messageId: string, provider: ProviderId): Promise<boolean> {
+		const [row] = await this.sql<{ id: string | null }[]>`select public.sms_start_attempt(${messageId}, ${provider}) as id`;
+		return row.id !== null;
+	}
+
+	/** The answer to an open attempt: refused (certainly not accepted) or unknown (it stays open). */
+	async finishAttempt(
+		messageId: string,
+		provider: ProviderId,
+		outcome: 'refused' | 'unknown',
+		error: ProviderError | null,
+		message?: string
+	): Promise<void> {
+		await this.sql`
+			select public.sms_finish_attempt(${messageId}, ${provider}, ${outcome}, null, ${error?.kind ?? null},
+			       ${error?.code === null || error?.code === undefined ? null : String(error.code)}, ${redactOrNull(error?.message ?? message)})`;
+	}
+
+	/**
+	 * Where an interrupted send may be: the providers with an open attempt. `recorded` false
+	 * means the text has no attempt at all (dispatched before attempts existed): Twilio, then.
+	 */
+	async openAttempts(messageId: string): Promise<{ recorded: boolean; providers: ProviderId[] }> {
+		const rows = await this.sql<{ provider: string; open: boolean }[]>`
+			select provider, bool_or(outcome in ('sending', 'unknown')) as open
+			from public.sms_send_attempts where message_id = ${messageId} group by provider`;
+		return {
+			recorded: rows.length > 0,
+			providers: rows.filter((r) => r.open && isProviderId(r.provider)).map((r) => r.provider as ProviderId)
+		};
+	}
+
+	/** Each workspace's provider rows with the API key (service role only reads the secrets). */
+	async providerConfigs(organizationIds: string[]): Promise<ProviderConfigRow[]> {
+		const rows = await this.sql<
+			{ organization_id: string; provider: string; position: number; enabled: boolean; base_url: string | null; sender: string | null; countries: string[]; api_key: string | null }[]
+		>`
+			select p.organization_id, p.provider, p.position, p.enabled, p.base_url, p.sender, p.countries, s.api_key
+			from public.workspace_providers p
+			left join public.workspace_provider_secrets s on s.provider_id = p.id
+			where p.organization_id = any(${organizationIds}::uuid[])`;
+		return rows.map((r) => ({
+			organizationId: r.organization_id,
+			provider: r.provider,
+			position: r.position,
+			enabled: r.enabled,
+			baseUrl: r.base_url,
+			sender: r.sender,
+			countries: r.countries,
+			apiKey: r.api_key
+		}));
+	}
+
+	/** No provider has it: open attempts closed, slot back and sendable again, one transaction, idempotent. */
 	async recoverUnsent(messageId: string): Promise<boolean> {
-		const [row] = await this.sql<{ changed: boolean }[]>`select public.sms_recover_unsent(${messageId}) as changed`;
+		const [row] = await this.sql<{ changed: boolean }[]>`select public.sms_recover_unsent_attempts(${messageId}) as changed`;
 		return row.changed;
 	}
 
@@ -242,12 +322,13 @@ export class WorkerStore {
 			       public.fail_job(${options.jobId}, ${options.workerId}, ${options.error})`;
 	}
 
-	/** Which of these Twilio SIDs are already stored on one of our texts. */
-	async storedSids(sids: string[]): Promise<Set<string>> {
-		if (sids.length === 0) return new Set();
-		const rows = await this.sql<{ twilio_sid: string }[]>`
-			select twilio_sid from public.sms_messages where twilio_sid = any(${sids}::text[])`;
-		return new Set(rows.map((r) => r.twilio_sid));
+	/** Which of these references of one provider are already stored on one of our texts. */
+	async storedReferences(provider: ProviderId, references: string[]): Promise<Set<string>> {
+		if (references.length === 0) return new Set();
+		const rows = await this.sql<{ provider_reference: string }[]>`
+			select provider_reference from public.sms_messages
+			where provider = ${provider} and provider_reference = any(${references}::text[])`;
+		return new Set(rows.map((r) => r.provider_reference));
 	}
 
 	/**
@@ -256,28 +337,32 @@ export class WorkerStore {
 	 * `dispatching` again and the recovery lookup would find them at Twilio.
 	 */
 	async attachAndCompleteMany(items: { jobId: string; messageId: string; result: SendResultRow }[], workerId: string): Promise<void> {
-		// In SID order: attach_sms_sid takes the SID's lock first, as the webhook's StatusWriter does
-		// in the same order, so an attach batch and a callback batch cannot deadlock.
-		const sorted = [...items].sort((a, b) => (a.result.sid < b.result.sid ? -1 : a.result.sid > b.result.sid ? 1 : 0));
+		// In (provider, reference) order: the attach takes the reference's lock first, as the
+		// webhooks' writers do in the same order, so an attach batch and a callback batch cannot deadlock.
+		const key = (i: { result: SendResultRow }) => `${i.result.provider}\u0000${i.result.reference}`;
+		const sorted = [...items].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 		await this.sql.begin(async (tx) => {
 			await tx`set local synchronous_commit = off`;
 			await tx`
-				select public.attach_sms_sid(r.message_id, r.sid, r.provider_status, r.segments, r.encoding, r.price, r.price_unit)
+				select public.sms_attach_dispatched(r.message_id, r.provider, r.reference, r.provider_status, r.status,
+				                                    r.segments, r.encoding, r.price, r.price_unit, 'accepted')
 				from (
 				  select * from unnest(
-				    ${sorted.map((i) => i.messageId)}::uuid[], ${sorted.map((i) => i.result.sid)}::text[],
-				    ${sorted.map((i) => i.result.providerStatus)}::text[], ${sorted.map((i) => i.result.segments)}::int[],
+				    ${sorted.map((i) => i.messageId)}::uuid[], ${sorted.map((i) => i.result.provider)}::text[],
+				    ${sorted.map((i) => i.result.reference)}::text[],
+				    ${sorted.map((i) => i.result.providerStatus)}::text[], ${sorted.map((i) => i.result.status)}::text[],
+				    ${sorted.map((i) => i.result.segments)}::int[],
 				    ${sorted.map((i) => i.result.encoding)}::text[], ${sorted.map((i) => i.result.price)}::numeric[],
 				    ${sorted.map((i) => i.result.priceUnit)}::text[])
-				    as u(message_id, sid, provider_status, segments, encoding, price, price_unit)
-				  order by u.sid
+				    as u(message_id, provider, reference, provider_status, status, segments, encoding, price, price_unit)
+				  order by u.provider, u.reference
 				  offset 0
 				) r`;
 			await tx`select public.complete_jobs(${sorted.map((i) => i.jobId)}::uuid[], ${workerId})`;
 		});
 	}
 
-	/** Stores Twilio's answer (applying any callback that raced ahead) and completes the job. */
+	/** Stores what a recovery lookup found at the provider (applying any report that raced ahead) and completes the job. */
 	async attachAndComplete(options: {
 		jobId: string;
 		workerId: string;
@@ -286,8 +371,8 @@ export class WorkerStore {
 	}): Promise<void> {
 		const r = options.result;
 		await this.sql`
-			select public.attach_sms_sid(${options.messageId}, ${r.sid}, ${r.providerStatus}, ${r.segments},
-			                             ${r.encoding}, ${r.price}::numeric, ${r.priceUnit}),
+			select public.sms_attach_dispatched(${options.messageId}, ${r.provider}, ${r.reference}, ${r.providerStatus},
+			                                    ${r.status}, ${r.segments}, ${r.encoding}, ${r.price}::numeric, ${r.priceUnit}, 'found'),
 			       public.complete_job(${options.jobId}, ${options.workerId})`;
 	}
 
@@ -366,4 +451,9 @@ export class WorkerStore {
 			throw new StoreError('database unreachable', { cause });
 		}
 	}
+}
+
+/** A provider's error message as stored: any number it quotes cut to its last four. */
+function redactOrNull(message: string | undefined): string | null {
+	return message === undefined ? null : redactPhoneNumbers(message);
 }

@@ -1,3 +1,4 @@
+import type { ProviderId } from '@sms/providers';
 import type { DeliveryPrefs, MessageStatus, Priority } from '@sms/twilio-service';
 
 export type { MessageStatus };
@@ -26,6 +27,11 @@ export interface SendContext extends DeliveryPrefs {
 	status: MessageStatus;
 	priority: Priority;
 	twilioSid: string | null;
+	/** The workspace whose provider list routes the text (null: Twilio, as before workspaces). */
+	organizationId: string | null;
+	/** Which provider holds the text and its reference there, once one accepted it. */
+	provider: ProviderId | null;
+	providerReference: string | null;
 	dispatchedAt: Date | null;
 	notificationType: string;
 	bypassesQuietHours: boolean;

@@ -11,6 +11,9 @@ import type { Failpoint } from './deps.ts';
 import { reconcileOnce, type ReconcileResult } from './reconcile.ts';
 import { compactRollups } from './rollups.ts';
 import type { SmsSender } from './sms-port.ts';
+import { TwilioProvider, type FetchLike } from '@sms/providers';
+import { ProviderDirectory } from './provider-directory.ts';
+import { ProviderHealth } from './provider-health.ts';
 import { WorkerStore } from './store.ts';
 import { nextRunAt } from './backoff.ts';
 import type { ClaimedJob } from './types.ts';
@@ -22,6 +25,20 @@ export interface CreateWorkerOptions {
 	sms: SmsSender;
 	/** PUBLIC_BASE_URL + /api/webhooks/twilio/status */
 	statusCallbackUrl: string;
+	/** The HTTP providers' delivery reports; default: /api/webhooks/sms beside statusCallbackUrl. */
+	providerCallbackUrl?: string;
+	/** The HTTP providers (each workspace's settings pick them; Twilio is `sms`). */
+	providers?: {
+		/** Per call (default 10 s): a timeout counts as an outage that may have been accepted. */
+		timeoutMs?: number;
+		/** How old a workspace's settings may be (default 5 s). */
+		settingsTtlMs?: number;
+		/** Consecutive outages before a provider counts as down (default 3). */
+		outageThreshold?: number;
+		/** How long a down provider is skipped by new texts (default 30 s). */
+		cooldownMs?: number;
+		fetch?: FetchLike;
+	};
 	workerId?: string;
 	/** Jobs processed at once (default 64): a Twilio call takes 100–500 ms. */
 	concurrency?: number;
@@ -91,6 +108,10 @@ export function createWorker(options: CreateWorkerOptions): Worker {
 	let lastClaimAt: Date | null = null;
 	// Set when a claim came back short: only a NOTIFY or the poll timer makes claiming worth it again.
 	let drained = false;
+	// When the poll is due once drained. Kept across wake-ups: a settling job wakes the loop, and
+	// restarting a full interval then would starve a steady trickle of due jobs (a throttled
+	// campaign's) for as long as texts keep finishing.
+	let pollAt = 0;
 	let wakeUp: (() => void) | null = null;
 	let loopDone: Promise<void> = Promise.resolve();
 	let unlisten: (() => Promise<void>) | null = null;
@@ -100,14 +121,25 @@ export function createWorker(options: CreateWorkerOptions): Worker {
 	const toRelease: string[] = [];
 	const attacher = new AttachBatcher({ store, workerId: id, logger, maxBatch: o.batchSize });
 
+	const p = options.providers ?? {};
+	const providers = new ProviderDirectory({
+		twilio: new TwilioProvider(options.sms, { statusCallbackUrl: options.statusCallbackUrl }),
+		load: (ids) => store.providerConfigs(ids),
+		callbackUrl: options.providerCallbackUrl ?? new URL('/api/webhooks/sms', options.statusCallbackUrl).toString(),
+		timeoutMs: p.timeoutMs ?? 10_000,
+		ttlMs: p.settingsTtlMs ?? 5000,
+		fetch: p.fetch
+	});
 	const deps: PipelineDeps = {
 		store,
-		sms: options.sms,
+		providers,
+		health: new ProviderHealth({ threshold: p.outageThreshold ?? 3, cooldownMs: p.cooldownMs ?? 30_000 }),
 		now,
 		logger,
 		metrics,
 		workerId: id,
 		statusCallbackUrl: options.statusCallbackUrl,
+		providerCallbackUrl: options.providerCallbackUrl ?? new URL('/api/webhooks/sms', options.statusCallbackUrl).toString(),
 		// Resolved in start(): an explicit cap, else the database's sms_max_daily_limit().
 		hardDailyCap: options.hardDailyCap ?? 0,
 		maxAttempts: o.maxAttempts,
@@ -127,6 +159,7 @@ export function createWorker(options: CreateWorkerOptions): Worker {
 	};
 
 	function sleepUntilWoken(ms: number): Promise<void> {
+		if (drained) ms = Math.max(1, Math.min(ms, pollAt - Date.now()));
 		return new Promise((resolve) => {
 			const timer = setTimeout(() => {
 				drained = false;
@@ -203,7 +236,10 @@ export function createWorker(options: CreateWorkerOptions): Worker {
 					continue;
 				}
 				lastClaimAt = new Date();
-				if (jobs.length < want) drained = true;
+				if (jobs.length < want) {
+					drained = true;
+					pollAt = Date.now() + o.pollIntervalMs;
+				}
 				if (jobs.length > 0) {
 					if (stopping) {
 						toRelease.push(...jobs.map((j) => j.id));

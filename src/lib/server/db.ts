@@ -13,7 +13,7 @@ process.once('sveltekit:shutdown' as 'beforeExit', () => {
 
 /** The web server's pool. Use `asUser` for anything done on behalf of a signed-in user. */
 export function db(): Db {
-	instance ??= createDb({ url: config().DATABASE_URL, max: 20, applicationName: 'sms-web' });
+	instance ??= createDb({ url: config().DATABASE_URL, max: 20, serviceMax: 20, applicationName: 'sms-web' });
 	return instance;
 }
 

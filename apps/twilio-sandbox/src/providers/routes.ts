@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Faults } from '../faults.ts';
 import { readBody, sendJson } from '../http-utils.ts';
 import { ProviderApiError, type ProviderEmulator } from './emulator.ts';
 import { isHttpProvider, type HttpProviderId } from './outcomes.ts';
@@ -57,7 +58,8 @@ function field(body: Record<string, unknown>, name: string): string {
 	return typeof value === 'string' ? value.trim() : '';
 }
 
-export function createProviderApiHandler(emulators: Readonly<Record<HttpProviderId, ProviderEmulator>>) {
+/** `faults().latencyMs` is added before every answer, as on the Twilio API (crash tests need calls in flight). */
+export function createProviderApiHandler(emulators: Readonly<Record<HttpProviderId, ProviderEmulator>>, faults: () => Pick<Faults, 'latencyMs'> = () => ({ latencyMs: 0 })) {
 	return async (req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void> => {
 		const name = path.split('/')[1] ?? '';
 		if (!isHttpProvider(name)) return sendJson(res, 404, { error: `not found: ${path}` });
@@ -66,6 +68,8 @@ export function createProviderApiHandler(emulators: Readonly<Record<HttpProvider
 		if (emulator.down === 'timeout') return holdUntilClosed(req, res);
 		try {
 			const raw = req.method === 'POST' ? await readBody(req) : '';
+			const { latencyMs } = faults();
+			if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
 			if (emulator.down === '503') throw ERRORS.unavailable(provider);
 			const key =
 				provider === 'sms-retail'

@@ -17,3 +17,14 @@ export function gsmSeptets(char: string): 1 | 2 | null {
 	if (extensionSet.has(char)) return 2;
 	return null;
 }
+
+// Septets per UTF-16 code unit (0: not GSM): every GSM character is one BMP code unit, so a
+// message can be costed without splitting it into code points (segmentInfo runs per row).
+const unitCost = new Uint8Array(0x10000);
+for (const char of BASIC) unitCost[char.charCodeAt(0)] = 1;
+for (const char of EXTENSION) unitCost[char.charCodeAt(0)] = 2;
+
+/** gsmSeptets for one UTF-16 code unit: 1, 2, or 0 when it is not in the GSM alphabet. */
+export function gsmUnitSeptets(code: number): 0 | 1 | 2 {
+	return unitCost[code] as 0 | 1 | 2;
+}

@@ -1,4 +1,4 @@
-import { gsmSeptets } from './gsm.ts';
+import { gsmUnitSeptets } from './gsm.ts';
 
 export type SmsEncoding = 'GSM-7' | 'UCS-2';
 
@@ -26,36 +26,45 @@ export const SEGMENT_LIMITS = {
  *   and it keeps "segments" usable as a cost without a special case for zero.
  */
 export function segmentInfo(body: string): SegmentInfo {
-	const chars = Array.from(body); // code points, so a surrogate pair stays one item
-	const gsmCosts: number[] = [];
-	for (const char of chars) {
-		const cost = gsmSeptets(char);
-		if (cost === null) return ucs2Info(chars);
-		gsmCosts.push(cost);
-	}
-	return pack('GSM-7', gsmCosts);
-}
-
-function ucs2Info(chars: string[]): SegmentInfo {
-	return pack(
-		'UCS-2',
-		chars.map((char) => char.length)
-	);
-}
-
-/** Packs indivisible costs into segments greedily, the way handsets and carriers split them. */
-function pack(encoding: SmsEncoding, costs: number[]): SegmentInfo {
-	const limits = SEGMENT_LIMITS[encoding];
-	const units = costs.reduce((sum, cost) => sum + cost, 0);
-	if (units <= limits.single) return { encoding, segments: 1, units };
+	// One pass, no arrays: the greedy packing below is the same as packing a list of costs.
+	const gsm = SEGMENT_LIMITS['GSM-7'];
+	let units = 0;
 	let segments = 1;
 	let used = 0;
-	for (const cost of costs) {
-		if (used + cost > limits.multipart) {
+	for (let i = 0; i < body.length; i += 1) {
+		const cost = gsmUnitSeptets(body.charCodeAt(i));
+		if (cost === 0) return ucs2Info(body);
+		units += cost;
+		if (used + cost > gsm.multipart) {
 			segments += 1;
 			used = 0;
 		}
 		used += cost;
 	}
-	return { encoding, segments, units };
+	return { encoding: 'GSM-7', segments: units <= gsm.single ? 1 : segments, units };
+}
+
+/** UCS-2: each code point costs its UTF-16 units, and a surrogate pair is never split. */
+function ucs2Info(body: string): SegmentInfo {
+	const ucs2 = SEGMENT_LIMITS['UCS-2'];
+	let units = 0;
+	let segments = 1;
+	let used = 0;
+	for (let i = 0; i < body.length; i += 1) {
+		const code = body.charCodeAt(i);
+		const pair = code >= 0xd800 && code <= 0xdbff && i + 1 < body.length && isLowSurrogate(body.charCodeAt(i + 1));
+		const cost = pair ? 2 : 1;
+		if (pair) i += 1;
+		units += cost;
+		if (used + cost > ucs2.multipart) {
+			segments += 1;
+			used = 0;
+		}
+		used += cost;
+	}
+	return { encoding: 'UCS-2', segments: units <= ucs2.single ? 1 : segments, units };
+}
+
+function isLowSurrogate(code: number): boolean {
+	return code >= 0xdc00 && code <= 0xdfff;
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { gsmSeptets } from './gsm.ts';
 import { segmentInfo } from './segments.ts';
 
 const a = (n: number) => 'a'.repeat(n);
@@ -34,5 +35,45 @@ describe('segmentInfo', () => {
 		['lowercase ç is not in GSM 03.38', 'ç', 'UCS-2', 1, 1]
 	])('%s', (_name, body, encoding, segments, units) => {
 		expect(segmentInfo(body)).toEqual({ encoding, segments, units });
+	});
+});
+
+// The counting rules written the plain way (code points, a list of costs, greedy packing): the
+// one-pass segmentInfo must agree with it on any text.
+function reference(body: string): { encoding: string; segments: number; units: number } {
+	const chars = Array.from(body);
+	const gsm = chars.map((c) => gsmSeptets(c));
+	const encoding = gsm.every((c) => c !== null) ? 'GSM-7' : 'UCS-2';
+	const costs = encoding === 'GSM-7' ? (gsm as number[]) : chars.map((c) => c.length);
+	const [single, multipart] = encoding === 'GSM-7' ? [160, 153] : [70, 67];
+	const units = costs.reduce((a, b) => a + b, 0);
+	let segments = 1;
+	let used = 0;
+	for (const cost of costs) {
+		if (used + cost > multipart) {
+			segments += 1;
+			used = 0;
+		}
+		used += cost;
+	}
+	return { encoding, segments: units <= single ? 1 : segments, units };
+}
+
+describe('segmentInfo agrees with the plain counting rules', () => {
+	it('on thousands of random texts (GSM, extension characters, UCS-2, emoji, lone surrogates)', () => {
+		const alphabet = ['a', ' ', '€', '{', 'é', 'ж', '’', '😀', '\ud83d', '\ude00', 'Ω', '\n', 'ç'];
+		let seed = 7;
+		const next = () => {
+			seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+			return seed / 2 ** 31;
+		};
+		for (let n = 0; n < 1_500; n += 1) {
+			const length = Math.floor(next() * 400);
+			// Mostly one kind of text per sample, so long GSM-7 texts occur as well as UCS-2 ones.
+			const pool = next() < 0.5 ? alphabet.slice(0, 5) : alphabet;
+			let body = '';
+			for (let i = 0; i < length; i += 1) body += pool[Math.floor(next() * pool.length)];
+			expect(segmentInfo(body)).toEqual(reference(body));
+		}
 	});
 });

@@ -25,11 +25,39 @@ export interface RenderResult {
 // `{{name}}` or `{{ name }}`; names are identifiers, optionally dotted (`user.first_name`).
 const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\s*\}\}/g;
 
+/** A template split once into its literal text and placeholders: rendering is then a join. */
+interface Compiled {
+	/** Distinct names, in order of first appearance. */
+	used: readonly string[];
+	/** Literal text, then alternately a placeholder's name and literal text: [text, name, text, …]. */
+	parts: readonly string[];
+}
+
+// A campaign renders one template per recipient (100,000 rows): parse each template once.
+const compiledTemplates = new Map<string, Compiled>();
+
+function compile(template: string): Compiled {
+	const known = compiledTemplates.get(template);
+	if (known) return known;
+	const names = new Set<string>();
+	const parts: string[] = [];
+	let last = 0;
+	for (const match of template.matchAll(PLACEHOLDER)) {
+		const name = match[1] as string;
+		names.add(name);
+		parts.push(template.slice(last, match.index), name);
+		last = match.index + match[0].length;
+	}
+	parts.push(template.slice(last));
+	const compiled = { used: [...names], parts };
+	if (compiledTemplates.size >= 1_000) compiledTemplates.clear();
+	compiledTemplates.set(template, compiled);
+	return compiled;
+}
+
 /** Distinct variable names a template uses, in order of first appearance. */
 export function templateVariables(template: string): string[] {
-	const names = new Set<string>();
-	for (const match of template.matchAll(PLACEHOLDER)) names.add(match[1] as string);
-	return [...names];
+	return [...compile(template).used];
 }
 
 /**
@@ -42,10 +70,12 @@ export function renderTemplate(
 	vars: TemplateVars,
 	options: RenderOptions = {}
 ): RenderResult {
-	const used = templateVariables(template);
-	const needed = new Set([...used, ...(options.requiredVars ?? [])]);
-	const missing = [...needed].filter((name) => !hasValue(vars, name));
-	const declared = options.requiredVars ? new Set(options.requiredVars) : null;
+	const { used, parts } = compile(template);
+	const required = options.requiredVars;
+	const needed = required ? new Set([...used, ...required]) : used;
+	const missing: string[] = [];
+	for (const name of needed) if (!hasValue(vars, name)) missing.push(name);
+	const declared = required ? new Set(required) : null;
 	const unexpected = declared ? used.filter((name) => !declared.has(name)) : [];
 
 	if (missing.length > 0) {
@@ -64,14 +94,17 @@ export function renderTemplate(
 		});
 	}
 
-	const text = template.replace(PLACEHOLDER, (_match, name: string) => String(vars[name]));
+	let text = parts[0] as string;
+	for (let i = 1; i < parts.length; i += 2) text += String(vars[parts[i] as string]) + (parts[i + 1] as string);
 	const segments = segmentInfo(text);
-	const length = Array.from(text).length;
-	if (options.maxLength !== undefined && length > options.maxLength) {
-		throw new TemplateError({
-			code: 'too_long',
-			message: `Rendered text is ${length} characters; the limit is ${options.maxLength}`
-		});
+	if (options.maxLength !== undefined) {
+		const length = Array.from(text).length;
+		if (length > options.maxLength) {
+			throw new TemplateError({
+				code: 'too_long',
+				message: `Rendered text is ${length} characters; the limit is ${options.maxLength}`
+			});
+		}
 	}
 	if (options.maxSegments !== undefined && segments.segments > options.maxSegments) {
 		throw new TemplateError({

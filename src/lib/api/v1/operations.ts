@@ -111,11 +111,11 @@ export const OPERATIONS: Operation[] = [
 		operationId: 'deleteContact',
 		method: 'DELETE',
 		path: '/contacts/{externalId}',
-		summary: 'Delete a contact and, with it, its texts (erasure)',
+		summary: 'Forget a contact: their data is deleted, their texts kept without body or number (counts and costs stay)',
 		scope: 'contacts:write',
 		pathParams: { externalId: ExternalIdParam },
-		success: { status: 204, description: 'Deleted' },
-		problems: [...AUTH, 'not_found']
+		success: { status: 204, description: 'Forgotten' },
+		problems: [...AUTH, 'not_found', 'contact_busy']
 	},
 	{
 		operationId: 'getOpenApi',

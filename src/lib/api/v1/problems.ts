@@ -17,6 +17,7 @@ export const PROBLEM_TYPES = {
 	idempotency_key_reused: { status: 409, title: 'The Idempotency-Key was used with a different request' },
 	idempotency_in_progress: { status: 409, title: 'A request with this Idempotency-Key is still being processed' },
 	not_cancelable: { status: 409, title: 'The text can no longer be canceled' },
+	contact_busy: { status: 409, title: 'A text to the contact is being handed to the provider' },
 	rate_limited: { status: 429, title: 'Too many requests for this API key' },
 	internal: { status: 500, title: 'Something went wrong on our side' }
 } as const;

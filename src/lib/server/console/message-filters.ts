@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { VERDICT_KINDS, type VerdictKind } from '@sms/twilio-service';
-import { decodeHistoryCursor, encodeHistoryCursor, type HistoryCursor } from '$lib/server/sms/history-query';
-import { parseContactSearch } from '$lib/server/workspaces/contact-search';
+import { decodeHistoryCursor, encodeHistoryCursor, type HistoryCursor } from '../sms/history-query.ts';
+import { parseContactSearch } from '../workspaces/contact-search.ts';
 
 export const MESSAGE_PAGE_SIZE = 50;
 
@@ -31,8 +31,12 @@ export interface RecipientSearch {
 	last4: string | null;
 }
 
+/** A verdict, or `pending`: not final yet (scheduled or in progress), as the overview counts it. */
+export const VERDICT_FILTERS = [...VERDICT_KINDS, 'pending'] as const;
+export type VerdictFilter = VerdictKind | 'pending';
+
 export interface MessageFilters {
-	verdict: VerdictKind | null;
+	verdict: VerdictFilter | null;
 	status: MessageStatus | null;
 	type: string | null;
 	provider: string | null;
@@ -49,10 +53,10 @@ export interface MessageFilters {
 }
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
-const dateParam = z.string().refine((v) => (DAY.test(v) || !Number.isNaN(Date.parse(v))) && !Number.isNaN(Date.parse(v)), 'is not a date (use YYYY-MM-DD or ISO 8601)');
+export const dateParam = z.string().refine((v) => (DAY.test(v) || !Number.isNaN(Date.parse(v))) && !Number.isNaN(Date.parse(v)), 'is not a date (use YYYY-MM-DD or ISO 8601)');
 
 const schema = z.object({
-	verdict: z.enum(VERDICT_KINDS).optional(),
+	verdict: z.enum(VERDICT_FILTERS).optional(),
 	status: z.enum(MESSAGE_STATUSES).optional(),
 	type: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, 'is not a notification type').optional(),
 	provider: z.string().regex(/^[a-z0-9][a-z0-9-]{0,30}$/, 'is not a provider name').optional(),
@@ -72,7 +76,7 @@ export const FILTER_KEYS = ['verdict', 'status', 'type', 'provider', 'campaign',
  * A local day ("2026-12-01") in the viewer's zone → the instant it starts; an ISO instant as is.
  * `to` is inclusive of its whole day.
  */
-function instant(value: string, timeZone: string, endOfDay: boolean): Date {
+export function instant(value: string, timeZone: string, endOfDay: boolean): Date {
 	if (!DAY.test(value)) return new Date(value);
 	const [y, m, d] = value.split('-').map(Number) as [number, number, number];
 	const utc = Date.UTC(y, m - 1, d + (endOfDay ? 1 : 0));

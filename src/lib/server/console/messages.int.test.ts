@@ -72,6 +72,8 @@ describe('listMessages', () => {
 
 	it('filters by verdict, raw status, type, error code, country and dates (days in the viewer\'s zone)', async () => {
 		expect(await labels({ verdict: 'failed' })).toEqual(['john2', 'mary1']);
+		// 'pending' (the overview's word): every text without a final word yet.
+		expect(await labels({ verdict: 'pending' })).toEqual(['user1']);
 		expect(await labels({ status: 'undelivered' })).toEqual(['john2']);
 		expect(await labels({ type: 'reminder' })).toEqual(['john2']);
 		expect(await labels({ error: '30005' })).toEqual(['mary1']);
@@ -148,6 +150,28 @@ describe('messageDetail: numbers in raw payloads', () => {
 		]) {
 			expect(event(masked)).toEqual({ ...raw, To: '•••• (hidden)', From: '•••• (hidden)' });
 		}
+	});
+});
+
+describe('messageDetail: provider attempts', () => {
+	it('shows each call to a provider (provider, outcome, error) among the reports, in time order, only to members', async () => {
+		const { messageDetail } = await import('./message-detail.ts');
+		await t.sql`insert into public.sms_send_attempts (message_id, organization_id, provider, outcome, reference, error_kind, error_code, error_message, started_at, finished_at)
+			values (${ids.mary1!}, ${orgA}, 'sms-retail', 'refused', null, 'provider_unavailable', 'service_unavailable', 'Service temporarily unavailable.', '2026-11-22T10:00:01Z', '2026-11-22T10:00:02Z'),
+				(${ids.mary1!}, ${orgA}, '23telecom', 'accepted', 'b5c0a7e2-0000-4000-8000-000000000001', null, null, null, '2026-11-22T10:00:02Z', '2026-11-22T10:00:03Z')`;
+		await t.sql`insert into public.sms_delivery_events (message_id, provider, provider_reference, raw_status, status, source, received_at)
+			values (${ids.mary1!}, '23telecom', 'b5c0a7e2-0000-4000-8000-000000000001', 'REJECTD', 'failed', 'webhook', '2026-11-22T10:00:09Z')`;
+		const d = await t.db.asUser(claims(viewer), (tx) => messageDetail(tx, orgA, ids.mary1!));
+		expect(d?.events.map((e) => [e.kind, e.provider, e.status])).toEqual([
+			['attempt', 'sms-retail', 'refused'],
+			['attempt', '23telecom', 'accepted'],
+			['event', '23telecom', 'failed']
+		]);
+		expect(d?.events[0]).toMatchObject({ applied: false, errorMessage: 'provider_unavailable service_unavailable: Service temporarily unavailable.' });
+		expect(d?.events[1]).toMatchObject({ applied: true, reference: 'b5c0a7e2-0000-4000-8000-000000000001' });
+		// RLS: another workspace's member reads none of them, even directly.
+		const seen = await t.db.asUser(claims(outsider), (tx) => tx`select id from public.sms_send_attempts where message_id = ${ids.mary1!}`);
+		expect(seen).toHaveLength(0);
 	});
 });
 

@@ -1,6 +1,6 @@
 import type { TransactionSql } from '@sms/db';
 import type { VerdictKind } from '@sms/twilio-service';
-import type { HistoryCursor } from '$lib/server/sms/history-query';
+import type { HistoryCursor } from '../sms/history-query.ts';
 import type { MessageFilters } from './message-filters.ts';
 
 /** Counting stops here; beyond it the planner's estimate is shown, labelled as one. */
@@ -61,10 +61,16 @@ export async function messageWhere(tx: TransactionSql, organizationId: string, f
 	const where = tx`
 		m.organization_id = ${organizationId} and m.direction = 'outbound'
 		${f.recipient ? (f.recipient.kind === 'contact' ? tx`and m.contact_id = ${f.recipient.id}::uuid` : tx`and m.user_id = ${f.recipient.id}::uuid`) : tx``}
-		${f.verdict ? tx`and public.sms_verdict_kind(m.status, m.scheduled_for, now()) = ${f.verdict}` : tx``}
+		${
+			f.verdict === 'pending'
+				? tx`and not public.sms_status_is_final(m.status)`
+				: f.verdict
+					? tx`and public.sms_verdict_kind(m.status, m.scheduled_for, now()) = ${f.verdict}`
+					: tx``
+		}
 		${f.status ? tx`and m.status = ${f.status}` : tx``}
 		${f.type ? tx`and m.notification_type = ${f.type}` : tx``}
-		${f.provider ? tx`and coalesce(to_jsonb(m) ->> 'provider', case when m.twilio_sid is not null then 'twilio' end) = ${f.provider}` : tx``}
+		${f.provider ? tx`and coalesce(m.provider, case when m.twilio_sid is not null then 'twilio' end) = ${f.provider}` : tx``}
 		${f.campaign ? tx`and m.campaign_id = ${f.campaign}::uuid` : tx``}
 		${f.error !== null ? tx`and m.error_code = ${f.error}` : tx``}
 		${f.country ? tx`and m.calling_code = ${f.country}` : tx``}
@@ -109,7 +115,7 @@ export async function listMessages(tx: TransactionSql, organizationId: string, f
 	const rows = await tx<Raw[]>`
 		select m.id, to_char(m.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_at,
 			m.user_id, m.contact_id, ct.name as contact_name, m.phone_number, m.notification_type, m.campaign_id,
-			coalesce(to_jsonb(m) ->> 'provider', case when m.twilio_sid is not null then 'twilio' end) as provider,
+			coalesce(m.provider, case when m.twilio_sid is not null then 'twilio' end) as provider,
 			m.status, public.sms_verdict_kind(m.status, m.scheduled_for, now()) as verdict,
 			m.error_code, m.error_message, m.segments, m.price::text as price, m.price_unit, m.retry_of
 		from public.sms_messages m

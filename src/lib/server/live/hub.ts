@@ -2,28 +2,43 @@ import type { Sql } from '@sms/db';
 import type { Logger } from 'pino';
 import { parseStatusNotice, SMS_STATUS_CHANNEL, type StatusNotice } from './notice.ts';
 
-/** A subscriber gets its user's notices, and `resync` after the LISTEN connection came back. */
-export interface LiveSubscriber {
-	notice(notice: StatusNotice): void;
+/** A subscriber gets its key's notices, and `resync` after the LISTEN connection came back. */
+export interface LiveSubscriber<N = StatusNotice> {
+	notice(notice: N): void;
 	/** Notices may have been missed while the connection was down: refresh what is on screen. */
 	resync(): void;
 	/** The hub is shutting down: end the stream so the HTTP server can close. */
 	close?(): void;
 }
 
+/** How a hub reads its channel: a payload to a notice, and the key it is delivered under. */
+export interface LiveChannel<N> {
+	name: string;
+	parse(raw: string): N | null;
+	keyOf(notice: N): string;
+}
+
+const STATUS_CHANNEL: LiveChannel<StatusNotice> = { name: SMS_STATUS_CHANNEL, parse: parseStatusNotice, keyOf: (n) => n.userId };
+
 /**
  * NOTIFY → subscribers fan-out: ONE LISTEN connection per server process however many browsers
- * are watching, each notice delivered only to the subscribers of the user it belongs to.
+ * are watching, each notice delivered only to the subscribers of its key (by default
+ * 'sms_status', keyed by the user the text belongs to).
  */
-export class LiveHub {
-	private readonly subscribers = new Map<string, Set<LiveSubscriber>>();
+export class LiveHub<N = StatusNotice> {
+	private readonly subscribers = new Map<string, Set<LiveSubscriber<N>>>();
 	private listening: Promise<{ unlisten: () => Promise<void> }> | null = null;
 	private listenCount = 0;
 
-	constructor(private readonly options: { sql: Sql; log: Logger; channel?: string }) {}
+	private readonly channel: LiveChannel<N>;
+
+	constructor(private readonly options: { sql: Sql; log: Logger; channel?: string; reader?: LiveChannel<N> }) {
+		// Without a reader the hub reads status notices (N is StatusNotice then).
+		this.channel = options.reader ?? ({ ...STATUS_CHANNEL, name: options.channel ?? SMS_STATUS_CHANNEL } as unknown as LiveChannel<N>);
+	}
 
 	/** Starts listening on first use; returns the unsubscribe function. */
-	subscribe(userId: string, subscriber: LiveSubscriber): () => void {
+	subscribe(userId: string, subscriber: LiveSubscriber<N>): () => void {
 		let set = this.subscribers.get(userId);
 		if (!set) {
 			set = new Set();
@@ -67,7 +82,7 @@ export class LiveHub {
 
 	private ensureListening(): Promise<{ unlisten: () => Promise<void> }> {
 		if (!this.listening) {
-			const channel = this.options.channel ?? SMS_STATUS_CHANNEL;
+			const channel = this.channel.name;
 			this.listening = this.options.sql
 				.listen(channel, (raw) => this.dispatch(raw), () => this.onListen())
 				.catch((error: unknown) => {
@@ -90,9 +105,9 @@ export class LiveHub {
 	}
 
 	private dispatch(raw: string): void {
-		const notice = parseStatusNotice(raw);
-		if (!notice) return;
-		const set = this.subscribers.get(notice.userId);
+		const notice = this.channel.parse(raw);
+		if (notice === null) return;
+		const set = this.subscribers.get(this.channel.keyOf(notice));
 		if (!set) return;
 		for (const s of set) this.safely(() => s.notice(notice));
 	}

@@ -5,6 +5,7 @@ import { senderIp, type WebhookRequest } from './context.ts';
 import { WebhookError } from './errors.ts';
 import { readRawBody } from './form.ts';
 import { toWebhookError } from './database-errors.ts';
+import { providerWriterFor } from './provider-writer.ts';
 import { errorResponse } from './signed-request.ts';
 
 export interface ProviderWebhookContext {
@@ -28,25 +29,13 @@ async function secretsFor(db: Db, rawBody: string): Promise<{ provider: WebhookP
 	const provider = detectProvider(payload);
 	if (!provider) return null;
 	const reference = parseReport(provider, payload as Record<string, unknown>).reference;
-	const [row] = await db.service<{ secrets: string[] }[]>`select public.provider_webhook_secrets(${provider}, ${reference}) as secrets`;
-	return { provider, secrets: row?.secrets ?? [] };
+	// Batched with the lookups of callbacks arriving together (one round trip for all of them).
+	return { provider, secrets: await providerWriterFor(db.service).secretsFor(provider, reference) };
 }
 
-async function applyReport(db: Db, report: DeliveryReport, ip: string | null): Promise<Record<string, unknown>> {
-	const [row] = await db.service<{ result: Record<string, unknown> }[]>`
-		select public.apply_provider_status(
-			p_provider => ${report.provider},
-			p_reference => ${report.reference},
-			p_raw_status => ${report.rawStatus},
-			p_status => ${report.status},
-			p_error_code => ${report.errorCode},
-			p_payload => ${JSON.stringify(sealPayload(phoneCipher(), report.raw))}::text::jsonb,
-			p_sender_ip => ${ip}::inet,
-			p_price => ${report.price}::numeric,
-			p_price_unit => ${report.priceUnit},
-			p_segments => ${report.segments}::integer
-		) as result`;
-	return row?.result ?? {};
+/** Stored with the reports arriving together, one commit for all (ProviderCallbackWriter). */
+function applyReport(db: Db, report: DeliveryReport, ip: string | null): Promise<Record<string, unknown>> {
+	return providerWriterFor(db.service).apply(report, ip);
 }
 
 /**

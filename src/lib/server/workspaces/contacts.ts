@@ -129,9 +129,28 @@ export async function updateContact(
 	return row ? toContact(row) : null;
 }
 
-export async function deleteContact(tx: TransactionSql, options: { organizationId: string; id: string }): Promise<Contact | null> {
-	const [row] = await tx<Row[]>`
-		delete from public.contacts where organization_id = ${options.organizationId} and id = ${options.id}
-		returning id, name, phone_number, time_zone, external_id, tags, attributes, consent_source, consented_at, created_at, updated_at`;
-	return row ? toContact(row) : null;
+/** What forgetting a contact did: its texts kept (redacted), those canceled before sending. */
+export interface Forgotten {
+	contact: Contact;
+	texts: number;
+	canceled: number;
+}
+
+/**
+ * Forgets a contact (forget_contact, admins and up): the person's data is deleted and their
+ * texts are kept without body or number, so statistics and costs stay. Null when the contact
+ * is not in this workspace.
+ */
+export async function forgetContact(tx: TransactionSql, options: { organizationId: string; id: string }): Promise<Forgotten | null> {
+	const contact = await getContact(tx, options);
+	if (!contact) return null;
+	const [{ r }] = await tx<{ r: { texts: number; canceled: number } }[]>`select public.forget_contact(${contact.id}) as r`;
+	return { contact, texts: r.texts, canceled: r.canceled };
+}
+
+/** How many texts a contact has (what forgetting them keeps, redacted). */
+export async function countContactTexts(tx: TransactionSql, options: { organizationId: string; id: string }): Promise<number> {
+	const [{ n }] = await tx<{ n: number }[]>`
+		select count(*)::int as n from public.sms_messages where organization_id = ${options.organizationId} and contact_id = ${options.id}`;
+	return n;
 }

@@ -38,6 +38,7 @@ const BY_SQLSTATE: Record<string, { code: WorkspaceErrorCode; field?: string; me
 	WS018: { code: 'not_found', message: 'That contact no longer exists.' },
 	WS020: { code: 'invalid' },
 	WS021: { code: 'invalid', field: 'confirmSlug', message: "That is not this workspace's address. Type it exactly as shown to delete the workspace." },
+	WS023: { code: 'conflict', message: 'A text to this contact is being handed to the provider right now. Try again in a minute.' },
 	// Templates (migrations 20261201071000/071200).
 	TP001: { code: 'not_found', message: 'That template no longer exists.' },
 	TP002: { code: 'invalid' },

@@ -255,7 +255,7 @@ describe('messages', () => {
 });
 
 describe('contacts', () => {
-	it('PUT creates (201) then updates (200); DELETE erases the contact with its texts', async () => {
+	it('PUT creates (201) then updates (200); DELETE forgets the contact and keeps its texts redacted', async () => {
 		const put = (body: unknown) => call('putContact', { method: 'PUT', path: '/contacts/ext-7', params: { externalId: 'ext-7' }, key: key.secret, body });
 		const created = await put({ name: 'Cy', phone: '+447700900555', timeZone: 'Europe/London', attributes: { vip: true } });
 		expect(created.status).toBe(201);
@@ -268,9 +268,12 @@ describe('contacts', () => {
 		const texted = await send({ to: { externalId: 'ext-7' }, body: 'hi' });
 		const del = await call('deleteContact', { method: 'DELETE', path: '/contacts/ext-7', params: { externalId: 'ext-7' }, key: key.secret });
 		expect(del.status).toBe(204);
-		// The workspaces schema erases a contact's history with it (contact_id on delete cascade).
-		const [m] = await t.sql`select id from public.sms_messages where id = ${texted.json.id as string}`;
-		expect(m).toBeUndefined();
+		// The person is gone; the text stays, canceled (it was not yet sent), without body or number.
+		expect(await t.sql`select 1 from public.contacts where external_id = 'ext-7'`).toHaveLength(0);
+		const [m] = await t.sql`select status, phone_number, message_content, contact_id from public.sms_messages where id = ${texted.json.id as string}`;
+		expect(m).toEqual({ status: 'canceled', phone_number: '+44', message_content: '[Text removed: the contact was forgotten]', contact_id: null });
+		const [audit] = await t.sql`select after from public.audit_log where action = 'contact.forgotten' order by id desc limit 1`;
+		expect(audit.after).toMatchObject({ texts_redacted: 1, texts_canceled: 1, by: 'api' });
 		expect((await call('deleteContact', { method: 'DELETE', path: '/contacts/ext-7', params: { externalId: 'ext-7' }, key: key.secret })).status).toBe(404);
 	});
 });

@@ -4,6 +4,7 @@ import { log } from '$lib/server/log';
 import type { Scope } from '$lib/api/v1/operations';
 import { problem } from '$lib/api/v1/problems';
 import type { ApiBackend, ApiResult } from './handler.ts';
+import type { SendOutcome } from './messages/outcome.ts';
 import { ApiProblem } from './respond.ts';
 
 interface KeyRow {
@@ -19,7 +20,7 @@ interface PriorRow {
 	response_body: unknown;
 }
 
-/** The database side of /api/v1: key lookup, refusals for the audit spike, idempotent transactions. */
+/** The database side of /api/v1: key lookup, refusals for the audit spike, idempotent transactions, sends. */
 export const createDbBackend = (database: Db): ApiBackend => ({
 	async authenticate(keyHash) {
 		const [row] = await database.service<KeyRow[]>`select * from public.api_key_authenticate(${keyHash})`;
@@ -53,6 +54,18 @@ export const createDbBackend = (database: Db): ApiBackend => ({
 					${fingerprint}, ${result.status}, ${result.body === undefined ? null : tx.json(result.body as never)}::jsonb)`;
 			return result;
 		});
+	},
+	async sendMessage({ keyHash, keyPrefix, ip, message, idempotencyKey, fingerprint }) {
+		const sql = database.service;
+		const [{ r }] = await sql<{ r: SendOutcome }[]>`
+			select public.api_send_message(${keyHash}, ${keyPrefix}, ${ip}::inet, ${sql.json(message as never)}, ${idempotencyKey}, ${fingerprint}) as r`;
+		return r;
+	},
+	async sendBatch({ keyHash, keyPrefix, ip, items, idempotencyKey, fingerprint }) {
+		const sql = database.service;
+		const [{ r }] = await sql<{ r: SendOutcome }[]>`
+			select public.api_send_batch(${keyHash}, ${keyPrefix}, ${ip}::inet, ${sql.json(items as never)}, ${idempotencyKey}, ${fingerprint}) as r`;
+		return r;
 	}
 });
 

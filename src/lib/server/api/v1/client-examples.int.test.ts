@@ -6,8 +6,7 @@ import { queueDailyBriefs } from '../../../../../packages/client/examples/daily-
 import { sendUrgentAlert } from '../../../../../packages/client/examples/urgent-alert.ts';
 import { OPERATIONS } from '$lib/api/v1/operations';
 import { createDbBackend } from './backend.ts';
-import { apiRoute } from './handler.ts';
-import { RUNS, type RunId } from './runs.ts';
+import { handlerFor, OPERATION_IDS, type OperationId } from './runs.ts';
 import { createKey, createWorkspace } from './test-support.ts';
 
 let t: TestDatabase;
@@ -19,10 +18,10 @@ let sms: SmsClient;
  */
 function inProcessFetch(db: TestDatabase['db']): typeof fetch {
 	const backend = createDbBackend(db);
-	const routes = OPERATIONS.filter((o) => o.operationId in RUNS).map((o) => ({
+	const routes = OPERATIONS.filter((o) => (OPERATION_IDS as readonly string[]).includes(o.operationId)).map((o) => ({
 		method: o.method,
 		pattern: new RegExp(`^/api/v1${o.path.replace(/\{(\w+)\}/g, '(?<$1>[^/]+)')}$`),
-		handler: apiRoute(o.operationId, RUNS[o.operationId as RunId], () => backend)
+		handler: handlerFor(o.operationId as OperationId, () => backend)
 	}));
 	return async (input, init) => {
 		const request = new Request(input, init);

@@ -1,8 +1,21 @@
 import type { TransactionSql } from '@sms/db';
 import type { Contact, PutContactRequest } from '$lib/api/v1/schemas/contacts';
-import { problem } from '$lib/api/v1/problems';
-import { upsertContact, type ContactRow } from './messages/recipients.ts';
+import { problem, validationProblem } from '$lib/api/v1/problems';
+import { sqlError, sqlIssues } from './messages/sql-errors.ts';
 import { ApiProblem } from './respond.ts';
+
+interface ContactRow {
+	id: string;
+	external_id: string;
+	name: string | null;
+	phone_number: string;
+	time_zone: string | null;
+	attributes: Record<string, unknown> | null;
+	user_id: string | null;
+	created_at: Date;
+	updated_at: Date;
+	inserted: boolean;
+}
 
 function toContact(r: ContactRow): Contact {
 	return {
@@ -17,19 +30,42 @@ function toContact(r: ContactRow): Contact {
 	};
 }
 
+/** Creates or updates the contact through public.api_put_contact (the upsert sends use too). */
 export async function putContact(
 	tx: TransactionSql,
 	organizationId: string,
 	externalId: string,
 	body: PutContactRequest
 ): Promise<{ contact: Contact; created: boolean }> {
-	const row = await upsertContact(tx, organizationId, externalId, body);
-	if (!row) throw new Error('upsertContact returned nothing although a phone was given');
+	let row: ContactRow | undefined;
+	try {
+		[row] = await tx<ContactRow[]>`
+			select * from public.api_put_contact(${organizationId}::uuid, ${externalId}, ${body.name ?? null}, ${body.phone},
+				${body.timeZone ?? null}, ${body.attributes === undefined ? null : tx.json(body.attributes as never)}::jsonb)`;
+	} catch (e) {
+		const err = sqlError(e);
+		const issues = err && sqlIssues(err);
+		if (issues) throw new ApiProblem(validationProblem(issues));
+		throw e;
+	}
+	if (!row) throw new Error('api_put_contact returned nothing although a phone was given');
 	return { contact: toContact(row), created: row.inserted };
 }
 
-/** Deletes the contact and its texts (the workspaces schema cascades: erasure on request). */
+/**
+ * Forgets the contact (forget_contact: a person's right to be forgotten): their data is deleted,
+ * their texts are kept without body or number, so counts and costs stay.
+ */
 export async function deleteContact(tx: TransactionSql, organizationId: string, externalId: string): Promise<void> {
-	const gone = await tx`delete from public.contacts where organization_id = ${organizationId} and external_id = ${externalId} returning id`;
-	if (gone.length === 0) throw new ApiProblem(problem('not_found', `There is no contact with externalId ${externalId} in this workspace.`));
+	const [found] = await tx<{ id: string }[]>`
+		select id from public.contacts where organization_id = ${organizationId} and external_id = ${externalId} for update`;
+	if (!found) throw new ApiProblem(problem('not_found', `There is no contact with externalId ${externalId} in this workspace.`));
+	try {
+		await tx`select public.forget_contact(${found.id})`;
+	} catch (e) {
+		if ((e as { code?: string }).code === 'WS023') {
+			throw new ApiProblem(problem('contact_busy', 'A text to this contact is being handed to the provider right now; retry in a minute.'));
+		}
+		throw e;
+	}
 }

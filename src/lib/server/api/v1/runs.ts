@@ -1,23 +1,21 @@
 import type { TransactionSql } from '@sms/db';
 import { ExternalId } from '$lib/api/v1/schemas/common';
 import type { PutContactRequest } from '$lib/api/v1/schemas/contacts';
-import { ListMessagesQuery, type SendMessage } from '$lib/api/v1/schemas/messages';
+import type { RequestHandler } from '@sveltejs/kit';
+import { ListMessagesQuery } from '$lib/api/v1/schemas/messages';
 import { validationProblem } from '$lib/api/v1/problems';
 import { deleteContact, putContact } from './contacts.ts';
-import type { ApiContext, ApiResult } from './handler.ts';
-import { queueBatch } from './messages/batch.ts';
+import { apiRoute, type ApiBackend, type ApiContext, type ApiResult } from './handler.ts';
 import { cancelMessage } from './messages/cancel.ts';
 import { getMessage, listMessages } from './messages/read.ts';
-import { queueOne } from './messages/send.ts';
 import { ApiProblem } from './respond.ts';
+import { apiSendRoute } from './send-route.ts';
 import { parseOrProblem, queryObject } from './validate.ts';
 
 type Run = (ctx: ApiContext, tx: TransactionSql) => Promise<ApiResult>;
 
-/** What each key-authenticated operation does, by operationId (the routes bind them). */
+/** What each key-authenticated operation does in its transaction, by operationId (sends: send-route.ts). */
 export const RUNS = {
-	sendMessage: async (ctx, tx) => ({ status: 202, body: await queueOne(tx, ctx.key, ctx.body as SendMessage) }),
-	sendBatch: async (ctx, tx) => ({ status: 200, body: await queueBatch(tx, ctx.key, (ctx.body as { messages: unknown[] }).messages) }),
 	listMessages: async (ctx, tx) => {
 		const { query, metadata, repeated } = queryObject(ctx.event.url.searchParams);
 		if (repeated) throw new ApiProblem(validationProblem([{ field: repeated, message: 'is given more than once', code: 'repeated' }]));
@@ -41,3 +39,12 @@ export const RUNS = {
 	}
 } satisfies Record<string, Run>;
 export type RunId = keyof typeof RUNS;
+
+/** Every key-authenticated operation's handler, by operationId (the routes bind them). */
+export const OPERATION_IDS = [...(Object.keys(RUNS) as RunId[]), 'sendMessage', 'sendBatch'] as const;
+export type OperationId = RunId | 'sendMessage' | 'sendBatch';
+
+export function handlerFor(id: OperationId, backend: () => ApiBackend): RequestHandler {
+	if (id === 'sendMessage' || id === 'sendBatch') return apiSendRoute(id, backend);
+	return apiRoute(id, RUNS[id], backend);
+}

@@ -2,9 +2,8 @@ import type { RequestEvent } from '@sveltejs/kit';
 import type { Db, Sql } from '@sms/db';
 import { createUser } from '@sms/db/testing';
 import { createDbBackend } from './backend.ts';
-import { apiRoute } from './handler.ts';
 import { generateApiKey } from './keys.ts';
-import { RUNS, type RunId } from './runs.ts';
+import { handlerFor, type OperationId } from './runs.ts';
 import type { Scope } from '$lib/api/v1/operations';
 
 /** A workspace with an owner, for tests. */
@@ -42,10 +41,10 @@ export interface CallOptions {
 /** Calls one /api/v1 operation the way SvelteKit would, against the given database. */
 export function apiCaller(db: Db) {
 	const backend = createDbBackend(db);
-	const handlers = new Map<RunId, ReturnType<typeof apiRoute>>();
-	return async (operationId: RunId, o: CallOptions): Promise<{ status: number; headers: Headers; json: Record<string, unknown> }> => {
+	const handlers = new Map<OperationId, ReturnType<typeof handlerFor>>();
+	return async (operationId: OperationId, o: CallOptions): Promise<{ status: number; headers: Headers; json: Record<string, unknown> }> => {
 		let h = handlers.get(operationId);
-		if (!h) handlers.set(operationId, (h = apiRoute(operationId, RUNS[operationId], () => backend)));
+		if (!h) handlers.set(operationId, (h = handlerFor(operationId, () => backend)));
 		const url = new URL(`http://127.0.0.1:3000/api/v1${o.path}`);
 		const headers: Record<string, string> = { ...(o.headers ?? {}) };
 		if (o.key) headers.authorization = `Bearer ${o.key}`;

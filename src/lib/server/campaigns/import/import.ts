@@ -17,7 +17,7 @@ import { estimateCost } from './estimate.ts';
 import { IMPORT_LIMITS, type ImportLimits } from './limits.ts';
 import { applyLookups } from './lookups.ts';
 import { PhoneNormaliser } from './phone.ts';
-import { csvRecords, isBlank, type CsvRecord } from './records.ts';
+import { csvRecordBatches, isBlank, type CsvRecord } from './records.ts';
 import type { ImportOptions, ImportReport, InvalidRow, Recipient } from './types.ts';
 
 // Rows read before the columns are decided: enough to find the phone column by content.
@@ -33,17 +33,17 @@ export async function importRecipients(source: AsyncIterable<Uint8Array>, option
 	const limits: ImportLimits = { ...IMPORT_LIMITS, ...options.limits };
 	const decoded: DecodeInfo = { encoding: null, bytes: 0, bom: false };
 	const found: { delimiter?: Delimiter } = {};
-	const records = csvRecords(decodeText(source, limits, decoded), found)[Symbol.asyncIterator]();
+	const batches = csvRecordBatches(decodeText(source, limits, decoded), found)[Symbol.asyncIterator]();
 	try {
-		return await read(records, options, limits, decoded, found);
+		return await read(batches, options, limits, decoded, found);
 	} finally {
 		// Stopping early (too many rows, no phone column…) must still close the upload and the parser.
-		await records.return(undefined);
+		await batches.return(undefined);
 	}
 }
 
 async function read(
-	records: AsyncIterator<CsvRecord>,
+	batches: AsyncIterator<CsvRecord[]>,
 	options: ImportOptions,
 	limits: ImportLimits,
 	decoded: DecodeInfo,
@@ -53,14 +53,22 @@ async function read(
 
 	// Header (or not) and the first rows, to decide the columns.
 	const head: CsvRecord[] = [];
+	// The records of the batch that completed the sample, after it.
+	let rest: CsvRecord[] = [];
 	let exhausted = false;
 	while (head.length < SAMPLE_ROWS + 1) {
-		const next = await records.next();
+		const next = await batches.next();
 		if (next.done) {
 			exhausted = true;
 			break;
 		}
-		if (!isBlank(next.value.values)) head.push(next.value);
+		const batch = next.value;
+		let i = 0;
+		for (; i < batch.length && head.length < SAMPLE_ROWS + 1; i += 1) {
+			const record = batch[i] as CsvRecord;
+			if (!isBlank(record.values)) head.push(record);
+		}
+		if (i < batch.length) rest = batch.slice(i);
 	}
 	const first = head[0];
 	if (!first) {
@@ -104,9 +112,10 @@ async function read(
 	};
 
 	for (const record of data) take(record);
+	for (const record of rest) if (!isBlank(record.values)) take(record);
 	if (!exhausted) {
-		for (let next = await records.next(); !next.done; next = await records.next()) {
-			if (!isBlank(next.value.values)) take(next.value);
+		for (let next = await batches.next(); !next.done; next = await batches.next()) {
+			for (const record of next.value) if (!isBlank(record.values)) take(record);
 		}
 	}
 

@@ -1,15 +1,5 @@
-import { PhoneNumber, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
-import { PhoneNumber as CorePhoneNumber, type MetadataJson, type NationalNumber } from 'libphonenumber-js/core';
-import metadata from 'libphonenumber-js/metadata.max.json';
-
-// libphonenumber's PhoneNumber also takes (country, national number, metadata), as its source
-// documents; the typings only declare the E.164 form. With the country given, a Canadian number
-// is checked against Canada's plan, not the US one that "+1" alone selects.
-const PhoneNumberIn = CorePhoneNumber as unknown as new (
-	country: CountryCode,
-	nationalNumber: NationalNumber,
-	metadata: MetadataJson
-) => CorePhoneNumber;
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import { numberType, placeE164 } from './numbering-plan.ts';
 import { isTwilioTestNumber, normalizePhone, PhoneNumberError } from '@sms/twilio-service';
 
 export type PhoneProblem = 'missing_phone' | 'not_a_phone_number' | 'excel_damaged' | 'landline' | 'not_mobile';
@@ -22,6 +12,11 @@ export type PhoneResult =
 const SCIENTIFIC = /^\+?(\d+)(?:[.,](\d*))?[eE]\+?(\d{1,2})$/;
 const PHONE_CHARACTERS = /^\+?[\d\s().\-/]+$/;
 const SEPARATORS = /[\s().\-/]/g;
+// What most cells are: digits with spaces, brackets, dashes or slashes, maybe a leading +. Such a
+// cell needs none of the repairs below (no quote, apostrophe, exponent or decimal point).
+// One quantified class only: no backtracking, whatever the cell (up to 1 MB) holds.
+const PLAIN = /^\+?[\d\s()\-/]+$/;
+const NON_DIGITS = /\D/g;
 // Types that cannot receive a text at all. TOLL_FREE and PERSONAL_NUMBER can be SMS-enabled.
 const NOT_TEXTABLE: Record<string, string> = {
 	FIXED_LINE: 'a landline number: it cannot receive texts',
@@ -36,22 +31,30 @@ const NANP = new Set(['US', 'CA', 'PR', 'GU', 'VI', 'AS', 'MP']);
  * Normalises one phone cell of an imported file to E.164, repairing what spreadsheets do to
  * phone numbers and refusing, in words, what cannot be repaired. Uses libphonenumber's full
  * ("max") metadata: the import must tell a landline from a mobile, which the default metadata
- * cannot. One instance per import caches by cell text (the same number often appears again).
+ * cannot. One instance per import caches verdicts by digits (the same number often appears again).
  */
 export class PhoneNormaliser {
-	private readonly cache = new Map<string, PhoneResult>();
+	/** Refusals by cell text (explaining one costs a full parse). */
+	private readonly refusals = new Map<string, PhoneResult>();
+	/** By digits read (and how): "(415) 555-2671" and "415.555.2671" are looked up once. */
+	private readonly byDigits = new Map<string, PhoneResult | null>();
 	private readonly nanp: boolean;
-	private readonly areaCountry = new Map<string, CountryCode | null>();
 
 	constructor(private readonly defaultCountry: CountryCode) {
 		this.nanp = NANP.has(defaultCountry);
 	}
 
 	normalise(cell: string): PhoneResult {
-		const cached = this.cache.get(cell);
-		if (cached) return cached;
+		const start = cell.trimStart();
+		if (PLAIN.test(start)) {
+			const digits = start.replace(NON_DIGITS, '');
+			const found = digits === '' ? null : this.lookup(digits, start.startsWith('+'), null);
+			if (found) return found;
+		}
+		const refused = this.refusals.get(cell);
+		if (refused) return refused;
 		const result = this.compute(cell);
-		if (this.cache.size < 500_000) this.cache.set(cell, result);
+		if (!result.ok && this.refusals.size < 100_000) this.refusals.set(cell, result);
 		return result;
 	}
 
@@ -84,7 +87,27 @@ export class PhoneNormaliser {
 		}
 		const digits = text.replace(SEPARATORS, '').replace(/^\+/, '');
 		const international = text.startsWith('+');
+		return (
+			this.lookup(digits, international, repaired) ?? {
+				ok: false,
+				code: 'not_a_phone_number',
+				reason: `not a phone number: ${explain(text, this.defaultCountry)}`
+			}
+		);
+	}
 
+	private lookup(digits: string, international: boolean, repaired: 'excel_scientific' | null): PhoneResult | null {
+		const key = `${international ? '+' : ''}${digits}${repaired ? 'e' : ''}`;
+		let found = this.byDigits.get(key);
+		if (found === undefined) {
+			found = this.resolve(digits, international, repaired);
+			if (this.byDigits.size < 500_000) this.byDigits.set(key, found);
+		}
+		return found;
+	}
+
+	/** The verdict on digits read from a cell, or null when they are no number at all. */
+	private resolve(digits: string, international: boolean, repaired: 'excel_scientific' | null): PhoneResult | null {
 		const candidates = international ? [`+${digits}`] : this.nationalCandidates(digits);
 		for (const candidate of candidates) {
 			const accepted = this.accept(candidate, repaired);
@@ -96,7 +119,7 @@ export class PhoneNormaliser {
 			if (accepted?.ok) return { ...accepted, repaired: accepted.repaired ?? 'missing_plus' };
 			if (accepted) return accepted;
 		}
-		return { ok: false, code: 'not_a_phone_number', reason: `not a phone number: ${explain(text, this.defaultCountry)}` };
+		return null;
 	}
 
 	/** E.164 readings of a number written without +, most likely first. */
@@ -120,39 +143,15 @@ export class PhoneNormaliser {
 	/** A textable result for a valid E.164 candidate, a refusal for a valid landline, null if not valid. */
 	private accept(e164: string, repaired: 'excel_scientific' | null): PhoneResult | null {
 		if (isTwilioTestNumber(e164)) return { ok: true, e164, country: 'US', repaired };
-		const place = this.place(e164);
+		const place = placeE164(e164);
 		if (!place) return null;
 		// With full metadata a number is valid exactly when it has a type, so one type lookup
 		// answers both questions (isValid() would run the same pattern matching again).
-		const type = new PhoneNumberIn(place.country, place.national, metadata).getType();
+		const type = numberType(place.country, place.national);
 		if (type === undefined) return null;
 		const refusal = NOT_TEXTABLE[type];
 		if (refusal) return { ok: false, code: type === 'FIXED_LINE' ? 'landline' : 'not_mobile', reason: refusal };
 		return { ok: true, e164, country: place.country, repaired };
-	}
-
-	/**
-	 * Country and national number of an E.164 candidate, or null when its calling code does not
-	 * exist. Several countries share +1 (the area code decides: looked up once per area code), +44,
-	 * +7…: those take the full parse; a calling code of one country is read straight off.
-	 */
-	private place(e164: string): { country: CountryCode; national: NationalNumber } | null {
-		let number: PhoneNumber;
-		try {
-			number = new PhoneNumber(e164 as ConstructorParameters<typeof PhoneNumber>[0]);
-		} catch {
-			return null;
-		}
-		const national = number.nationalNumber;
-		if (number.country) return { country: number.country, national };
-		const key = e164.startsWith('+1') ? e164.slice(0, 5) : null;
-		let country = key ? this.areaCountry.get(key) : undefined;
-		if (country === undefined) {
-			country = parsePhoneNumberFromString(e164)?.country ?? null;
-			// Only a placed number teaches the area code's country: an invalid one says nothing.
-			if (key && country) this.areaCountry.set(key, country);
-		}
-		return country ? { country, national } : null;
 	}
 }
 

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { parse, CsvError } from 'csv-parse';
+import { parse, CsvError, type Parser } from 'csv-parse';
 import { detectDelimiter, type Delimiter } from './delimiter.ts';
 import { ImportError } from './errors.ts';
 
@@ -13,14 +13,14 @@ const SAMPLE_CHARS = 64 * 1024;
 
 /**
  * Parses decoded text into records with csv-parse (quoted fields, embedded newlines, `""`
- * escapes, CRLF/LF/CR), streaming: only the parser's current record is held. Blank lines are
- * returned as records with no non-blank value so row numbers match what a spreadsheet shows;
- * callers skip them.
+ * escapes, CRLF/LF/CR), streaming: only the records of the chunk being parsed are held, and
+ * they come in batches (one await per chunk, not per record). Blank lines are returned as
+ * records with no non-blank value so row numbers match what a spreadsheet shows; callers skip them.
  */
-export async function* csvRecords(
+export async function* csvRecordBatches(
 	text: AsyncIterable<string>,
 	found: { delimiter?: Delimiter } = {}
-): AsyncGenerator<CsvRecord> {
+): AsyncGenerator<CsvRecord[]> {
 	const iterator = text[Symbol.asyncIterator]();
 	let sample = '';
 	let done = false;
@@ -55,9 +55,13 @@ export async function* csvRecords(
 	input.pipe(parser);
 	let row = 0;
 	try {
-		for await (const values of parser as AsyncIterable<string[]>) {
-			row += 1;
-			yield { row, values };
+		for await (const batch of readBatches(parser)) {
+			const records: CsvRecord[] = new Array(batch.length);
+			for (let i = 0; i < batch.length; i += 1) {
+				row += 1;
+				records[i] = { row, values: batch[i] as string[] };
+			}
+			yield records;
 		}
 	} catch (error) {
 		if (error instanceof CsvError) {
@@ -75,6 +79,53 @@ export async function* csvRecords(
 		input.destroy();
 		parser.destroy();
 		await iterator.return?.();
+	}
+}
+
+/**
+ * Everything a readable object stream has buffered, each time it has some: what
+ * `for await (const record of stream)` does, without a promise per record.
+ */
+async function* readBatches(stream: Readable | Parser): AsyncGenerator<unknown[]> {
+	let wake: (() => void) | null = null;
+	let finished = false;
+	let failure: unknown = null;
+	const poke = () => {
+		const resolve = wake;
+		wake = null;
+		resolve?.();
+	};
+	const onEnd = () => {
+		finished = true;
+		poke();
+	};
+	const onError = (error: unknown) => {
+		failure = error;
+		onEnd();
+	};
+	stream.on('readable', poke);
+	stream.on('end', onEnd);
+	stream.on('close', onEnd);
+	stream.on('error', onError);
+	try {
+		for (;;) {
+			const batch: unknown[] = [];
+			for (let record: unknown = stream.read(); record !== null; record = stream.read()) batch.push(record);
+			if (batch.length > 0) {
+				yield batch;
+				continue;
+			}
+			if (failure !== null) throw failure;
+			if (finished) return;
+			await new Promise<void>((resolve) => {
+				wake = resolve;
+			});
+		}
+	} finally {
+		stream.off('readable', poke);
+		stream.off('end', onEnd);
+		stream.off('close', onEnd);
+		stream.off('error', onError);
 	}
 }
 

@@ -2,9 +2,10 @@ import { fail } from '@sveltejs/kit';
 import { z } from 'zod';
 import { db } from '$lib/server/db';
 import { workspaceAction } from '$lib/server/workspaces/actions';
-import { decodeContactCursor, deleteContact, listContacts } from '$lib/server/workspaces/contacts';
+import { decodeContactCursor, forgetContact, listContacts } from '$lib/server/workspaces/contacts';
 import { parseContactSearch } from '$lib/server/workspaces/contact-search';
 import { requireWorkspace } from '$lib/server/workspaces/context';
+import { forgottenMessage } from '$lib/workspaces/forget';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {
@@ -14,17 +15,18 @@ export const load: PageServerLoad = async (event) => {
 	const after = decodeContactCursor(event.url.searchParams.get('after'));
 	const search = parseContactSearch(q, ctx.organization.defaultCountry);
 	const { contacts, next } = await db().asUser(ctx.claims, (tx) => listContacts(tx, { organizationId: ctx.organization.id, search, tag, after }));
-	return { q, tag, next, firstPage: after === null, contacts };
+	return { q, tag, next, firstPage: after === null, contacts, forgotten: event.url.searchParams.get('forgotten') === '1' };
 };
 
 export const actions: Actions = {
 	delete: async (event) => {
 		const form = await event.request.formData();
-		return workspaceAction(event, { action: 'delete', minRole: 'operator' }, async ({ ctx, tx }) => {
+		// Deleting is forgetting (forget_contact): admins and up.
+		return workspaceAction(event, { action: 'delete', minRole: 'admin' }, async ({ ctx, tx }) => {
 			const id = z.uuid().safeParse(String(form.get('id') ?? ''));
-			const removed = id.success ? await deleteContact(tx, { organizationId: ctx.organization.id, id: id.data }) : null;
-			if (!removed) return fail(404, { action: 'delete', errors: { form: 'That contact no longer exists.' } });
-			return { message: `${removed.name} (${removed.phoneNumber}) is deleted.` };
+			const gone = id.success ? await forgetContact(tx, { organizationId: ctx.organization.id, id: id.data }) : null;
+			if (!gone) return fail(404, { action: 'delete', errors: { form: 'That contact no longer exists.' } });
+			return { message: forgottenMessage(gone.contact.name, gone.texts, gone.canceled) };
 		});
 	}
 };

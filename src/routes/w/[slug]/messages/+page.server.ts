@@ -5,7 +5,8 @@ import { encodeMessageCursor, FILTER_KEYS, MessageFilterError, parseMessageFilte
 import { listMessages } from '$lib/server/console/messages';
 import { viewerTimeZone } from '$lib/server/console/viewer';
 import { requireWorkspace } from '$lib/server/workspaces/context';
-import type { PageServerLoad } from './$types';
+import { retryViewAction } from '$lib/server/console/retry-actions';
+import type { Actions, PageServerLoad } from './$types';
 
 const VERDICT_LABELS = { delivered: 'Delivered', failed: 'Failed', scheduled: 'Scheduled', not_sent: 'Not sent', in_progress: 'In progress' } as const;
 
@@ -35,4 +36,9 @@ export const load: PageServerLoad = async (event) => {
 			error: r.errorCode !== null ? { code: r.errorCode, title: explainError(r.errorCode).title } : null
 		}))
 	};
+};
+
+export const actions: Actions = {
+	previewRetry: (event) => retryViewAction(event, true),
+	retryAll: (event) => retryViewAction(event, false)
 };

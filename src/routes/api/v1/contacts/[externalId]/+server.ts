@@ -1,6 +1,5 @@
-import { apiRoute } from '$lib/server/api/v1/handler';
 import { backend } from '$lib/server/api/v1/backend';
-import { RUNS } from '$lib/server/api/v1/runs';
+import { handlerFor } from '$lib/server/api/v1/runs';
 
-export const PUT = apiRoute('putContact', RUNS.putContact, backend);
-export const DELETE = apiRoute('deleteContact', RUNS.deleteContact, backend);
+export const PUT = handlerFor('putContact', backend);
+export const DELETE = handlerFor('deleteContact', backend);

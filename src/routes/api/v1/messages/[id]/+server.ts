@@ -1,5 +1,4 @@
-import { apiRoute } from '$lib/server/api/v1/handler';
 import { backend } from '$lib/server/api/v1/backend';
-import { RUNS } from '$lib/server/api/v1/runs';
+import { handlerFor } from '$lib/server/api/v1/runs';
 
-export const GET = apiRoute('getMessage', RUNS.getMessage, backend);
+export const GET = handlerFor('getMessage', backend);

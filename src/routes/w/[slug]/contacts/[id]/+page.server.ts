@@ -3,7 +3,7 @@ import { db } from '$lib/server/db';
 import { workspaceAction } from '$lib/server/workspaces/actions';
 import { contactFormValues, parseContactForm } from '$lib/server/workspaces/contact-form';
 import { contactConflict, contactFormOptions, contactToFormValues } from '$lib/server/workspaces/contact-page';
-import { deleteContact, getContact, updateContact } from '$lib/server/workspaces/contacts';
+import { countContactTexts, forgetContact, getContact, updateContact } from '$lib/server/workspaces/contacts';
 import { requireWorkspace } from '$lib/server/workspaces/context';
 import { uniqueViolation } from '$lib/server/workspaces/db-errors';
 import type { Actions, PageServerLoad } from './$types';
@@ -12,9 +12,11 @@ export const load: PageServerLoad = async (event) => {
 	const ctx = await requireWorkspace(event, 'viewer');
 	const contact = await db().asUser(ctx.claims, (tx) => getContact(tx, { organizationId: ctx.organization.id, id: event.params.id }));
 	if (!contact) error(404, 'Not Found');
+	const texts = await db().asUser(ctx.claims, (tx) => countContactTexts(tx, { organizationId: ctx.organization.id, id: contact.id }));
 	const zone = ctx.organization.defaultTimeZone;
 	return {
 		contact,
+		texts,
 		values: contactToFormValues(contact, zone, ctx.organization.defaultCountry),
 		...contactFormOptions(),
 		zone,
@@ -44,12 +46,13 @@ export const actions: Actions = {
 	},
 
 	delete: async (event) => {
-		const result = await workspaceAction(event, { action: 'delete', minRole: 'operator' }, async ({ ctx, tx }) => {
-			const removed = await deleteContact(tx, { organizationId: ctx.organization.id, id: event.params.id });
-			if (!removed) return fail(404, { action: 'delete', errors: { form: 'That contact no longer exists.' } });
+		// Deleting is forgetting (forget_contact): admins and up.
+		const result = await workspaceAction(event, { action: 'delete', minRole: 'admin' }, async ({ ctx, tx }) => {
+			const gone = await forgetContact(tx, { organizationId: ctx.organization.id, id: event.params.id });
+			if (!gone) return fail(404, { action: 'delete', errors: { form: 'That contact no longer exists.' } });
 			return { deleted: true };
 		});
-		if ('deleted' in result) redirect(303, `/w/${event.params.slug}/contacts`);
+		if ('deleted' in result) redirect(303, `/w/${event.params.slug}/contacts?forgotten=1`);
 		return result;
 	}
 };

@@ -1,5 +1,4 @@
-import { apiRoute } from '$lib/server/api/v1/handler';
 import { backend } from '$lib/server/api/v1/backend';
-import { RUNS } from '$lib/server/api/v1/runs';
+import { handlerFor } from '$lib/server/api/v1/runs';
 
-export const POST = apiRoute('cancelMessage', RUNS.cancelMessage, backend);
+export const POST = handlerFor('cancelMessage', backend);

@@ -5,9 +5,11 @@ import { formatTime } from '$lib/server/history/format';
 import { encodeMessageCursor, MessageFilterError, parseMessageFilters } from '$lib/server/console/message-filters';
 import { listMessages } from '$lib/server/console/messages';
 import { loadRecipient, recipientSummary } from '$lib/server/console/recipient';
+import { retryCheck } from '$lib/server/console/retry';
+import { retryOneAction } from '$lib/server/console/retry-actions';
 import { viewerTimeZone } from '$lib/server/console/viewer';
 import { requireWorkspace } from '$lib/server/workspaces/context';
-import type { PageServerLoad } from './$types';
+import type { Actions, PageServerLoad } from './$types';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const VERDICT_LABELS = { delivered: 'Delivered', failed: 'Failed', scheduled: 'Scheduled', not_sent: 'Not sent', in_progress: 'In progress' } as const;
@@ -31,7 +33,11 @@ export const load: PageServerLoad = async (event) => {
 	const result = await db().asUser(ctx.claims, async (tx) => {
 		const recipient = await loadRecipient(tx, ctx.organization.id, kind, event.params.id);
 		if (!recipient) return null;
-		return { recipient, summary: await recipientSummary(tx, ctx.organization.id, recipient), page: await listMessages(tx, ctx.organization.id, filters) };
+		const page = await listMessages(tx, ctx.organization.id, filters);
+		// Retry buttons for operators: which failed rows the database would retry.
+		const failedIds = page.rows.filter((r) => r.verdict === 'failed').map((r) => r.id);
+		const retryable = ctx.can.operate ? await retryCheck(tx, ctx.organization.id, failedIds) : new Map<string, string | null>();
+		return { recipient, summary: await recipientSummary(tx, ctx.organization.id, recipient), page, retryable };
 	});
 	if (!result) error(404, 'No such recipient in this workspace');
 	return {
@@ -43,7 +49,12 @@ export const load: PageServerLoad = async (event) => {
 			...r,
 			time: formatTime(new Date(r.createdAt), timeZone),
 			verdictLabel: VERDICT_LABELS[r.verdict],
-			error: r.errorCode !== null ? explainError(r.errorCode) : null
+			error: r.errorCode !== null ? explainError(r.errorCode) : null,
+			retryable: result.retryable.has(r.id) && result.retryable.get(r.id) === null
 		}))
 	};
+};
+
+export const actions: Actions = {
+	retry: retryOneAction
 };

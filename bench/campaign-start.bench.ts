@@ -1,0 +1,79 @@
+/**
+ * Starting a campaign: start_campaign turning N recipients (default 100,000) into contacts,
+ * rendered texts and staggered jobs in one call, beside graphile-worker's addJobs inserting N
+ * jobs (calls of 5,000, as in the enqueue bench) on its own fresh Postgres in the same run.
+ * Ours does more per row (a contact, a message rendered from the template, a job, the opt-out
+ * and price lookups, the audit row of each new contact); the figure is texts+jobs per second.
+ * BENCH_CAMPAIGN_RECIPIENTS sets N (smaller on a busy machine).
+ */
+import { Logger, makeWorkerUtils } from 'graphile-worker';
+import { createDb } from '@sms/db';
+import { startBenchDatabase } from '../apps/worker/test/bench-support.ts';
+import type { BenchResult } from '../scripts/bench.ts';
+
+const N = Number(process.env.BENCH_CAMPAIGN_RECIPIENTS ?? 100_000);
+const CHUNK = 5_000;
+
+async function graphile(): Promise<number> {
+	const db = await startBenchDatabase('campaign-start-graphile');
+	const utils = await makeWorkerUtils({ connectionString: db.url, logger: new Logger(() => () => {}) });
+	try {
+		await utils.migrate();
+		const specs = Array.from({ length: N }, (_, i) => ({
+			identifier: 'send_sms',
+			payload: { to: `+1555${String(1_000_000 + i).slice(1)}`, text: `Hi Name${i}, 20% off this weekend with code SAVE${i % 1000}.` }
+		}));
+		const started = performance.now();
+		for (let i = 0; i < N; i += CHUNK) await utils.addJobs(specs.slice(i, i + CHUNK));
+		return N / ((performance.now() - started) / 1000);
+	} finally {
+		await utils.release();
+		await db.stop();
+	}
+}
+
+export async function run(): Promise<BenchResult[]> {
+	const peer = await graphile();
+	const db = await startBenchDatabase('campaign-start');
+	try {
+		const [{ id: operator }] = await db.sql<{ id: string }[]>`insert into auth.users (email, email_confirmed_at) values ('bench-owner@example.com', now()) returning id`;
+		const [org] = await db.sql<{ id: string }[]>`insert into public.organizations (slug, name) values ('bench', 'Bench') returning id`;
+		await db.sql`select public.add_organization_member(${org!.id}, ${operator}, 'owner')`;
+		await db.sql`insert into public.sms_pricing (iso_country, price_unit, outbound_price, expires_at) values ('US', 'USD', 0.0079, now() + interval '1 day')`;
+		const [imp] = await db.sql<{ id: string }[]>`insert into public.sms_campaign_imports (organization_id) values (${org!.id}) returning id`;
+		await db.sql`
+			insert into public.sms_campaign_recipients (import_id, row_number, phone_number, variables, country)
+			select ${imp!.id}, i + 1, '+1555' || lpad(i::text, 7, '0'),
+			       jsonb_build_object('first_name', 'Name' || i, 'code', 'SAVE' || (i % 1000)), 'US'
+			from generate_series(1, ${N}) as i`;
+		// One in a hundred numbers opted out: skipped and counted, as in a real list.
+		await db.sql`
+			insert into public.sms_phone_opt_outs (phone_number, opted_out, opted_out_at, source)
+			select '+1555' || lpad(i::text, 7, '0'), true, now(), 'keyword' from generate_series(100, ${N}, 100) as i`;
+		const claims = { sub: operator, role: 'authenticated' as const };
+		const app = createDb({ url: db.url, max: 2, applicationName: 'bench-campaign' });
+		try {
+			const [{ id }] = await app.asUser(claims, (tx) => tx<{ id: string }[]>`
+				select public.create_campaign(${org!.id}, ${imp!.id}, null, 'Hi {{first_name}}, 20% off this weekend with code {{code}}.', 'Bench', null, 50, null) as id`);
+			const started = performance.now();
+			const [{ r }] = await app.asUser(claims, (tx) => tx<{ r: { queued: number; skipped: number } }[]>`select public.start_campaign(${id}) as r`);
+			const seconds = (performance.now() - started) / 1000;
+			const [{ jobs }] = await db.sql<{ jobs: number }[]>`select count(*)::int as jobs from public.queue_jobs where job_type = 'send_sms'`;
+			if (r.queued + r.skipped !== N || jobs !== r.queued) throw new Error(`expected ${N} texts, got ${JSON.stringify(r)} and ${jobs} jobs`);
+			return [
+				{
+					name: 'start_campaign (texts + jobs created)',
+					value: N / seconds,
+					unit: 'texts/s',
+					peer: { name: 'graphile-worker addJobs, same count', value: peer },
+					ratioTarget: '>= 1',
+					notes: `${N} recipients in one call (${r.skipped} opted out, skipped); ours also writes a contact (audited), renders the template and prices each text`
+				}
+			];
+		} finally {
+			await app.end();
+		}
+	} finally {
+		await db.stop();
+	}
+}

@@ -1,0 +1,94 @@
+/**
+ * Throttle accuracy: a campaign at 50 texts/s through ONE worker process (apps/worker/src/main.ts,
+ * configured by environment, its default 1 s poll) to the Twilio sandbox (100 ms latency), for
+ * 60 s (BENCH_THROTTLE_SECONDS). The rate the sandbox observed (its own receipt times) in every
+ * 10-second window from the first text, beside the configured rate: each window's ratio must be
+ * within ±5 %. The campaign holds more texts than the run needs, so every window is full.
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { createDb } from '@sms/db';
+import { startSandbox } from '@sms/twilio-sandbox';
+import { startBenchDatabase } from '../apps/worker/test/bench-support.ts';
+import type { BenchResult } from '../scripts/bench.ts';
+
+const RATE = 50;
+const SECONDS = Number(process.env.BENCH_THROTTLE_SECONDS ?? 60);
+const WINDOW_S = 10;
+const ACCOUNT_SID = `AC${'c3'.repeat(16)}`;
+const AUTH_TOKEN = 'bench-token';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function run(): Promise<BenchResult[]> {
+	const db = await startBenchDatabase('throttle');
+	const texts = RATE * (SECONDS + 15);
+	const sandbox = await startSandbox({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, maxMessages: texts * 2, callbackRetry: { attempts: 1 } });
+	sandbox.state.faults = { ...sandbox.state.faults, latencyMs: 100, dropCallbacks: 1 };
+	const app = createDb({ url: db.url, max: 2, applicationName: 'bench-throttle' });
+	let child: ReturnType<typeof spawn> | undefined;
+	try {
+		const [{ id: owner }] = await db.sql<{ id: string }[]>`insert into auth.users (email, email_confirmed_at) values ('throttle@example.com', now()) returning id`;
+		const [org] = await db.sql<{ id: string }[]>`insert into public.organizations (slug, name) values ('throttle', 'Throttle') returning id`;
+		await db.sql`select public.add_organization_member(${org!.id}, ${owner}, 'owner')`;
+		const [imp] = await db.sql<{ id: string }[]>`insert into public.sms_campaign_imports (organization_id) values (${org!.id}) returning id`;
+		await db.sql`
+			insert into public.sms_campaign_recipients (import_id, row_number, phone_number, variables, country)
+			select ${imp!.id}, i + 1, '+1555' || lpad(i::text, 7, '0'), jsonb_build_object('n', i::text), 'US'
+			from generate_series(1, ${texts}) as i`;
+
+		child = spawn(process.execPath, ['--import', 'tsx', path.resolve('apps/worker/src/main.ts')], {
+			env: {
+				PATH: process.env.PATH ?? '',
+				DATABASE_URL: db.url,
+				TWILIO_ACCOUNT_SID: ACCOUNT_SID,
+				TWILIO_AUTH_TOKEN: AUTH_TOKEN,
+				TWILIO_FROM_NUMBER: '+15005550006',
+				TWILIO_API_BASE_URL: sandbox.url,
+				PUBLIC_BASE_URL: 'http://127.0.0.1:9',
+				WORKER_PORT: '0',
+				LOG_LEVEL: 'warn'
+			},
+			stdio: ['ignore', 'ignore', 'inherit']
+		});
+		let exited: string | null = null;
+		child.once('exit', (code, signal) => (exited = `worker exited early (${signal ?? code})`));
+		await sleep(3000);
+
+		const claims = { sub: owner, role: 'authenticated' as const };
+		const [{ id }] = await app.asUser(claims, (tx) => tx<{ id: string }[]>`
+			select public.create_campaign(${org!.id}, ${imp!.id}, null, 'Throttle test {{n}}', 'Throttle', null, ${RATE}, null) as id`);
+		await app.asUser(claims, (tx) => tx`select public.start_campaign(${id})`);
+
+		const received = () => [...sandbox.state.store.all()].filter((m) => m.kind === 'api').map((m) => m.dateCreated);
+		const deadline = Date.now() + (SECONDS + 30) * 1000;
+		for (;;) {
+			const at = received();
+			if (at.length > 0 && Math.max(...at) - Math.min(...at) >= SECONDS * 1000) break;
+			if (exited) throw new Error(exited);
+			if (Date.now() > deadline) throw new Error(`throttle stalled: ${at.length} texts`);
+			await sleep(200);
+		}
+		await app.asUser(claims, (tx) => tx`select public.cancel_campaign(${id})`);
+		const at = received().sort((a, b) => a - b);
+		const first = at[0]!;
+		const windows: number[] = [];
+		for (let w = 0; w < Math.floor(SECONDS / WINDOW_S); w++) {
+			const from = first + w * WINDOW_S * 1000;
+			windows.push(at.filter((t) => t >= from && t < from + WINDOW_S * 1000).length / WINDOW_S);
+		}
+		const ratios = windows.map((r) => r / RATE);
+		const worstLow = Math.min(...windows);
+		const worstHigh = Math.max(...windows);
+		const notes = `per-window ratios (observed ÷ ${RATE}/s, ${WINDOW_S}-s windows from the first text): ${ratios.map((r) => r.toFixed(3)).join(', ')}; worker default 1 s poll, 100 ms Twilio latency`;
+		return [
+			{ name: 'campaign throttle, slowest 10-s window', value: worstLow, unit: 'texts/s', peer: { name: 'configured throttle', value: RATE }, ratioTarget: '>= 0.95', notes },
+			{ name: 'campaign throttle, fastest 10-s window', value: worstHigh, unit: 'texts/s', peer: { name: 'configured throttle', value: RATE }, ratioTarget: '<= 1.05', notes: `${SECONDS} s measured` }
+		];
+	} finally {
+		child?.kill('SIGTERM');
+		if (child && child.exitCode === null && child.signalCode === null) await new Promise((r) => child!.once("exit", r));
+		await app.end();
+		await sandbox.close();
+		await db.stop();
+	}
+}

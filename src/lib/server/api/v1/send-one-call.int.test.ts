@@ -1,0 +1,148 @@
+import { createTestDatabase, createUser, type TestDatabase } from '@sms/db/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiCaller, createKey, createWorkspace } from './test-support.ts';
+
+// POST /messages and /messages/batch run as one SQL call each (api_send_message, api_send_batch):
+// what that path must still answer exactly as before, beside api.int.test.ts.
+
+let t: TestDatabase;
+let call: ReturnType<typeof apiCaller>;
+let ws: { organizationId: string; ownerId: string };
+let other: { organizationId: string; ownerId: string };
+let key: Awaited<ReturnType<typeof createKey>>;
+let userId: string;
+let theirContact: string;
+
+const batch = (messages: unknown[], o: { key?: string; headers?: Record<string, string> } = {}) =>
+	call('sendBatch', { path: '/messages/batch', key: o.key ?? key.secret, body: { messages }, headers: o.headers });
+
+async function contactsWith(phone: string): Promise<number> {
+	const [{ n }] = await t.sql<{ n: number }[]>`select count(*)::int as n from public.contacts where phone_number = ${phone}`;
+	return n;
+}
+
+beforeAll(async () => {
+	t = await createTestDatabase({ max: 20 });
+	call = apiCaller(t.db);
+	ws = await createWorkspace(t.sql, 'one-call');
+	other = await createWorkspace(t.sql, 'one-call-other');
+	key = await createKey(t.db, ws);
+	userId = await createUser(t.sql);
+	await t.sql`insert into public.organization_members (organization_id, user_id, role) values (${ws.organizationId}, ${userId}, 'operator')`;
+	await t.sql`select public.set_verified_phone(${userId}, '+14155550111')`;
+	await t.sql`insert into public.sms_templates (organization_id, template_key, name, message_template, template_vars, notification_type)
+		values (${ws.organizationId}, 'brief', 'Brief', 'Your brief: {{count}} tasks', '["count"]', 'daily_brief')`;
+	// Another workspace's template with the same key must never be the one rendered.
+	await t.sql`insert into public.sms_templates (organization_id, template_key, name, message_template, template_vars, notification_type)
+		values (${other.organizationId}, 'brief', 'Theirs', 'THEIR TEXT {{count}}', '["count"]', 'daily_brief')`;
+	[{ id: theirContact }] = await t.sql`insert into public.contacts (organization_id, name, phone_number) values (${other.organizationId}, 'T', '+14155550999') returning id`;
+});
+afterAll(async () => t?.close());
+
+describe('POST /messages in one call', () => {
+	it('answers the key refusal before a body problem, as every operation does', async () => {
+		const unknown = `sk_live_${'Z'.repeat(8)}_${'Y'.repeat(32)}`;
+		const bad = await call('sendMessage', { path: '/messages', key: unknown, body: { to: { phone: 'nope' }, body: 'x' } });
+		expect(bad.status).toBe(401);
+		const readOnly = await createKey(t.db, ws, { scopes: ['messages:read'] });
+		const broken = await call('sendMessage', { path: '/messages', key: readOnly.secret, rawBody: '{"to":' });
+		expect(broken.status).toBe(403);
+		const scoped = await call('sendMessage', { path: '/messages', key: readOnly.secret, body: { to: { phone: '+14155550123' }, body: 'x' } });
+		expect(scoped.status).toBe(403);
+		expect(scoped.json.detail).toMatch(/messages:write/);
+	});
+
+	it("renders the key's workspace's template and answers dates as toISOString writes them", async () => {
+		const res = await call('sendMessage', { path: '/messages', key: key.secret, body: { to: { userId }, template: 'brief', variables: { count: 3 } } });
+		expect(res.status).toBe(202);
+		expect(res.json).toMatchObject({ status: 'pending', statusReason: null, sendAt: null, to: { userId, contactId: null, externalId: null, phone: '+14155550111' } });
+		expect(res.json.createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+		const [m] = await t.sql`select message_content, created_at from public.sms_messages where id = ${res.json.id as string}`;
+		expect(m.message_content).toBe('Your brief: 3 tasks');
+		expect(res.json.createdAt).toBe((m.created_at as Date).toISOString());
+	});
+
+	it('a text to a new number that the database refuses leaves no contact behind', async () => {
+		const res = await call('sendMessage', { path: '/messages', key: key.secret, body: { to: { phone: '+14155550777' }, body: 'x', type: 'no_such_type' } });
+		expect(res.status).toBe(422);
+		expect(res.json.field).toBe('type');
+		expect(await contactsWith('+14155550777')).toBe(0);
+	});
+
+	it('a key over its rate is refused before the database once its rate is known', async () => {
+		const slow = await createKey(t.db, ws, { ratePerSecond: 1 });
+		const first = await call('sendMessage', { path: '/messages', key: slow.secret, body: { to: { phone: '+14155550124' }, body: 'a' } });
+		expect(first.status).toBe(202);
+		const [{ n: before }] = await t.sql<{ n: number }[]>`select count(*)::int as n from public.sms_messages`;
+		const second = await call('sendMessage', { path: '/messages', key: slow.secret, body: { to: { phone: '+14155550124' }, body: 'b' } });
+		expect(second.status).toBe(429);
+		expect(second.headers.get('retry-after')).toBe('1');
+		const [{ n: after }] = await t.sql<{ n: number }[]>`select count(*)::int as n from public.sms_messages`;
+		expect(after).toBe(before);
+	});
+});
+
+describe('POST /messages/batch in one call', () => {
+	it('answers every kind of text on its own, in order, and queues only the good ones', async () => {
+		const [{ n: before }] = await t.sql<{ n: number }[]>`select count(*)::int as n from public.sms_messages where organization_id = ${ws.organizationId}`;
+		const res = await batch([
+			{ to: { phone: '+14155550301' }, body: 'plain', metadata: { run: 'b1' } },
+			{ to: { externalId: 'crm-b', name: 'Bea', phone: '+14155550302' }, body: 'upserted' },
+			{ to: { externalId: 'crm-b' }, body: 'by external id' },
+			{ to: { userId }, template: 'brief', variables: { count: 7 } },
+			{ to: { userId }, template: 'brief', variables: {} },
+			{ to: { phone: '+14155550303' }, body: 'x', type: 'no_such_type' },
+			{ to: { contactId: theirContact }, body: 'not yours' },
+			{ to: { externalId: 'ghost' }, body: 'nobody' },
+			{ to: { phone: 'bad' }, body: 'x' },
+			{ to: { phone: '+14155550301' }, template: 'nope' }
+		]);
+		expect(res.status).toBe(200);
+		expect(res.json).toMatchObject({ accepted: 4, rejected: 6 });
+		const results = res.json.results as { index: number; ok: boolean; message?: Record<string, unknown>; problem?: { field: string; status: number } }[];
+		expect(results.map((r) => r.index)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+		expect(results.map((r) => r.ok)).toEqual([true, true, true, true, false, false, false, false, false, false]);
+		expect(results.slice(4).map((r) => r.problem?.field)).toEqual([
+			'messages.4.variables.count',
+			'messages.5.type',
+			'messages.6.to.contactId',
+			'messages.7.to.externalId',
+			'messages.8.to.phone',
+			'messages.9.template'
+		]);
+		expect(results.slice(4).every((r) => r.problem?.status === 422)).toBe(true);
+		expect(results[1].message?.to).toMatchObject({ externalId: 'crm-b', phone: '+14155550302' });
+		expect((results[2].message?.to as { contactId: string }).contactId).toBe((results[1].message?.to as { contactId: string }).contactId);
+		const [brief] = await t.sql`select message_content from public.sms_messages where id = ${results[3].message?.id as string}`;
+		expect(brief.message_content).toBe('Your brief: 7 tasks');
+		const [{ n: after }] = await t.sql<{ n: number }[]>`select count(*)::int as n from public.sms_messages where organization_id = ${ws.organizationId}`;
+		expect(after - before).toBe(4);
+		// The refused text to a new number created no contact; the accepted one did.
+		expect(await contactsWith('+14155550303')).toBe(0);
+		expect(await contactsWith('+14155550301')).toBe(1);
+		const got = await call('getMessage', { method: 'GET', path: `/messages/${results[0].message?.id}`, params: { id: results[0].message?.id as string }, key: key.secret });
+		expect(got.json.metadata).toEqual({ run: 'b1' });
+	});
+
+	it('replays a batch word for word under its Idempotency-Key, and refuses another body with it', async () => {
+		const messages = [{ to: { phone: '+14155550401' }, body: 'once' }, { to: { externalId: 'ghost-2' }, body: 'refused' }];
+		const first = await batch(messages, { headers: { 'idempotency-key': 'batch-1' } });
+		const again = await batch(messages, { headers: { 'idempotency-key': 'batch-1' } });
+		expect(again.headers.get('idempotent-replayed')).toBe('true');
+		expect(again.json).toEqual(first.json);
+		expect((again.json.results as { problem?: { field: string } }[])[1].problem?.field).toBe('messages.1.to.externalId');
+		const [{ n }] = await t.sql<{ n: number }[]>`select count(*)::int as n from public.sms_messages where message_content = 'once'`;
+		expect(n).toBe(1);
+		const other = await batch([{ to: { phone: '+14155550401' }, body: 'twice' }], { headers: { 'idempotency-key': 'batch-1' } });
+		expect(other.status).toBe(409);
+	});
+
+	it('20 concurrent identical batches queue their texts once', async () => {
+		const messages = [{ to: { phone: '+14155550501' }, body: 'concurrent batch' }];
+		const all = await Promise.all(Array.from({ length: 20 }, () => batch(messages, { headers: { 'idempotency-key': 'batch-20' } })));
+		for (const r of all) expect(r.json).toEqual(all[0].json);
+		expect(all.filter((r) => r.headers.get('idempotent-replayed') === 'true')).toHaveLength(19);
+		const [{ n }] = await t.sql<{ n: number }[]>`select count(*)::int as n from public.sms_messages where message_content = 'concurrent batch'`;
+		expect(n).toBe(1);
+	});
+});

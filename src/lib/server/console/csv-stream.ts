@@ -1,0 +1,84 @@
+import { stringify } from 'csv-stringify/sync';
+import type { Claims, Db, TransactionSql } from '@sms/db';
+import type { PendingQuery, Row } from 'postgres';
+import { log } from '../log.ts';
+import { safeCell } from './csv-cell.ts';
+
+export type Cell = string | number | null;
+
+export interface CsvExport<R extends Row> {
+	db: Db;
+	claims: Claims;
+	/** Times are written in this zone, ISO 8601 with its offset. */
+	timeZone: string;
+	header: readonly string[];
+	/**
+	 * The rows, in order; read through a cursor, `batchSize` at a time. Wrapped in an object: a
+	 * query is a thenable, and an async function returning it bare would run it whole.
+	 */
+	select: (tx: TransactionSql) => Promise<{ query: PendingQuery<R[]> }>;
+	/** One batch of rows → CSV records (may look things up, e.g. user e-mails). */
+	records: (tx: TransactionSql, rows: R[]) => Promise<Cell[][]>;
+	batchSize?: number;
+	/** Called after each batch is read from the cursor (tests count them). */
+	onBatch?: (rows: number) => void;
+}
+
+/**
+ * A CSV file streamed from a Postgres cursor: UTF-8 (with a BOM, for Excel), a header row, each
+ * batch written as soon as it is read, and the next batch read only once the reader has taken
+ * the previous ones (backpressure) — so memory stays flat however many rows there are. The
+ * transaction (the member's, through RLS) stays open while the file downloads; a reader who
+ * goes away ends it.
+ */
+export function csvStream<R extends Row>(o: CsvExport<R>): ReadableStream<Uint8Array> {
+	const encoder = new TextEncoder();
+	let cancelled = false;
+	let wake: (() => void) | null = null;
+	const line = (cells: Cell[][]) =>
+		encoder.encode(stringify(cells.map((r) => r.map((c) => (c === null ? '' : typeof c === 'number' ? String(c) : safeCell(c)))), { record_delimiter: '\r\n' }));
+
+	return new ReadableStream<Uint8Array>(
+		{
+			start(controller) {
+				controller.enqueue(encoder.encode('\ufeff'));
+				controller.enqueue(line([[...o.header]]));
+				void o.db
+					.asUser(o.claims, async (tx) => {
+						await tx`select set_config('timezone', ${o.timeZone}, true)`;
+						const { query } = await o.select(tx);
+						for await (const rows of query.cursor(o.batchSize ?? 2000)) {
+							if (cancelled) break;
+							o.onBatch?.(rows.length);
+							const chunk = line(await o.records(tx, rows));
+							if (cancelled) break;
+							controller.enqueue(chunk);
+							while (!cancelled && (controller.desiredSize ?? 1) <= 0) await new Promise<void>((r) => (wake = r));
+						}
+					})
+					.then(
+						() => {
+							if (!cancelled) controller.close();
+						},
+						(error: unknown) => {
+							log.error({ err: error }, 'csv export failed');
+							if (!cancelled) controller.error(error);
+						}
+					);
+			},
+			pull() {
+				wake?.();
+				wake = null;
+			},
+			cancel() {
+				cancelled = true;
+				wake?.();
+				wake = null;
+			}
+		},
+		{ highWaterMark: 2 }
+	);
+}
+
+/** "2026-12-01T10:00:00.123-08:00" in the session's zone (set by csvStream). */
+export const isoTime = (column: string) => `to_char(${column}, 'YYYY-MM-DD"T"HH24:MI:SS.MSTZH:TZM')`;

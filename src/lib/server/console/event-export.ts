@@ -1,0 +1,60 @@
+import type { Claims, Db } from '@sms/db';
+import { csvStream, isoTime, type Cell } from './csv-stream.ts';
+import type { DeliveryLogFilters } from './delivery-log-filters.ts';
+import { deliveryLogWhere, userNames } from './delivery-log.ts';
+
+export const EVENT_CSV_HEADER = [
+	'id', 'received_at', 'message_id', 'recipient', 'recipient_type', 'recipient_id', 'phone', 'provider', 'provider_reference',
+	'status', 'raw_status', 'source', 'error_code', 'error_message', 'ip', 'applied', 'payload'
+] as const;
+
+interface Raw {
+	[column: string]: unknown;
+	id: string;
+	received_at: string;
+	message_id: string;
+	user_id: string | null;
+	contact_id: string | null;
+	contact_name: string | null;
+	phone_number: string;
+	provider: string | null;
+	provider_reference: string | null;
+	status: string | null;
+	raw_status: string | null;
+	source: string;
+	error_code: number | null;
+	error_message: string | null;
+	ip: string | null;
+	applied: boolean;
+	payload: string | null;
+}
+
+/** The delivery log's filtered view (every page, same order) as a streamed CSV. */
+export function eventsCsv(o: { db: Db; claims: Claims; organizationId: string; filters: DeliveryLogFilters; timeZone: string; batchSize?: number; onBatch?: (n: number) => void }): ReadableStream<Uint8Array> {
+	return csvStream<Raw>({
+		...o,
+		header: EVENT_CSV_HEADER,
+		select: async (tx) => {
+			const { where } = await deliveryLogWhere(tx, o.organizationId, o.filters);
+			const query = tx<Raw[]>`
+				select e.id::text as id, ${tx.unsafe(isoTime('e.received_at'))} as received_at, e.message_id, m.user_id, m.contact_id,
+					ct.name as contact_name, m.phone_number, coalesce(e.provider, m.provider) as provider,
+					coalesce(e.provider_reference, m.provider_reference) as provider_reference, e.status, e.raw_status, e.source,
+					e.error_code, e.error_message, host(e.sender_ip) as ip, e.applied, e.payload::text as payload
+				from public.sms_delivery_events e
+				join public.sms_messages m on m.id = e.message_id
+				left join public.contacts ct on ct.id = m.contact_id
+				where ${where}
+				order by e.received_at desc, e.id desc`;
+			return { query };
+		},
+		records: async (tx, rows) => {
+			const emails = await userNames(tx, o.organizationId, rows.flatMap((r) => (r.user_id ? [r.user_id] : [])));
+			return rows.map((r): Cell[] => [
+				r.id, r.received_at, r.message_id, r.contact_id ? r.contact_name : (emails.get(r.user_id ?? '') ?? null), r.contact_id ? 'contact' : 'user',
+				r.contact_id ?? r.user_id, r.phone_number, r.provider, r.provider_reference, r.status, r.raw_status, r.source, r.error_code,
+				r.error_message, r.ip, r.applied ? 'true' : 'false', r.payload
+			]);
+		}
+	});
+}

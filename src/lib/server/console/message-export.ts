@@ -1,0 +1,71 @@
+import type { Claims, Db } from '@sms/db';
+import { explainError } from '@sms/twilio-service';
+import { csvStream, isoTime, type Cell } from './csv-stream.ts';
+import { userNames } from './delivery-log.ts';
+import type { MessageFilters } from './message-filters.ts';
+import { messageWhere } from './messages.ts';
+
+export const MESSAGE_CSV_HEADER = [
+	'id', 'created_at', 'recipient', 'recipient_type', 'recipient_id', 'phone', 'type', 'campaign_id', 'provider',
+	'provider_reference', 'verdict', 'status', 'error_code', 'error', 'segments', 'price', 'price_unit',
+	'sent_at', 'delivered_at', 'failed_at', 'retry_of', 'body'
+] as const;
+
+interface Raw {
+	[column: string]: unknown;
+	id: string;
+	created_at: string;
+	user_id: string | null;
+	contact_id: string | null;
+	contact_name: string | null;
+	phone_number: string;
+	notification_type: string;
+	campaign_id: string | null;
+	provider: string | null;
+	provider_reference: string | null;
+	verdict: string;
+	status: string;
+	error_code: number | null;
+	segments: number | null;
+	price: string | null;
+	price_unit: string | null;
+	sent_at: string | null;
+	delivered_at: string | null;
+	failed_at: string | null;
+	retry_of: string | null;
+	message_content: string;
+}
+
+/** The message list's filtered view (every page of it, same order) as a streamed CSV. */
+export function messagesCsv(o: { db: Db; claims: Claims; organizationId: string; filters: MessageFilters; timeZone: string; batchSize?: number; onBatch?: (n: number) => void }): ReadableStream<Uint8Array> {
+	const f: MessageFilters = { ...o.filters, cursor: null };
+	return csvStream<Raw>({
+		...o,
+		header: MESSAGE_CSV_HEADER,
+		select: async (tx) => {
+			const { where } = await messageWhere(tx, o.organizationId, f);
+			const query = tx<Raw[]>`
+				select m.id, ${tx.unsafe(isoTime('m.created_at'))} as created_at, m.user_id, m.contact_id, ct.name as contact_name,
+					m.phone_number, m.notification_type, m.campaign_id,
+					coalesce(m.provider, case when m.twilio_sid is not null then 'twilio' end) as provider, m.provider_reference,
+					public.sms_verdict_kind(m.status, m.scheduled_for, now()) as verdict, m.status, m.error_code, m.segments,
+					m.price::text as price, m.price_unit, ${tx.unsafe(isoTime('m.sent_at'))} as sent_at,
+					${tx.unsafe(isoTime('m.delivered_at'))} as delivered_at, ${tx.unsafe(isoTime('m.failed_at'))} as failed_at,
+					m.retry_of, m.message_content
+				from public.sms_messages m
+				left join public.contacts ct on ct.id = m.contact_id
+				where ${where}
+				order by m.created_at desc, m.id desc`;
+			return { query };
+		},
+		records: async (tx, rows) => {
+			const emails = await userNames(tx, o.organizationId, rows.flatMap((r) => (r.user_id ? [r.user_id] : [])));
+			return rows.map((r): Cell[] => [
+				r.id, r.created_at, r.contact_id ? r.contact_name : (emails.get(r.user_id ?? '') ?? null), r.contact_id ? 'contact' : 'user',
+				r.contact_id ?? r.user_id, r.phone_number, r.notification_type, r.campaign_id, r.provider, r.provider_reference, r.verdict,
+				r.status, r.error_code, r.error_code !== null ? explainError(r.error_code).title : null, r.segments, r.price, r.price_unit,
+				r.sent_at, r.delivered_at, r.failed_at, r.retry_of, r.message_content
+			]);
+		}
+	});
+}
