@@ -50,7 +50,7 @@ async function call(route: (e: ApiEvent) => Promise<Response>, e: ApiEvent): Pro
 	return { status: res.status, json: await res.json() };
 }
 
-function upload(who: Who, csv: string | Uint8Array | null, fields: Record<string, string> = {}, slug = 'acme') {
+function upload(who: Who, csv: string | Uint8Array<ArrayBuffer> | null, fields: Record<string, string> = {}, slug = 'acme') {
 	const form = new FormData();
 	if (csv !== null) form.set('file', new File([csv], 'list.csv', { type: 'text/csv' }));
 	for (const [k, v] of Object.entries(fields)) form.set(k, v);
