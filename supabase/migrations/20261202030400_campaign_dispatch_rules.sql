@@ -40,9 +40,14 @@ begin
   if v_c.over_cap_confirmed_by is null and coalesce(p_cost, 0) > 0 then
     select monthly_spend_cap into v_cap from public.organizations where id = v_c.organization_id;
     if v_cap is not null then
+      -- Under a cap, dispatches of the campaign take turns (the row lock, to commit), so each
+      -- sees the cost the others committed: the cap is never passed by texts begun side by side.
+      select * into v_c from public.sms_campaigns where id = p_campaign_id for update;
+      if v_c.status <> 'sending' and v_c.status <> 'scheduled' then
+        return case when v_c.status = 'canceled' then 'canceled' else 'paused' end;
+      end if;
       select v_c.spend_base + t.dispatched_cost - v_c.cost_base into v_spent from internal.campaign_totals(p_campaign_id) t;
       if v_spent + p_cost > v_cap then
-        perform 1 from public.sms_campaigns where id = p_campaign_id for update;
         perform internal.campaign_pause(p_campaign_id, format(
           'spend_cap: the next text would take this month''s spend past the workspace''s cap of %s %s (%s spent); raise the cap, then resume',
           v_cap, coalesce(v_c.currency, 'USD'), round(v_spent, 4)), null, 'campaign.spend_cap_paused');

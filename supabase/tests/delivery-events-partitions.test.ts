@@ -106,10 +106,10 @@ describe('partitioning sms_delivery_events', () => {
 		const attached = await t.db.asService((tx) => tx`update public.sms_delivery_events set message_id = ${messageId} where message_id is null returning id`);
 		expect(attached).toHaveLength(1);
 
-		const claims = { sub: user, role: 'authenticated' };
+		const claims = { sub: user, role: 'authenticated' as const };
 		const own = await t.db.asUser(claims, (tx) => tx`select id from public.sms_delivery_events`);
 		expect(own.length).toBeGreaterThanOrEqual(4);
-		const stranger = await t.db.asUser({ sub: await createUser(t.sql), role: 'authenticated' }, (tx) => tx`select id from public.sms_delivery_events`);
+		const stranger = await t.db.asUser({ sub: await createUser(t.sql), role: 'authenticated' as const }, (tx) => tx`select id from public.sms_delivery_events`);
 		expect(stranger).toHaveLength(0);
 		const direct = await t.db.asUser(claims, (tx) => tx`select id from public.sms_delivery_events_default`).catch((e: { code?: string }) => e);
 		expect((direct as { code?: string }).code).toBe('42501');

@@ -70,6 +70,10 @@ describe('forget_contact', () => {
 		const other = await contact(w.a, 'Olive Other');
 		const ids = [await finishedText(c.id, c.phone, 'delivered'), await finishedText(c.id, c.phone, 'undelivered')];
 		const otherText = await finishedText(other.id, other.phone, 'delivered', 'Hi Olive');
+		// An uploaded campaign list holding both numbers.
+		const [list] = await t.sql`insert into public.sms_campaign_imports (organization_id, columns, phone_column) values (${w.a}, '{phone,name}', 'phone') returning id`;
+		await t.sql`insert into public.sms_campaign_recipients (import_id, row_number, phone_number, name, variables)
+			values (${list.id}, 1, ${c.phone}, 'Fiona Forgetme', '{"table":"7"}'), (${list.id}, 2, ${other.phone}, 'Olive Other', '{}')`;
 		const [{ id: inbound }] = await t.sql`select public.record_inbound_sms(${'SM' + 'f'.repeat(32)}, ${c.phone}, 'Thanks Fiona here',
 			${t.sql.json({ From: c.phone, Body: 'Thanks Fiona here' })}) as id`;
 		await t.sql`select public.compact_sms_message_rollups()`;
@@ -115,6 +119,9 @@ describe('forget_contact', () => {
 		expect(audit.actor_id).toBe(w.people.admin.id);
 		expect(audit.after).toMatchObject({ texts_redacted: (r as { texts: number }).texts, by: 'member' });
 
+		// Off the uploaded list; the other person stays on it.
+		const listed = await t.sql`select phone_number from public.sms_campaign_recipients where import_id = ${list.id}`;
+		expect(listed.map((r) => r.phone_number)).toEqual([other.phone]);
 		// Another contact's texts are untouched.
 		const [o] = await t.sql`select phone_number, message_content, contact_id from public.sms_messages where id = ${otherText}`;
 		expect(o).toEqual({ phone_number: other.phone, message_content: 'Hi Olive', contact_id: other.id });

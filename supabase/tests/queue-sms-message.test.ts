@@ -162,9 +162,14 @@ describe('queue_sms_messages_bulk', () => {
 
 	it('queues every row with its job and returns ids in input order, deduplicating by key', async () => {
 		const existing = await queue({ userId: alice.id, message: 'Already there', dedupKey: 'bulk-existing' });
+		// Texts name a real campaign (the column is a foreign key).
+		const [campaign] = await t.sql<{ id: string }[]>`
+			with o as (insert into public.organizations (slug, name) values ('bulk-queue', 'Bulk') returning id)
+			insert into public.sms_campaigns (organization_id, name, body, throttle_per_second)
+			select id, 'Bulk test', 'one', 1 from o returning id`;
 		const before = await counts();
 		const rows = [
-			{ user_id: alice.id, message: 'one', campaign_id: '11111111-1111-4111-8111-111111111111' },
+			{ user_id: alice.id, message: 'one', campaign_id: campaign!.id },
 			{ user_id: alice.id, message: 'two', dedup_key: 'bulk-existing' },
 			{ user_id: alice.id, phone_number: '+14155550123', message: 'three', priority: 'urgent', dedup_key: 'bulk-new' },
 			{ user_id: alice.id, message: 'three again', dedup_key: 'bulk-new' }

@@ -84,10 +84,12 @@ describe('workspace_health', () => {
 
 	it('measures callback lag per provider as the median from send to first callback', async () => {
 		const [{ id }] = await t.sql`select public.queue_sms_message(p_user_id => ${w.people.viewer.id}::uuid, p_phone_number => null, p_message => 'lag', p_organization_id => ${w.a}::uuid) as id`;
-		await t.sql`update public.sms_messages set status = 'sent', twilio_sid = 'SMlag0000000000000000000000000000a', sent_at = now() - interval '20 seconds' where id = ${id}`;
+		// One clock for both statements: on a busy machine two now()s can be seconds apart.
+		const at = new Date();
+		await t.sql`update public.sms_messages set status = 'sent', twilio_sid = 'SMlag0000000000000000000000000000a', sent_at = ${at}::timestamptz - interval '20 seconds' where id = ${id}`;
 		await t.sql`insert into public.sms_delivery_events (message_id, twilio_sid, raw_status, status, source, received_at)
-			values (${id}, 'SMlag0000000000000000000000000000a', 'sent', 'sent', 'webhook', now() - interval '16 seconds'),
-			       (${id}, 'SMlag0000000000000000000000000000a', 'delivered', 'delivered', 'webhook', now() - interval '1 second')`;
+			values (${id}, 'SMlag0000000000000000000000000000a', 'sent', 'sent', 'webhook', ${at}::timestamptz - interval '16 seconds'),
+			       (${id}, 'SMlag0000000000000000000000000000a', 'delivered', 'delivered', 'webhook', ${at}::timestamptz - interval '1 second')`;
 		const h = await health(w.a);
 		expect(h.callbackLag).toEqual([{ provider: 'twilio', medianSeconds: 4, texts: 1 }]);
 	});

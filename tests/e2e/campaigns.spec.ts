@@ -160,3 +160,31 @@ test('a viewer reads campaigns and costs but cannot create, pause or cancel one'
 		await sql`delete from public.organization_members where organization_id = ${org!.id} and user_id = ${bob!.id}`;
 	}
 });
+
+test('over the monthly spend cap, the owner confirms before the campaign starts', async ({ page }) => {
+	test.setTimeout(120_000);
+	const [org] = await sql<{ id: string; monthly_spend_cap: string | null }[]>`
+		select id, monthly_spend_cap::text from public.organizations where slug = ${SLUG}`;
+	await sql`update public.organizations set monthly_spend_cap = 0.000001 where id = ${org!.id}`;
+	try {
+		await signIn(page, 'admin@example.com', `/w/${SLUG}/campaigns/new`);
+		const csv = `name,phone\nAnn,${uniquePhone()}\nBob,${uniquePhone()}\n`;
+		await page.getByTestId('file-input').setInputFiles({ name: 'cap.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+		await expect(page.getByTestId('report-valid')).toHaveText('2');
+		await page.getByTestId('body').fill('Hi {{name}}, over the cap.');
+		await page.getByTestId('check-again').click();
+		await expect(page.getByTestId('stale')).toHaveCount(0);
+		await page.getByTestId('campaign-name').fill(`Over the cap ${Date.now()}`);
+		await page.getByTestId('create-campaign').click();
+		await page.waitForURL(/refused=over_cap/);
+		await expect(page.getByTestId('campaign-status')).toHaveText('draft');
+		await expect(page.getByTestId('over-cap')).toContainText('more than what is left of this month');
+		await page.getByTestId('confirm-over-cap').click();
+		await expect(page.getByTestId('campaign-status')).toHaveText(/sending|completed/);
+		const id = new URL(page.url()).pathname.split('/').pop()!;
+		const [c] = await sql<{ over_cap_confirmed_by: string | null }[]>`select over_cap_confirmed_by from public.sms_campaigns where id = ${id}`;
+		expect(c!.over_cap_confirmed_by).not.toBeNull();
+	} finally {
+		await sql`update public.organizations set monthly_spend_cap = ${org!.monthly_spend_cap}::numeric where id = ${org!.id}`;
+	}
+});

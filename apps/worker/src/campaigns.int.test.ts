@@ -143,7 +143,7 @@ describe('a worker killed with SIGKILL mid-campaign', () => {
 		// This test's texts only: stop the in-process worker so the child processes do the work.
 		await Promise.all(env.workers.map((w) => w.stop()));
 		const ws = await workspace();
-		const list = phones(200);
+		const list = phones(120);
 		env.sandbox.state.faults = { ...env.sandbox.state.faults, latencyMs: 100 };
 		const workerEnv = { WORKER_CONCURRENCY: '32', WORKER_LEASE_SECONDS: '2', WORKER_SETTLE_MS: '500' };
 		const first = await spawnWorker(env, workerEnv);
@@ -151,10 +151,10 @@ describe('a worker killed with SIGKILL mid-campaign', () => {
 		// Started (it announces its health URL once it is claiming), so the kill lands mid-campaign.
 		await first.healthUrl;
 		const id = await startCampaignTo(env, ws, list, { label: 'crash', throttle: 100 });
-		await waitFor(() => textsTo(list).length >= 60, { timeoutMs: 30_000, message: '60 texts sent' });
+		await waitFor(() => textsTo(list).length >= 40, { timeoutMs: 30_000, message: '40 texts sent' });
 		first.child.kill('SIGKILL');
 		expect((await first.exited).signal).toBe('SIGKILL');
-		expect(textsTo(list).length).toBeLessThan(200);
+		expect(textsTo(list).length).toBeLessThan(120);
 
 		const second = await spawnWorker(env, workerEnv);
 		children.push(second);
@@ -162,15 +162,19 @@ describe('a worker killed with SIGKILL mid-campaign', () => {
 			async () => {
 				const [{ n }] = await env.sql<{ n: number }[]>`
 					select count(*)::int as n from public.sms_messages where campaign_id = ${id} and twilio_sid is not null`;
-				return n === 200 && (await queueSettled(env.sql));
+				return n === 120 && (await queueSettled(env.sql));
 			},
-			{ timeoutMs: 45_000, message: 'all 200 campaign texts stored with their SIDs' }
-		);
+			{ timeoutMs: 90_000, message: 'all 120 campaign texts stored with their SIDs' }
+		).catch(async (e) => {
+			console.log(JSON.stringify(await env.sql`select m.status, m.status_reason, j.status as job, j.run_at < now() as due, j.attempts, count(*)::int from public.sms_messages m left join public.queue_jobs j on j.id = m.queue_job_id where m.campaign_id = ${id} group by 1,2,3,4,5`));
+			console.log(second.output().slice(-2500));
+			throw e;
+		});
 		const texts = textsTo(list);
-		expect(texts).toHaveLength(200);
-		expect(new Set(texts.map((t) => t.to)).size).toBe(200);
+		expect(texts).toHaveLength(120);
+		expect(new Set(texts.map((t) => t.to)).size).toBe(120);
 		env.sandbox.state.faults = { ...env.sandbox.state.faults, latencyMs: 0 };
 		second.child.kill('SIGTERM');
 		await second.exited;
-	}, 120_000);
+	}, 180_000);
 });

@@ -8,6 +8,8 @@ export interface RetentionRun {
 	ran: boolean;
 	bodies: number;
 	payloads: number;
+	/** Monthly sms_delivery_events partitions created ahead. */
+	partitions: number;
 }
 
 /**
@@ -18,16 +20,18 @@ export async function applyRetentionOnce(options: { sql: Sql; logger: Logger; ba
 	const conn = await options.sql.reserve();
 	try {
 		const [{ locked }] = await conn<{ locked: boolean }[]>`select pg_try_advisory_lock(${RETENTION_LOCK}) as locked`;
-		if (!locked) return { ran: false, bodies: 0, payloads: 0 };
+		if (!locked) return { ran: false, bodies: 0, payloads: 0, partitions: 0 };
 		try {
-			const run: RetentionRun = { ran: true, bodies: 0, payloads: 0 };
+			// The next two months' event partitions exist before any event needs them.
+			const [{ made }] = await conn<{ made: number }[]>`select public.create_sms_delivery_event_partitions(2) as made`;
+			const run: RetentionRun = { ran: true, bodies: 0, payloads: 0, partitions: made };
 			for (let i = 0; i < (options.maxBatches ?? 1000); i++) {
 				const [{ r }] = await conn<{ r: { bodies: number; payloads: number } }[]>`select public.apply_retention(${options.batch ?? 1000}) as r`;
 				run.bodies += r.bodies;
 				run.payloads += r.payloads;
 				if (r.bodies === 0 && r.payloads === 0) break;
 			}
-			if (run.bodies + run.payloads > 0) options.logger.info(run, 'retention applied');
+			if (run.bodies + run.payloads + run.partitions > 0) options.logger.info(run, 'retention applied');
 			return run;
 		} finally {
 			await conn`select pg_advisory_unlock(${RETENTION_LOCK})`;

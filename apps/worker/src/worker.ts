@@ -108,10 +108,6 @@ export function createWorker(options: CreateWorkerOptions): Worker {
 	let lastClaimAt: Date | null = null;
 	// Set when a claim came back short: only a NOTIFY or the poll timer makes claiming worth it again.
 	let drained = false;
-	// When the poll is due once drained. Kept across wake-ups: a settling job wakes the loop, and
-	// restarting a full interval then would starve a steady trickle of due jobs (a throttled
-	// campaign's) for as long as texts keep finishing.
-	let pollAt = 0;
 	let wakeUp: (() => void) | null = null;
 	let loopDone: Promise<void> = Promise.resolve();
 	let unlisten: (() => Promise<void>) | null = null;
@@ -159,7 +155,6 @@ export function createWorker(options: CreateWorkerOptions): Worker {
 	};
 
 	function sleepUntilWoken(ms: number): Promise<void> {
-		if (drained) ms = Math.max(1, Math.min(ms, pollAt - Date.now()));
 		return new Promise((resolve) => {
 			const timer = setTimeout(() => {
 				drained = false;
@@ -236,10 +231,7 @@ export function createWorker(options: CreateWorkerOptions): Worker {
 					continue;
 				}
 				lastClaimAt = new Date();
-				if (jobs.length < want) {
-					drained = true;
-					pollAt = Date.now() + o.pollIntervalMs;
-				}
+				if (jobs.length < want) drained = true;
 				if (jobs.length > 0) {
 					if (stopping) {
 						toRelease.push(...jobs.map((j) => j.id));
