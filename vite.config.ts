@@ -10,6 +10,13 @@ export default defineConfig({
 	},
 	test: {
 		testTimeout: 30_000,
+		// Phone-number keys for tests only (README "Security"): fixed, so child processes the tests
+		// start (worker, web server) read what the tests wrote.
+		env: {
+			PHONE_ENCRYPTION_KEYS: 'test1:dGVzdC1vbmx5LXBob25lLWtleS0xLTMyLWJ5dGVzISE=',
+			PHONE_ENCRYPTION_KEY_ID: 'test1',
+			PHONE_INDEX_KEY: 'dGVzdC1vbmx5LXBob25lLWluZGV4LWtleS0zMmIhISE='
+		},
 		hookTimeout: 60_000,
 		// The suffix says what a test needs (README, "Tests"): *.unit.test.ts runs with no database,
 		// server or network; *.int.test.ts gets embedded Postgres and may start servers; the SQL

@@ -11,9 +11,13 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { createDb, migrate, repoRoot } from '@sms/db';
+import { createDb, migrate, newPhoneKey, phoneKeysToEnv, repoRoot } from '@sms/db';
 import { freePort, startEmbeddedPostgres } from '@sms/db/embedded';
 import type { BenchResult } from '../scripts/bench.ts';
+
+/** Phone-number keys for this run (the server seals the numbers it stores); the bench process uses them too. */
+const BENCH_PHONE_KEYS = { keys: { b1: newPhoneKey() }, currentKeyId: 'b1', indexKey: newPhoneKey() };
+if (!process.env.PHONE_ENCRYPTION_KEYS) Object.assign(process.env, phoneKeysToEnv(BENCH_PHONE_KEYS));
 
 const CONCURRENCY = 20;
 const DURATION_MS = Number(process.env.BENCH_API_MS ?? 10_000);
@@ -118,6 +122,7 @@ export async function run(): Promise<BenchResult[]> {
 				PATH: process.env.PATH, NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(port), DATABASE_URL: url,
 				PUBLIC_BASE_URL: 'https://sms.bench.example', TWILIO_ACCOUNT_SID: 'AC' + '0'.repeat(31) + '1', TWILIO_AUTH_TOKEN: 'bench-token-0000',
 				TWILIO_VERIFY_SERVICE_SID: 'VA' + '0'.repeat(31) + '1', SESSION_SECRET: 'bench-session-secret-0123456789abcdef',
+				...phoneKeysToEnv(BENCH_PHONE_KEYS),
 				ALLOW_LOCAL_AUTH_IN_PRODUCTION: 'true', LOG_LEVEL: 'warn', BODY_SIZE_LIMIT: '2M'
 			}
 		});

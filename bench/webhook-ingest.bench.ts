@@ -15,11 +15,15 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { createHmac } from 'node:crypto';
-import { createDb, migrate, repoRoot, type Db } from '@sms/db';
+import { createDb, migrate, newPhoneKey, phoneKeysToEnv, repoRoot, type Db } from '@sms/db';
 import { freePort, startEmbeddedPostgres } from '@sms/db/embedded';
 import { signTwilioRequest } from '@sms/twilio-service';
 import type { BenchResult } from '../scripts/bench.ts';
 import { StatusWriter } from '../src/lib/server/webhooks/status-writer.ts';
+
+/** Phone-number keys for this run (the server seals the numbers it stores); the bench process uses them too. */
+const BENCH_PHONE_KEYS = { keys: { b1: newPhoneKey() }, currentKeyId: 'b1', indexKey: newPhoneKey() };
+if (!process.env.PHONE_ENCRYPTION_KEYS) Object.assign(process.env, phoneKeysToEnv(BENCH_PHONE_KEYS));
 
 const CONCURRENCY = 20;
 const DURATION_MS = Number(process.env.BENCH_WEBHOOK_MS ?? 10_000);
@@ -236,6 +240,7 @@ export async function run(): Promise<BenchResult[]> {
 				TWILIO_AUTH_TOKEN: TOKEN,
 				TWILIO_VERIFY_SERVICE_SID: 'VA' + '0'.repeat(31) + '1',
 				SESSION_SECRET: 'bench-session-secret-0123456789abcdef',
+				...phoneKeysToEnv(BENCH_PHONE_KEYS),
 				ALLOW_LOCAL_AUTH_IN_PRODUCTION: 'true',
 				LOG_LEVEL: 'warn'
 			}

@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { createDb, migrate, provisionLoginRoles, seed, repoRoot, urlForLogin, WEB_LOGIN, WORKER_LOGIN, type LoginRolePasswords } from '@sms/db';
+import { createDb, localPhoneKeys, migrate, PhoneCipher, phoneKeysToEnv, provisionLoginRoles, seed, repoRoot, urlForLogin, WEB_LOGIN, WORKER_LOGIN, type LoginRolePasswords } from '@sms/db';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '@sms/db/embedded';
 import { supervise } from './supervise.ts';
 
@@ -237,10 +237,13 @@ async function main() {
 		say(`postgres   ${databaseUrl} (data in ${pg.dataDir})`);
 	}
 
+	// Phone-number keys: from the environment, else generated once into the data directory
+	// (like the session secret). The migration encrypts any number still stored in clear.
+	const phoneKeys = await localPhoneKeys(dataDir);
 	const db = createDb({ url: databaseUrl, max: 1 });
-	const migrated = await migrate(db.sql);
+	const migrated = await migrate(db.sql, { phoneCipher: new PhoneCipher(phoneKeys) });
 	say(`migrations ${migrated.applied.length} applied, ${migrated.skipped.length} already in place`);
-	if (env.SEED_DEMO_DATA === 'true' && (await seed(db.sql))) say('demo data  seeded (alice@example.com, bob@example.com, admin@example.com)');
+	if (env.SEED_DEMO_DATA === 'true' && (await seed(db.sql, undefined, { phoneCipher: new PhoneCipher(phoneKeys) }))) say('demo data  seeded (alice@example.com, bob@example.com, admin@example.com)');
 	// Local mode: the web server and the worker connect with their own least-privilege logins;
 	// only migrations and seeding use the owner. A DATABASE_URL you give is used as it is.
 	let webUrl = databaseUrl;
@@ -263,6 +266,7 @@ async function main() {
 		DATABASE_URL: webUrl,
 		PUBLIC_BASE_URL: publicBaseUrl,
 		SESSION_SECRET: await sessionSecret(),
+		...phoneKeysToEnv(phoneKeys),
 		ADMIN_EMAILS: env.ADMIN_EMAILS
 	};
 

@@ -3,7 +3,7 @@
  * `anon`, exactly as PostgREST would run a request — never as the service role.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TransactionSql } from '@sms/db';
+import { phoneCipher, type TransactionSql } from '@sms/db';
 import { createTestDatabase, createUser, type TestDatabase } from '@sms/db/testing';
 import {
 	asPerson,
@@ -15,6 +15,12 @@ import {
 	type Person
 } from './fixtures.ts';
 import { WORKSPACE_API } from './workspace-api.ts';
+
+/** A number as phone_verifications stores it (encrypted, blind index, last four). */
+function sealedColumns(phone: string) {
+	const s = phoneCipher().seal(phone);
+	return { phone_enc: s.enc, phone_hash: s.hash, phone_last4: s.last4 };
+}
 
 const PERMISSION_DENIED = '42501';
 
@@ -140,7 +146,7 @@ const cases: TableCase[] = [
 		read: 'nothing',
 		mine: () => [],
 		theirs: () => keysOf('phone_verifications').theirs,
-		foreignInsert: () => ({ user_id: alice.id, phone_number: alice.phone, action: 'start' }),
+		foreignInsert: () => ({ user_id: alice.id, ...sealedColumns(alice.phone), action: 'start' }),
 		update: { outcome: 'approved' }
 	}
 ];
@@ -199,8 +205,9 @@ beforeAll(async () => {
 
 	for (const person of [alice, bob]) {
 		await t.sql`select public.reserve_sms_daily_slot(${person.id}, '2026-01-01', 10)`;
-		await t.sql`insert into public.phone_verifications (user_id, phone_number, action, outcome)
-			values (${person.id}, ${person.phone}, 'start', 'sent')`;
+		const phone = phoneCipher().seal(person.phone);
+		await t.sql`insert into public.phone_verifications (user_id, phone_enc, phone_hash, phone_last4, action, outcome)
+			values (${person.id}, ${phone.enc}, ${phone.hash}, ${phone.last4}, 'start', 'sent')`;
 		await t.sql`select public.record_phone_opt_out(${person.phone}, false, 'keyword', 'START')`;
 	}
 	keys.sms_daily_usage = { mine: [], theirs: [`${alice.id}/2026-01-01`, `${bob.id}/2026-01-01`] };

@@ -6,7 +6,7 @@
  * a revoke shows up here. Assertions run as the roles under test, never as the service role.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TransactionSql } from '@sms/db';
+import { phoneCipher, type TransactionSql } from '@sms/db';
 import { createTestDatabase, type TestDatabase } from '@sms/db/testing';
 import { asPerson, createPerson, makeAdmin, sqlState, type Person } from './fixtures.ts';
 import { WORKSPACE_API } from './workspace-api.ts';
@@ -246,9 +246,10 @@ describe('sequences, schemas and the auth schema', () => {
 			(tx) => tx<{ result: { event_id: number } }[]>`select public.apply_sms_status('SMsecurity0001', 'sent') as result`
 		);
 		expect(row.result.event_id).toBeGreaterThan(0);
+		const phone = phoneCipher().seal(alice.phone);
 		const [v] = await t.sql<{ id: string }[]>`
-			insert into public.phone_verifications (user_id, phone_number, action, outcome)
-			values (${alice.id}, ${alice.phone}, 'start', 'sent') returning id`;
+			insert into public.phone_verifications (user_id, phone_enc, phone_hash, phone_last4, action, outcome)
+			values (${alice.id}, ${phone.enc}, ${phone.hash}, ${phone.last4}, 'start', 'sent') returning id`;
 		expect(Number(v.id)).toBeGreaterThan(0);
 	});
 

@@ -1,3 +1,4 @@
+import { redactPhoneNumbers } from '@sms/db';
 import type { FailoverDecision, ProviderError, ProviderId } from '@sms/providers';
 import { explainError, TwilioServiceError } from '@sms/twilio-service';
 import type { Logger } from 'pino';
@@ -34,7 +35,8 @@ export interface SendFailure {
 export function classifyTwilioFailure(error: unknown): SendFailure {
 	const twilioError = error instanceof TwilioServiceError ? error : null;
 	const code = typeof twilioError?.code === 'number' ? twilioError.code : null;
-	const message = error instanceof Error ? error.message : String(error);
+	// Stored (error_message, last_error) and logged: a provider's message may quote the number.
+	const message = redactPhoneNumbers(error instanceof Error ? error.message : String(error));
 	const label = `${twilioError?.code ?? 'error'}: ${message}`;
 	const base = { provider: 'twilio' as const, code, message, label, error: null };
 	if (twilioError && !twilioError.retryable) return { ...base, kind: 'permanent' };
@@ -49,15 +51,16 @@ export function classifyProviderFailure(error: ProviderError, decision: Failover
 		return { ...classifyTwilioFailure(error.cause), error };
 	}
 	const code = error.provider === 'twilio' && typeof error.code === 'number' ? error.code : null;
-	const label = `${error.provider} ${error.code ?? error.kind}: ${error.message}`;
+	const message = redactPhoneNumbers(error.message);
+	const label = `${error.provider} ${error.code ?? error.kind}: ${message}`;
 	const kind: FailureKind =
 		decision.action === 'fail' ? 'permanent' : decision.action === 'look_up' || error.accepted !== 'no' ? 'ambiguous' : 'not_sent';
-	return { provider: error.provider, kind, code, message: error.message, label, error };
+	return { provider: error.provider, kind, code, message, label, error };
 }
 
 /** Something threw where the port promises an answer (a bug, or our own error after the call): may have been sent. */
 export function unexpectedFailure(provider: ProviderId, error: unknown): SendFailure {
-	const message = error instanceof Error ? error.message : String(error);
+	const message = redactPhoneNumbers(error instanceof Error ? error.message : String(error));
 	return { provider, kind: 'ambiguous', code: null, message, label: `${provider} error: ${message}`, error: null };
 }
 

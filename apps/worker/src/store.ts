@@ -1,4 +1,4 @@
-import type { Sql } from '@sms/db';
+import { redactPhoneNumbers, type Sql } from '@sms/db';
 import { isProviderId, type DeliveryStatus, type ProviderError, type ProviderId } from '@sms/providers';
 import { deliveryPrefs, isValidTimeZone, type ApplyStatusResult, type Priority } from '@sms/twilio-service';
 import type { Logger } from './logger.ts';
@@ -271,7 +271,7 @@ export class WorkerStore {
 	): Promise<void> {
 		await this.sql`
 			select public.sms_finish_attempt(${messageId}, ${provider}, ${outcome}, null, ${error?.kind ?? null},
-			       ${error?.code === null || error?.code === undefined ? null : String(error.code)}, ${error?.message ?? message ?? null})`;
+			       ${error?.code === null || error?.code === undefined ? null : String(error.code)}, ${redactOrNull(error?.message ?? message)})`;
 	}
 
 	/**
@@ -451,4 +451,9 @@ export class WorkerStore {
 			throw new StoreError('database unreachable', { cause });
 		}
 	}
+}
+
+/** A provider's error message as stored: any number it quotes cut to its last four. */
+function redactOrNull(message: string | undefined): string | null {
+	return message === undefined ? null : redactPhoneNumbers(message);
 }

@@ -6,3 +6,23 @@ export { DatabaseSetupError } from './errors.ts';
 export { repoRoot, migrationsDir } from './paths.ts';
 export { provisionLoginRoles, urlForLogin, WEB_LOGIN, WORKER_LOGIN } from './login-roles.ts';
 export type { LoginRolePasswords } from './login-roles.ts';
+export {
+	PhoneCipher,
+	PhoneCryptoError,
+	isSealedPhone,
+	localPhoneKeys,
+	maskedPhone,
+	newPhoneKey,
+	phoneCipher,
+	phoneKeysFromEnv,
+	phoneKeysToEnv,
+	PHONE_LOG_REDACTION,
+	redactPhoneNumbers,
+	setPhoneCipher
+} from './phone-crypto.ts';
+export type { PhoneKeyConfig, SealedPhone } from './phone-crypto.ts';
+export { maskPayload, openPayload, rotatePayload, sealPayload } from './phone-payload.ts';
+export { countClearPhones, sealStoredPhones } from './phone-backfill.ts';
+export { countStalePhones, rotatePhoneKeys } from './phone-rotate.ts';
+export type { RotateOptions, RotationProgress } from './phone-rotate.ts';
+export { SEALED_COLUMNS, SEALED_PAYLOADS } from './phone-columns.ts';

@@ -2,6 +2,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Sql } from './client.ts';
 import { DatabaseSetupError } from './errors.ts';
+import { countClearPhones, sealStoredPhones } from './phone-backfill.ts';
+import { PhoneCipher, PhoneCryptoError, phoneCipher } from './phone-crypto.ts';
 import { compatFile, migrationsDir as defaultMigrationsDir, seedFile } from './paths.ts';
 
 /** Serialises concurrent runners (two processes starting at once) on one database. */
@@ -48,6 +50,35 @@ export interface MigrateOptions {
 	 * schema in a test, then migrate the rest and check the data survived).
 	 */
 	upTo?: string;
+	/**
+	 * Encrypts numbers stored in clear before the encryption migrations (the Node step marked
+	 * `-- @node-step: seal-phones` in a migration runs just before it). Default: the keys in the
+	 * environment (PHONE_ENCRYPTION_KEYS, PHONE_INDEX_KEY); without them, a database that holds
+	 * no such number still migrates.
+	 */
+	phoneCipher?: PhoneCipher;
+}
+
+/** Marks a migration that must be preceded by the Node step encrypting stored numbers. */
+const SEAL_PHONES_STEP = '-- @node-step: seal-phones';
+
+async function sealPhonesStep(sql: Sql, given: PhoneCipher | undefined, file: string): Promise<void> {
+	let cipher = given;
+	if (!cipher) {
+		try {
+			cipher = phoneCipher();
+		} catch (error) {
+			if (!(error instanceof PhoneCryptoError)) throw error;
+			const left = await countClearPhones(sql);
+			if (left.length === 0) return;
+			throw new DatabaseSetupError(
+				'phone_keys_missing',
+				`Migration ${path.basename(file)} encrypts stored phone numbers (${left.map((l) => `${l.table}: ${l.rows}`).join(', ')}) ` +
+					`and needs the keys: ${error.message}`
+			);
+		}
+	}
+	await sealStoredPhones(sql, cipher);
 }
 
 export async function migrate(sql: Sql, options: MigrateOptions = {}): Promise<MigrateResult> {
@@ -74,6 +105,10 @@ export async function migrate(sql: Sql, options: MigrateOptions = {}): Promise<M
 
 	for (const m of migrations) {
 		const content = await readFile(m.file, 'utf8');
+		if (content.includes(SEAL_PHONES_STEP)) {
+			const [done] = await sql`select 1 from supabase_migrations.schema_migrations where version = ${m.version}`;
+			if (!done) await sealPhonesStep(sql, options.phoneCipher, m.file);
+		}
 		await sql
 			.begin(async (tx) => {
 				await tx`select pg_advisory_xact_lock(${MIGRATION_LOCK})`;
@@ -101,8 +136,11 @@ export async function migrate(sql: Sql, options: MigrateOptions = {}): Promise<M
 	return result;
 }
 
-/** Applies supabase/seed.sql (demo data; written to be idempotent). */
-export async function seed(sql: Sql, file = seedFile): Promise<boolean> {
+/**
+ * Applies supabase/seed.sql (demo data; written to be idempotent), then encrypts any number it
+ * wrote in clear where numbers are sealed (the demo payloads carry a From) — SQL cannot.
+ */
+export async function seed(sql: Sql, file = seedFile, options: { phoneCipher?: PhoneCipher } = {}): Promise<boolean> {
 	let content: string;
 	try {
 		content = await readFile(file, 'utf8');
@@ -110,5 +148,15 @@ export async function seed(sql: Sql, file = seedFile): Promise<boolean> {
 		return false;
 	}
 	await sql.begin((tx) => tx.unsafe(content));
+	let cipher = options.phoneCipher;
+	if (!cipher) {
+		try {
+			cipher = phoneCipher();
+		} catch (error) {
+			if (!(error instanceof PhoneCryptoError)) throw error;
+			throw new DatabaseSetupError('phone_keys_missing', `Seeding encrypts the demo data's phone numbers and needs the keys: ${error.message}`);
+		}
+	}
+	await sealStoredPhones(sql, cipher);
 	return true;
 }

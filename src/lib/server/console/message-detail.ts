@@ -1,4 +1,4 @@
-import type { TransactionSql } from '@sms/db';
+import { maskPayload, openPayload, phoneCipher, type TransactionSql } from '@sms/db';
 import type { VerdictKind } from '@sms/twilio-service';
 
 export interface TimelineEvent {
@@ -19,7 +19,7 @@ export interface TimelineEvent {
 	/** Whether the provider's signature checked out; null when the event has no such record. */
 	signatureOk: boolean | null;
 	applied: boolean;
-	/** The raw payload, pretty-printed. */
+	/** The raw payload, pretty-printed; its numbers opened only for members allowed to see them. */
 	payload: string | null;
 }
 
@@ -32,7 +32,13 @@ export interface MessageDetail {
  * One text of the workspace with every field and its timeline, read through RLS; null when the
  * text is not this workspace's (the caller answers 404, never someone else's data).
  */
-export async function messageDetail(tx: TransactionSql, organizationId: string, id: string): Promise<MessageDetail | null> {
+export async function messageDetail(
+	tx: TransactionSql,
+	organizationId: string,
+	id: string,
+	options: { showNumbers: boolean } = { showNumbers: false }
+): Promise<MessageDetail | null> {
+	const shown = (payload: unknown) => (options.showNumbers ? openPayload(phoneCipher(), payload) : maskPayload(payload));
 	const [row] = await tx<Record<string, unknown>[]>`
 		select m.*, public.sms_verdict_kind(m.status, m.scheduled_for, now()) as verdict
 		from public.sms_messages m
@@ -71,7 +77,7 @@ export async function messageDetail(tx: TransactionSql, organizationId: string, 
 		ip: (e.ip as string | null) ?? null,
 		signatureOk: typeof e.signature_ok === 'boolean' ? e.signature_ok : null,
 		applied: Boolean(e.applied),
-		payload: e.payload === null || e.payload === undefined ? null : JSON.stringify(e.payload, null, 2)
+		payload: e.payload === null || e.payload === undefined ? null : JSON.stringify(shown(e.payload), null, 2)
 	}));
 	const calls: TimelineEvent[] = attempts.map((a) => ({
 		id: `attempt-${String(a.id)}`,

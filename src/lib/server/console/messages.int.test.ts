@@ -132,6 +132,27 @@ describe('messageDetail', () => {
 	});
 });
 
+describe('messageDetail: numbers in raw payloads', () => {
+	it('stores To/From sealed; opens them only when the member may see numbers, masks them otherwise', async () => {
+		const { messageDetail } = await import('./message-detail.ts');
+		const { phoneCipher, sealPayload } = await import('@sms/db');
+		const raw = { MessageSid: 'SMpayload', MessageStatus: 'delivered', To: '+14155550177', From: '+15005550006' };
+		await t.sql`insert into public.sms_delivery_events (message_id, raw_status, status, source, payload, received_at)
+			values (${ids.john1!}, 'delivered', 'delivered', 'webhook', ${t.sql.json(sealPayload(phoneCipher(), raw))}, '2026-11-21T10:00:05Z')`;
+		const [stored] = await t.sql<{ payload: string }[]>`select payload::text from public.sms_delivery_events where payload ->> 'MessageSid' = 'SMpayload'`;
+		expect(stored.payload).not.toContain('4155550177');
+		const event = (d: Awaited<ReturnType<typeof messageDetail>>) => JSON.parse(d!.events.find((e) => e.payload?.includes('SMpayload'))!.payload!);
+		const opened = await t.db.asUser(claims(viewer), (tx) => messageDetail(tx, orgA, ids.john1!, { showNumbers: true }));
+		expect(event(opened)).toEqual(raw);
+		for (const masked of [
+			await t.db.asUser(claims(viewer), (tx) => messageDetail(tx, orgA, ids.john1!, { showNumbers: false })),
+			await t.db.asUser(claims(viewer), (tx) => messageDetail(tx, orgA, ids.john1!))
+		]) {
+			expect(event(masked)).toEqual({ ...raw, To: '•••• (hidden)', From: '•••• (hidden)' });
+		}
+	});
+});
+
 describe('messageDetail: provider attempts', () => {
 	it('shows each call to a provider (provider, outcome, error) among the reports, in time order, only to members', async () => {
 		const { messageDetail } = await import('./message-detail.ts');

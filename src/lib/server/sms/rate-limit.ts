@@ -1,4 +1,4 @@
-import type { TransactionSql } from '@sms/db';
+import { phoneCipher, type TransactionSql } from '@sms/db';
 
 /** "At most `limit` events per `windowMs`". */
 export interface RateWindow {
@@ -92,7 +92,7 @@ async function recent(
 	// Three index range scans (phone / user / ip, created_at), one round trip.
 	return tx<Row[]>`
 		select 'number' as scope, created_at as at from public.phone_verifications
-		 where phone_number = ${phoneNumber} and created_at > ${since} and action = ${action} and outcome = any(${SENT})
+		 where phone_hash = ${phoneCipher().blindIndex(phoneNumber)} and created_at > ${since} and action = ${action} and outcome = any(${SENT})
 		union all
 		select 'user', created_at from public.phone_verifications
 		 where user_id = ${userId} and created_at > ${since} and action = ${action} and outcome = any(${COUNTED})
@@ -120,7 +120,7 @@ function first(decisions: [LimitScope, RateDecision][]): LimitDecision {
  */
 export async function lockVerificationSubjects(tx: TransactionSql, options: { userId: string; phoneNumber: string; ip: string | null }) {
 	await tx`select pg_advisory_xact_lock(hashtextextended('phone_verification:user:' || ${options.userId}, 0)),
-	                pg_advisory_xact_lock(hashtextextended('phone_verification:number:' || ${options.phoneNumber}, 0)),
+	                pg_advisory_xact_lock(hashtextextended('phone_verification:number:' || ${phoneCipher().blindIndex(options.phoneNumber)}, 0)),
 	                pg_advisory_xact_lock(hashtextextended('phone_verification:ip:' || coalesce(${options.ip}::text, '-'), 0))`;
 }
 
@@ -155,7 +155,7 @@ export async function checkStartLimits(
 	const mineSince = new Date(t - Math.max(limits.startsPerNumberPerAccount.windowMs, limits.resendCooldownMs));
 	const mine = await tx<{ at: Date; sent: boolean }[]>`
 		select created_at as at, outcome = any(${SENT}) as sent from public.phone_verifications
-		 where user_id = ${options.userId} and phone_number = ${options.phoneNumber}
+		 where user_id = ${options.userId} and phone_hash = ${phoneCipher().blindIndex(options.phoneNumber)}
 		   and action = 'start' and outcome = any(${COUNTED}) and created_at > ${mineSince}`;
 	const mineMs = mine.map((r) => r.at.getTime());
 	// The resend cooldown follows codes actually sent ("taken" answers count only in the windows).
@@ -193,7 +193,7 @@ export async function liveVerificationStart(
 	const since = new Date(options.now.getTime() - options.limits.codeTtlMs);
 	const [row] = await tx<{ at: Date | null }[]>`
 		select max(created_at) as at from public.phone_verifications
-		 where user_id = ${options.userId} and phone_number = ${options.phoneNumber}
+		 where user_id = ${options.userId} and phone_hash = ${phoneCipher().blindIndex(options.phoneNumber)}
 		   and action = 'start' and outcome = 'sent' and created_at > ${since}`;
 	return row?.at ?? null;
 }
@@ -213,7 +213,7 @@ export async function checkCheckLimits(
 	const at = (scope: Row['scope']) => rows.filter((r) => r.scope === scope).map((r) => r.at.getTime());
 	const [{ times }] = await tx<{ times: Date[] }[]>`
 		select coalesce(array_agg(created_at), '{}') as times from public.phone_verifications
-		 where user_id = ${options.userId} and phone_number = ${options.phoneNumber}
+		 where user_id = ${options.userId} and phone_hash = ${phoneCipher().blindIndex(options.phoneNumber)}
 		   and action = 'check' and outcome = any(${COUNTED})
 		   and created_at > ${new Date(t - limits.codeTtlMs)}`;
 	return first([
@@ -254,9 +254,10 @@ export async function recordAttempt(
 		callingCode?: string | null;
 	}
 ): Promise<number> {
+	const phone = phoneCipher().seal(options.phoneNumber);
 	const [row] = await tx<{ id: string }[]>`
-		insert into public.phone_verifications (user_id, phone_number, ip, action, outcome, created_at, country_calling_code)
-		values (${options.userId}, ${options.phoneNumber}, ${options.ip}::inet, ${options.action}, ${options.outcome}, ${options.now},
+		insert into public.phone_verifications (user_id, phone_enc, phone_hash, phone_last4, ip, action, outcome, created_at, country_calling_code)
+		values (${options.userId}, ${phone.enc}, ${phone.hash}, ${phone.last4}, ${options.ip}::inet, ${options.action}, ${options.outcome}, ${options.now},
 		        ${options.callingCode ?? null})
 		returning id`;
 	return Number(row.id);

@@ -1,4 +1,4 @@
-import { createDb } from '@sms/db';
+import { createDb, openPayload, phoneCipher } from '@sms/db';
 import { createTestDatabase, createUser, type TestDatabase } from '@sms/db/testing';
 import { formParams, signTwilioRequest, twilioBodyHash } from '@sms/twilio-service';
 import pino from 'pino';
@@ -73,13 +73,16 @@ afterAll(async () => t.close());
 describe('status callback', () => {
 	it('applies a signed report (public https URL, local http request) and answers 200 with no body', async () => {
 		const id = await message(sid(1));
-		const res = await handleStatusCallback(ctx, post({ path: STATUS_PATH, params: { MessageSid: sid(1), MessageStatus: 'delivered', Extra: 'x' } }));
+		const res = await handleStatusCallback(ctx, post({ path: STATUS_PATH, params: { MessageSid: sid(1), MessageStatus: 'delivered', Extra: 'x', To: '+14155550123', From: '+15005550006' } }));
 		expect(res.status).toBe(200);
 		expect(await res.text()).toBe('');
 		expect((await state(id)).status).toBe('delivered');
 		const [event] = await t.sql<{ source: string; sender_ip: string; payload: Record<string, string> }[]>`
 			select source, host(sender_ip) as sender_ip, payload from public.sms_delivery_events where twilio_sid = ${sid(1)}`;
 		expect(event).toMatchObject({ source: 'webhook', sender_ip: '203.0.113.7', payload: { Extra: 'x', MessageStatus: 'delivered' } });
+		// To/From are stored sealed: no number in the row, and they open to what Twilio sent.
+		expect(JSON.stringify(event.payload)).not.toMatch(/4155550123|5005550006/);
+		expect(openPayload(phoneCipher(), event.payload)).toMatchObject({ To: '+14155550123', From: '+15005550006' });
 	});
 
 	it('keeps the query string as received in the signed URL', async () => {

@@ -1,4 +1,4 @@
-import type { Db } from '@sms/db';
+import { phoneCipher, sealPayload, type Db } from '@sms/db';
 import type { KeywordKind } from './keywords.ts';
 import type { InboundText } from './inbound-report.ts';
 
@@ -29,7 +29,7 @@ export async function storeInboundText(options: {
 		const [stored] = await tx<{ id: string }[]>`
 			select public.record_inbound_sms(
 				p_sid => ${text.sid}, p_from => ${text.from}, p_body => ${text.body},
-				p_payload => ${tx.json(text.payload)}::jsonb
+				p_payload => ${JSON.stringify(sealPayload(phoneCipher(), text.payload))}::text::jsonb
 			) as id`;
 		let optOutUserIds: string[] = [];
 		if (keyword && keyword.kind !== 'help' && !seen) {

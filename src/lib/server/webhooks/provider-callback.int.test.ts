@@ -3,7 +3,7 @@
 // garbage — the stored state and the HTTP answer.
 import { createHmac } from 'node:crypto';
 import { createTestDatabase, createUser, type TestDatabase } from '@sms/db/testing';
-import { createDb } from '@sms/db';
+import { createDb, openPayload, phoneCipher } from '@sms/db';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handleProviderCallback, type ProviderWebhookContext } from './provider-callback.ts';
@@ -114,7 +114,9 @@ describe('sms-retail callbacks', () => {
 		expect(await res.json()).toEqual({ success: true });
 		expect((await state(id)).status).toBe('delivered');
 		const [kept] = await t.sql`select payload from public.sms_delivery_events where provider_reference = '700001' and source = 'webhook'`;
-		expect(kept?.payload).toEqual({ id: 700001, status: 'delivered', to: '+15551230000' });
+		// The number is kept sealed (and opens to what the provider sent).
+		expect(JSON.stringify(kept?.payload)).not.toContain('5551230000');
+		expect(openPayload(phoneCipher(), kept?.payload)).toEqual({ id: 700001, status: 'delivered', to: '+15551230000' });
 		expect(await events('sms-retail', '700001')).toEqual([
 			{ raw_status: 'delivered', status: 'delivered', applied: true, message_id: id, sender_ip: '198.51.100.4' }
 		]);

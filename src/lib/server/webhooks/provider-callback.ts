@@ -1,4 +1,4 @@
-import type { Db } from '@sms/db';
+import { phoneCipher, sealPayload, type Db } from '@sms/db';
 import { detectProvider, ingestWebhook, parseReport, type DeliveryReport, type WebhookProvider } from '@sms/providers/webhook';
 import type { Logger } from 'pino';
 import { senderIp, type WebhookRequest } from './context.ts';
@@ -61,7 +61,7 @@ export async function handleProviderCallback(ctx: ProviderWebhookContext, req: W
 				throw new WebhookError('malformed_body', result.message);
 			case 'unknown_shape': {
 				const [row] = await ctx.db.service<{ id: string }[]>`
-					select public.record_unmatched_callback(${JSON.stringify(result.payload)}::text::jsonb, ${ip}::inet) as id`;
+					select public.record_unmatched_callback(${JSON.stringify(sealPayload(phoneCipher(), result.payload))}::text::jsonb, ${ip}::inet) as id`;
 				ctx.log.info({ eventId: row?.id, ip }, 'delivery callback of unknown shape kept as unmatched');
 				return OK();
 			}

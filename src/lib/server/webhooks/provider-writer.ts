@@ -1,4 +1,4 @@
-import type { Sql } from '@sms/db';
+import { phoneCipher, sealPayload, type Sql } from '@sms/db';
 import type { DeliveryReport, WebhookProvider } from '@sms/providers/webhook';
 import { BatchedWriter } from './batched-writer.ts';
 
@@ -39,7 +39,7 @@ export class ProviderCallbackWriter {
 							${items.map((i) => i.report.rawStatus)}::text[],
 							${items.map((i) => i.report.status)}::text[],
 							${items.map((i) => i.report.errorCode)}::text[],
-							${items.map((i) => JSON.stringify(i.report.raw))}::text[],
+							${items.map((i) => JSON.stringify(sealPayload(phoneCipher(), i.report.raw)))}::text[],
 							${items.map((i) => i.ip)}::inet[],
 							${items.map((i) => i.report.price)}::numeric[],
 							${items.map((i) => i.report.priceUnit)}::text[],

@@ -1,4 +1,4 @@
-import type { Sql } from '@sms/db';
+import { phoneCipher, sealPayload, type Sql } from '@sms/db';
 import type { ApplyStatusResult } from '@sms/twilio-service';
 import type { StatusReport } from './status-report.ts';
 
@@ -23,8 +23,18 @@ interface Pending {
 export class StatusWriter {
 	private queue: Pending[] = [];
 	private writing = false;
+	private readonly seal: (payload: Record<string, string>) => Record<string, string>;
 
-	constructor(private readonly options: { sql: Sql; maxBatch?: number }) {}
+	constructor(
+		private readonly options: {
+			sql: Sql;
+			maxBatch?: number;
+			/** How the raw payload is stored: its numbers sealed (the default; the bench measures its cost beside the identity). */
+			seal?: (payload: Record<string, string>) => Record<string, string>;
+		}
+	) {
+		this.seal = options.seal ?? ((payload) => sealPayload(phoneCipher(), payload));
+	}
 
 	apply(report: StatusReport, senderIp: string | null): Promise<ApplyResult> {
 		return new Promise((resolve, reject) => {
@@ -39,7 +49,7 @@ export class StatusWriter {
 			while (this.queue.length > 0) {
 				const batch = this.queue.splice(0, this.options.maxBatch ?? 200);
 				try {
-					const results = await applyMany(this.options.sql, batch);
+					const results = await applyMany(this.options.sql, batch, this.seal);
 					batch.forEach((p, i) => p.resolve(results[i]!));
 				} catch (error) {
 					if (batch.length === 1) {
@@ -49,7 +59,7 @@ export class StatusWriter {
 					// One bad report (or a deadlock with another writer) must not fail the rest:
 					// write each alone so only the report at fault gets the error.
 					await Promise.all(
-						batch.map((p) => applyMany(this.options.sql, [p]).then((r) => p.resolve(r[0]!), p.reject))
+						batch.map((p) => applyMany(this.options.sql, [p], this.seal).then((r) => p.resolve(r[0]!), p.reject))
 					);
 				}
 			}
@@ -64,7 +74,7 @@ export class StatusWriter {
  * apply_sms_status is SECURITY DEFINER and takes no user context. Reports are applied in SID
  * order (a stable lock order between concurrent writers), keeping arrival order within a SID.
  */
-async function applyMany(sql: Sql, batch: Pending[]): Promise<ApplyResult[]> {
+async function applyMany(sql: Sql, batch: Pending[], seal: (payload: Record<string, string>) => Record<string, string>): Promise<ApplyResult[]> {
 	const rows = await sql<{ ord: string; result: ApplyResult }[]>`
 		select r.ord, public.apply_sms_status(
 			p_sid => r.sid,
@@ -83,7 +93,7 @@ async function applyMany(sql: Sql, batch: Pending[]): Promise<ApplyResult[]> {
 				${batch.map((p) => p.report.status)}::text[],
 				${batch.map((p) => p.report.errorCode)}::integer[],
 				${batch.map((p) => p.report.errorMessage)}::text[],
-				${batch.map((p) => JSON.stringify(p.report.payload))}::text[],
+				${batch.map((p) => JSON.stringify(seal(p.report.payload)))}::text[],
 				${batch.map((p) => p.senderIp)}::inet[],
 				${batch.map((p) => p.report.price)}::numeric[],
 				${batch.map((p) => p.report.priceUnit)}::text[]

@@ -20,7 +20,7 @@ export const load: PageServerLoad = async (event) => {
 	const timeZone = await viewerTimeZone(ctx);
 	const id = event.params.id;
 	const found = await db().asUser(ctx.claims, async (tx) => {
-		const detail = await messageDetail(tx, ctx.organization.id, id);
+		const detail = await messageDetail(tx, ctx.organization.id, id, { showNumbers: ctx.can.operate });
 		if (!detail) return null;
 		const reason = detail.message.verdict === 'failed' ? ((await retryCheck(tx, ctx.organization.id, [id])).get(id) ?? null) : 'not_failed';
 		return { detail, reason, retries: await retriesOf(tx, ctx.organization.id, id) };

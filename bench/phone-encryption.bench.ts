@@ -1,0 +1,174 @@
+/**
+ * What encrypting phone numbers costs where it is on a hot path, each figure beside the same
+ * path without the encryption measured in the same run, on the same database, interleaved
+ * (A B A B…) so the neighbours' load falls on both alike. Target: the encrypted path keeps at
+ * least 90 % of the baseline (issue 11: "the benches' numbers must not fall by more than 10 %").
+ *
+ *   - status webhooks: the webhook's own StatusWriter (batched commits) storing payloads with
+ *     To/From sealed (AES-256-GCM) vs storing them as received;
+ *   - verification attempts: the per-number limit check + recording an attempt, keyed by the
+ *     blind index and stored sealed, vs the same statements on a clear number column.
+ * The enqueue and drain paths (queue_sms_message, the worker) do no encryption in this change.
+ * BENCH_PHONE_MS sets each phase's duration (default 3 s); BENCH_PHONE_ROUNDS the A/B rounds (2).
+ */
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createDb, migrate, newPhoneKey, PhoneCipher, phoneKeysToEnv, setPhoneCipher, type Db } from '@sms/db';
+import { startEmbeddedPostgres } from '@sms/db/embedded';
+import type { BenchResult } from '../scripts/bench.ts';
+import { StatusWriter } from '../src/lib/server/webhooks/status-writer.ts';
+
+const CONCURRENCY = 20;
+const PHASE_MS = Number(process.env.BENCH_PHONE_MS ?? 3_000);
+const ROUNDS = Number(process.env.BENCH_PHONE_ROUNDS ?? 2);
+const MESSAGES = 40_000;
+
+const keys = { keys: { b1: newPhoneKey() }, currentKeyId: 'b1', indexKey: newPhoneKey() };
+const cipher = new PhoneCipher(keys);
+
+function stage(message: string): void {
+	process.stderr.write(`  phone-encryption: ${message}\n`);
+}
+
+/** Runs `op(i)` from CONCURRENCY loops for `ms`; returns completed operations per second. */
+async function load(ms: number, op: (i: number) => Promise<void>): Promise<{ rate: number; errors: number }> {
+	let next = 0;
+	let stop = false;
+	let count = 0;
+	let errors = 0;
+	const loop = async () => {
+		while (!stop) {
+			const i = next++;
+			try {
+				await op(i);
+				count++;
+			} catch {
+				errors++;
+			}
+		}
+	};
+	const started = performance.now();
+	const loops = Array.from({ length: CONCURRENCY }, loop);
+	await new Promise((r) => setTimeout(r, ms));
+	stop = true;
+	await Promise.all(loops);
+	return { rate: count / ((performance.now() - started) / 1000), errors };
+}
+
+const sidOf = (phase: number, n: number) => `SM${phase.toString(16).padStart(2, '0')}${n.toString(16).padStart(30, '0')}`;
+
+async function seedMessages(db: Db, phase: number): Promise<void> {
+	const prefix = phase.toString(16).padStart(2, '0');
+	await db.sql`
+		insert into public.sms_messages (user_id, phone_number, message_content, status, twilio_sid)
+		select u.id, '+15551230000', 'Bench text ' || g, 'queued', 'SM' || ${prefix} || lpad(to_hex(g), 30, '0')
+		from generate_series(0, ${MESSAGES - 1}) g
+		cross join lateral (select id from auth.users order by id limit 1) u`;
+}
+
+function report(phase: number, i: number) {
+	const status = i % 2 === 0 ? 'sent' : 'delivered';
+	const payload = {
+		AccountSid: 'AC' + '0'.repeat(31) + '1',
+		MessageSid: sidOf(phase, Math.floor(i / 2) % MESSAGES),
+		MessageStatus: status,
+		To: `+1555${String(i % 10_000_000).padStart(7, '0')}`,
+		From: '+15005550006',
+		ApiVersion: '2010-04-01'
+	};
+	return { sid: payload.MessageSid, status, errorCode: null, errorMessage: null, price: null, priceUnit: null, payload };
+}
+
+export async function run(): Promise<BenchResult[]> {
+	const base = await mkdtemp(path.join(os.tmpdir(), 'sms-bench-phone-'));
+	await chmod(base, 0o755);
+	const pg = await startEmbeddedPostgres({ dataDir: path.join(base, 'pg'), persistent: false, maxConnections: 100, fast: process.env.BENCH_PG_FAST === '1' });
+	const admin = createDb({ url: pg.url('postgres'), max: 1 });
+	await admin.sql.unsafe('create database bench');
+	await admin.end();
+	const db = createDb({ url: pg.url('bench'), max: CONCURRENCY, applicationName: 'bench' });
+	if (!process.env.PHONE_ENCRYPTION_KEYS) Object.assign(process.env, phoneKeysToEnv(keys));
+	setPhoneCipher(cipher);
+	try {
+		stage('migrating and seeding');
+		await migrate(db.sql, { phoneCipher: cipher });
+		await db.sql`insert into auth.users (email, email_confirmed_at) values ('bench@example.com', now())`;
+		// A clear twin of phone_verifications for the baseline: the same statements on a text column.
+		await db.sql`create table public.bench_clear_verifications (like public.phone_verifications including defaults including identity)`;
+		await db.sql`alter table public.bench_clear_verifications add column phone_number text,
+			alter column phone_enc drop not null, alter column phone_hash drop not null`;
+		await db.sql`create index on public.bench_clear_verifications (phone_number, created_at)`;
+		for (let phase = 1; phase <= 2 * ROUNDS; phase++) await seedMessages(db, phase);
+		const [{ user }] = await db.sql<{ user: string }[]>`select id as user from auth.users limit 1`;
+		await db.sql`analyze`;
+
+		const sealed = new StatusWriter({ sql: db.sql });
+		const clear = new StatusWriter({ sql: db.sql, seal: (p) => p });
+		const sealedVerification = async (i: number) => {
+			const phone = `+1415${String(i % 1_000_000).padStart(7, '0')}`;
+			const s = cipher.seal(phone);
+			await db.sql.begin(async (tx) => {
+				await tx`select count(*) from public.phone_verifications where phone_hash = ${s.hash} and created_at > now() - interval '1 hour'`;
+				await tx`insert into public.phone_verifications (user_id, phone_enc, phone_hash, phone_last4, action, outcome)
+					values (${user}, ${s.enc}, ${s.hash}, ${s.last4}, 'start', 'sent')`;
+			});
+		};
+		const clearVerification = async (i: number) => {
+			const phone = `+1415${String(i % 1_000_000).padStart(7, '0')}`;
+			await db.sql.begin(async (tx) => {
+				await tx`select count(*) from public.bench_clear_verifications where phone_number = ${phone} and created_at > now() - interval '1 hour'`;
+				await tx`insert into public.bench_clear_verifications (user_id, phone_number, action, outcome)
+					values (${user}, ${phone}, 'start', 'sent')`;
+			});
+		};
+
+		const totals = { sealed: 0, clear: 0, sealedV: 0, clearV: 0, errors: 0 };
+		let phase = 0;
+		for (let round = 0; round < ROUNDS; round++) {
+			stage(`round ${round + 1}/${ROUNDS}: status webhooks, sealed then clear`);
+			const p1 = ++phase;
+			const a = await load(PHASE_MS, (i) => sealed.apply(report(p1, i), '127.0.0.1').then(() => undefined));
+			const p2 = ++phase;
+			const b = await load(PHASE_MS, (i) => clear.apply(report(p2, i), '127.0.0.1').then(() => undefined));
+			stage(`round ${round + 1}/${ROUNDS}: verification attempts, clear then sealed`);
+			const d = await load(PHASE_MS, clearVerification);
+			const c = await load(PHASE_MS, sealedVerification);
+			totals.sealed += a.rate;
+			totals.clear += b.rate;
+			totals.sealedV += c.rate;
+			totals.clearV += d.rate;
+			totals.errors += a.errors + b.errors + c.errors + d.errors;
+		}
+		const [{ stored }] = await db.sql<{ stored: number }[]>`
+			select count(*)::int as stored from public.sms_delivery_events where payload ->> 'To' like 'p1.%'`;
+		if (stored === 0 || totals.errors > 0) throw new Error(`bench run is not valid: ${stored} sealed payloads stored, ${totals.errors} errors`);
+		// A sanity check that the measured path really sealed what it stored.
+		const [sample] = await db.sql<{ payload: Record<string, string> }[]>`
+			select payload from public.sms_delivery_events where payload ->> 'To' like 'p1.%' limit 1`;
+		if (!/^\+1555/.test(cipher.decrypt(sample!.payload.To!))) throw new Error('sealed payload does not open');
+		return [
+			{
+				name: 'status webhooks (StatusWriter), To/From encrypted',
+				value: totals.sealed / ROUNDS,
+				unit: 'reports/s',
+				peer: { name: 'the same writer storing payloads in clear', value: totals.clear / ROUNDS },
+				ratioTarget: '>= 0.9',
+				notes: `${ROUNDS} interleaved rounds of ${PHASE_MS / 1000} s at concurrency ${CONCURRENCY}; ${stored} sealed payloads stored`
+			},
+			{
+				name: 'verification attempt (limit check + record), blind index + sealed',
+				value: totals.sealedV / ROUNDS,
+				unit: 'attempts/s',
+				peer: { name: 'the same statements on a clear number column', value: totals.clearV / ROUNDS },
+				ratioTarget: '>= 0.9',
+				notes: `${ROUNDS} interleaved rounds of ${PHASE_MS / 1000} s at concurrency ${CONCURRENCY}`
+			}
+		];
+	} finally {
+		setPhoneCipher(undefined);
+		await db.end();
+		await pg.stop();
+		await rm(base, { recursive: true, force: true });
+	}
+}

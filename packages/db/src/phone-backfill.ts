@@ -1,0 +1,102 @@
+/**
+ * The migration's Node step: numbers written in clear before the encryption migration are
+ * encrypted here (the key never reaches Postgres), in batches, idempotently — a second run, or a
+ * run after a crash half-way, finds only what is left. The migration that drops the clear
+ * columns runs after this step and refuses if anything was left behind.
+ */
+import type { Sql } from './client.ts';
+import { PhoneCipher } from './phone-crypto.ts';
+import { SEALED_COLUMNS, SEALED_PAYLOADS, existingColumns, type SealedColumn } from './phone-columns.ts';
+import { sealPayload } from './phone-payload.ts';
+
+export interface SealReport {
+	table: string;
+	rows: number;
+}
+
+const ident = (name: string) => name.split('.').map((p) => `"${p.replaceAll('"', '""')}"`).join('.');
+
+async function sealColumn(sql: Sql, cipher: PhoneCipher, c: SealedColumn, batchSize: number): Promise<number> {
+	const have = await existingColumns(sql, c.table, [c.plain, c.enc, c.hash, c.last4]);
+	if (!have.has(c.plain) || !have.has(c.enc)) return 0;
+	const t = ident(c.table);
+	let total = 0;
+	for (;;) {
+		const done = await sql.begin(async (tx) => {
+			const rows = await tx.unsafe<{ key: string; plain: string }[]>(
+				`select ${ident(c.id)}::text as key, ${ident(c.plain)} as plain from ${t}
+				  where ${ident(c.plain)} is not null order by ${ident(c.id)} limit ${batchSize} for update skip locked`
+			);
+			if (rows.length === 0) return 0;
+			const sealed = rows.map((r) => cipher.seal(r.plain));
+			const sets = [`${ident(c.enc)} = u.enc`, `${ident(c.plain)} = null`];
+			if (c.hash && have.has(c.hash)) sets.push(`${ident(c.hash)} = u.hash`);
+			if (c.last4 && have.has(c.last4)) sets.push(`${ident(c.last4)} = u.last4`);
+			await tx.unsafe(
+				`update ${t} t set ${sets.join(', ')}
+				   from unnest($1::text[], $2::text[], $3::text[], $4::text[]) as u(id, enc, hash, last4)
+				  where t.${ident(c.id)} = u.id::${c.idType}`,
+				[rows.map((r) => r.key), sealed.map((s) => s.enc), sealed.map((s) => s.hash), sealed.map((s) => s.last4)]
+			);
+			return rows.length;
+		});
+		if (done === 0) return total;
+		total += done;
+	}
+}
+
+async function sealPayloads(sql: Sql, cipher: PhoneCipher, p: (typeof SEALED_PAYLOADS)[number], batchSize: number): Promise<number> {
+	const have = await existingColumns(sql, p.table, [p.column]);
+	if (!have.has(p.column)) return 0;
+	let after = '-1';
+	let total = 0;
+	for (;;) {
+		const rows = await sql.unsafe<{ key: string; payload: unknown }[]>(
+			`select ${ident(p.id)}::text as key, ${ident(p.column)} as payload from ${ident(p.table)}
+			  where ${ident(p.id)} > $1::bigint and ${ident(p.column)} is not null
+			  order by ${ident(p.id)} limit ${batchSize}`,
+			[after]
+		);
+		if (rows.length === 0) return total;
+		after = rows[rows.length - 1].key;
+		const changed = rows
+			.map((r) => ({ id: r.key, before: JSON.stringify(r.payload), after: JSON.stringify(sealPayload(cipher, r.payload)) }))
+			.filter((r) => r.before !== r.after);
+		if (changed.length === 0) continue;
+		// Compare-and-set on the old value: a payload changed meanwhile (retention) is left to it.
+		await sql.unsafe(
+			`update ${ident(p.table)} t set ${ident(p.column)} = u.after::jsonb
+			   from unnest($1::bigint[], $2::text[], $3::text[]) as u(id, before, after)
+			  where t.${ident(p.id)} = u.id and t.${ident(p.column)} = u.before::jsonb`,
+			[changed.map((r) => r.id), changed.map((r) => r.before), changed.map((r) => r.after)]
+		);
+		total += changed.length;
+	}
+}
+
+/** Numbers still stored in clear, per table (the drop migration's precondition). */
+export async function countClearPhones(sql: Sql): Promise<SealReport[]> {
+	const out: SealReport[] = [];
+	for (const c of SEALED_COLUMNS) {
+		const have = await existingColumns(sql, c.table, [c.plain]);
+		if (!have.has(c.plain)) continue;
+		const [{ n }] = await sql.unsafe<{ n: string }[]>(`select count(*)::text as n from ${ident(c.table)} where ${ident(c.plain)} is not null`);
+		if (Number(n) > 0) out.push({ table: c.table, rows: Number(n) });
+	}
+	return out;
+}
+
+/** Encrypts every number still stored in clear (columns and provider payloads). */
+export async function sealStoredPhones(sql: Sql, cipher: PhoneCipher, options: { batchSize?: number } = {}): Promise<SealReport[]> {
+	const batchSize = options.batchSize ?? 1000;
+	const out: SealReport[] = [];
+	for (const c of SEALED_COLUMNS) {
+		const rows = await sealColumn(sql, cipher, c, batchSize);
+		if (rows > 0) out.push({ table: c.table, rows });
+	}
+	for (const p of SEALED_PAYLOADS) {
+		const rows = await sealPayloads(sql, cipher, p, batchSize);
+		if (rows > 0) out.push({ table: `${p.table}.${p.column}`, rows });
+	}
+	return out;
+}
