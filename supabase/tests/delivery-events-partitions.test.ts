@@ -52,7 +52,8 @@ beforeAll(async () => {
 		       (${messageId}, ${'SM' + '7'.repeat(32)}, 'delivered', 'delivered', 'webhook', '{"MessageStatus":"delivered"}', now()),
 		       (null, ${'SM' + '8'.repeat(32)}, 'sent', 'sent', 'webhook', '{"MessageStatus":"sent"}', now() - interval '1 day')`;
 	before = { rows: await rows(), policies: await policies(), grants: [...(await grants()), ...(await columnGrants())], indexes: await indexes(), triggers: await triggers() };
-	await migrate(t.sql);
+	// Up to the partitioning itself: later steps change rows on purpose (phone numbers in payloads get sealed).
+	await migrate(t.sql, { upTo: PARTITIONING });
 }, 120_000);
 afterAll(async () => {
 	await t?.close();

@@ -168,7 +168,7 @@ describe('a worker killed with SIGKILL mid-campaign', () => {
 			},
 			{ timeoutMs: 90_000, message: 'all 120 campaign texts stored with their SIDs' }
 		).catch(async (e) => {
-			console.log(JSON.stringify(await env.sql`select m.status, m.status_reason, j.status as job, j.run_at < now() as due, j.attempts, count(*)::int from public.sms_messages m left join public.queue_jobs j on j.id = m.queue_job_id where m.campaign_id = ${id} group by 1,2,3,4,5`));
+			console.log(JSON.stringify(await env.sql`select m.status, m.status_reason, j.status as job, j.run_at < now() as due, j.attempts, j.last_error, count(*)::int from public.sms_messages m left join public.queue_jobs j on j.id = m.queue_job_id where m.campaign_id = ${id} group by 1,2,3,4,5,6`));
 			console.log(second.output().slice(-2500));
 			throw e;
 		});

@@ -183,6 +183,14 @@ export function createWorker(options: CreateWorkerOptions): Worker {
 	/** A database error or a bug: retry with back-off; the lease covers us if even that fails. */
 	async function onUnexpected(job: ClaimedJob, error: unknown): Promise<void> {
 		const err = error instanceof Error ? error.message : String(error);
+		// A deadlock or serialization failure rolled the transaction back and says nothing about
+		// the text: run it again without spending an attempt, or a busy campaign could dead-letter
+		// a text left `dispatching`.
+		if (isTransientDbError(error)) {
+			logger.warn({ jobId: job.id, messageId: messageIdOf(job), err }, 'transaction rolled back by the database; running the job again');
+			toRelease.push(job.id);
+			return;
+		}
 		logger.error({ jobId: job.id, messageId: messageIdOf(job), err }, 'job failed unexpectedly');
 		try {
 			if (job.attempts >= Math.min(job.maxAttempts, o.maxAttempts)) {
@@ -337,3 +345,10 @@ export function createWorker(options: CreateWorkerOptions): Worker {
 function definedOnly<T extends object>(value: T): Partial<T> {
 	return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
+
+/** Postgres' "try again" answers: deadlock_detected (40P01) and serialization_failure (40001). */
+function isTransientDbError(error: unknown): boolean {
+	const code = typeof error === 'object' && error !== null && 'code' in error ? (error as { code: unknown }).code : undefined;
+	return code === '40P01' || code === '40001';
+}
+
