@@ -100,7 +100,8 @@ describe('campaigns through the worker', () => {
 		const state = await waitFor(async () => {
 			const s = await campaignState(env.sql, id);
 			return s.status === 'paused' ? s : null;
-		}, { timeoutMs: 20_000, message: 'breaker paused the campaign' });
+			// Generous: on a loaded machine (the fault tests run beside it) the texts become final slowly.
+		}, { timeoutMs: 60_000, message: 'breaker paused the campaign' });
 		expect(state.pause_reason).toMatch(/^failure_breaker: \d+ of the last \d+ finished texts failed/);
 		expect(state.pause_reason).toMatch(/top errors: .*(21211|21612|21614|3000[3-8])/);
 		await sleep(1500);
@@ -108,7 +109,7 @@ describe('campaigns through the worker', () => {
 		await sleep(1500);
 		expect(textsTo(list).length).toBe(atTrip);
 		expect(atTrip).toBeLessThan(list.length);
-	}, 40_000);
+	}, 80_000);
 
 	it('the spend cap stops a campaign before it would take the month past the cap', async () => {
 		await env.sql`insert into public.sms_pricing (iso_country, price_unit, outbound_price, expires_at)
