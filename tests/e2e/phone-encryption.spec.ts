@@ -36,7 +36,8 @@ test('after verification, a delivered text and a STOP, the encrypted columns hol
 		expect(reports.every((r) => r.payload.To!.startsWith('p1.'))).toBe(true);
 
 		const hits = await scanForClearPhones(sql, { ignore: CLEAR_BY_DESIGN });
-		for (const h of hits) expect(NOT_YET_ENCRYPTED, `${h.column} holds a number in clear (${h.rows} rows)`).toContain(h.column);
+		// Every column outside the known list at once, so one run names them all.
+		expect(hits.filter((h) => !NOT_YET_ENCRYPTED.includes(h.column)).map((h) => `${h.column} (${h.rows} rows)`)).toEqual([]);
 		expect(hits.map((h) => h.column)).not.toContain('public.phone_verifications.phone_enc');
 		expect(hits.map((h) => h.column)).not.toContain('public.sms_delivery_events.payload');
 	} finally {

@@ -1,4 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { localPhoneKeys, phoneKeysToEnv } from '../../packages/db/src/phone-crypto.ts';
 import { freePort } from './support/net.ts';
 import { expect, test, type APIRequestContext } from '@playwright/test';
 import { signInRequest } from './support/auth.ts';
@@ -216,7 +219,9 @@ test.describe('behind a TLS-terminating proxy', () => {
 				TWILIO_AUTH_TOKEN: e2e.authToken,
 				TWILIO_VERIFY_SERVICE_SID: 'VA' + '0'.repeat(31) + '1',
 				SESSION_SECRET: 'proxy-test-session-secret-0123456789',
-				LOG_LEVEL: 'warn'
+				LOG_LEVEL: 'warn',
+				// The stack's phone keys (npm start keeps them in its data directory): payloads are sealed with them.
+				...phoneKeysToEnv(await localPhoneKeys(path.join(os.tmpdir(), `sms-e2e-${new URL(e2e.baseUrl).port}`)))
 			}
 		});
 		for (let i = 0; i < 150; i++) {
