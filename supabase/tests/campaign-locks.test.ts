@@ -57,4 +57,19 @@ describe('campaign locks', () => {
 		// Six texts, two handed over: the rest still to send.
 		expect(row).toMatchObject({ status: 'sending', remaining_count: 4 });
 	});
+
+	it('compaction folds the counter rows of connections that are gone into one, keeping the totals', async () => {
+		const list = [{ phone: '+14158889001', variables: { first_name: 'Ada' } }];
+		const id = await createCampaign(t, w.people.operator, w.a, { importId: await createImport(t.sql, w.a, list), body: 'Hi {{first_name}}' });
+		// Two rows of backends that no longer exist (no live pid is this high), one of a live one.
+		const [{ live }] = await t.sql<{ live: number }[]>`select pg_backend_pid() as live`;
+		await t.sql`insert into internal.sms_campaign_counters (campaign_id, shard, handed, final, failed, dispatched_cost)
+			values (${id}, 2000000001, 3, 2, 1, 0.5), (${id}, 2000000002, 4, 1, 0, 0.25), (${id}, ${live}, 1, 1, 1, 0.125)`;
+		const before = await t.sql`select * from internal.campaign_totals(${id})`;
+		const [{ removed }] = await t.sql<{ removed: string }[]>`select public.compact_sms_campaign_counters() as removed`;
+		expect(Number(removed)).toBeGreaterThanOrEqual(2);
+		expect(await t.sql`select * from internal.campaign_totals(${id})`).toEqual(before);
+		const shards = await t.sql<{ shard: number }[]>`select shard from internal.sms_campaign_counters where campaign_id = ${id} order by shard`;
+		expect(shards.map((r) => r.shard)).toEqual([0, live]);
+	});
 });
