@@ -18,6 +18,7 @@ import { ProviderHealth } from './provider-health.ts';
 import { WorkerStore } from './store.ts';
 import { nextRunAt } from './backoff.ts';
 import type { ClaimedJob } from './types.ts';
+import { isTransientDbError } from './errors.ts';
 
 export interface CreateWorkerOptions {
 	/** A pool whose connections run as service_role (see createWorkerPool). Not closed by stop(). */
@@ -191,7 +192,9 @@ export function createWorker(options: CreateWorkerOptions): Worker {
 		// a text left `dispatching`.
 		if (isTransientDbError(error)) {
 			logger.warn({ jobId: job.id, messageId: messageIdOf(job), err }, 'transaction rolled back by the database; running the job again');
-			toRelease.push(job.id);
+			// Given back now (not at stop, nor when the lease lapses): the next claim runs it again.
+			const released = await store.releaseJobs(id, [job.id]).catch(() => 0);
+			if (released === 0) toRelease.push(job.id);
 			return;
 		}
 		logger.error({ jobId: job.id, messageId: messageIdOf(job), err }, 'job failed unexpectedly');
@@ -351,11 +354,5 @@ export function createWorker(options: CreateWorkerOptions): Worker {
 
 function definedOnly<T extends object>(value: T): Partial<T> {
 	return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-/** Postgres' "try again" answers: deadlock_detected (40P01) and serialization_failure (40001). */
-function isTransientDbError(error: unknown): boolean {
-	const code = typeof error === 'object' && error !== null && 'code' in error ? (error as { code: unknown }).code : undefined;
-	return code === '40P01' || code === '40001';
 }
 
