@@ -390,8 +390,8 @@ export class WorkerStore {
 			       public.fail_job(${options.jobId}, ${options.workerId}, ${options.jobError})`;
 	}
 
-	async recordOptOut(phoneNumber: string): Promise<void> {
-		await this.sql`select public.record_phone_opt_out(${phoneNumber}, true, 'twilio_21610', null)`;
+	async recordOptOut(phoneNumber: string, source: 'twilio_21610' | 'provider_opt_out'): Promise<void> {
+		await this.sql`select public.record_phone_opt_out(${phoneNumber}, true, ${source}, null)`;
 	}
 
 	/** Messages Twilio has not given a final word on (or a price for) after `olderThanSeconds`. */
