@@ -55,7 +55,7 @@ describe.each<HttpProvider>(['sms-retail', '23telecom'])('%s refuses an opted-ou
 		expect(optOut).toEqual({ opted_out: true, source: 'provider_opt_out' });
 
 		const accepted = env.sandbox.state.providers[provider].accepted;
-		const calls = env.sandbox.state.providers[provider].texts.all().length;
+		const calls = [...env.sandbox.state.providers[provider].texts.all()].length;
 		const next = await textContact(org, phone, `${provider} a later text`);
 		const later = await waitFor(async () => {
 			const s = await statusOf(next);
@@ -63,7 +63,7 @@ describe.each<HttpProvider>(['sms-retail', '23telecom'])('%s refuses an opted-ou
 		}, { message: 'later text suppressed' });
 		expect(later.status_reason).toBe('opted_out');
 		expect(env.sandbox.state.providers[provider].accepted).toBe(accepted);
-		expect(env.sandbox.state.providers[provider].texts.all().length).toBe(calls);
+		expect([...env.sandbox.state.providers[provider].texts.all()].length).toBe(calls);
 		const [{ n }] = await env.sql<{ n: number }[]>`select count(*)::int as n from public.sms_send_attempts where message_id = ${next}`;
 		expect(n).toBe(0);
 	});
@@ -80,7 +80,7 @@ describe('reconciling texts whose delivery reports were lost', () => {
 			{ phone: '+15005550014', final: 'failed' },
 			{ phone: '+15005550015', final: 'sent' }
 		];
-		const ids = [];
+		const ids: string[] = [];
 		for (const c of cases) ids.push(await textContact(org, c.phone, `${provider} reconcile ${c.phone}`));
 		const worker = await env.startWorker({ providers: { settingsTtlMs: 0 }, reconcile: { afterSeconds: 0, intervalMs: 100, giveUpSeconds: 3600 } });
 		// Every report was dropped: only the reconciler can move the texts on.
