@@ -108,7 +108,10 @@ export async function handleSendFailure(
 	await deps.store.finishAttempt(ctx.messageId, failure.provider, failure.kind === 'ambiguous' ? 'unknown' : 'refused', failure.error, failure.message);
 
 	if (failure.kind === 'permanent') {
-		if (failure.provider === 'twilio' && failure.code === 21610) await deps.store.recordOptOut(ctx.phoneNumber);
+		// The recipient opted out at the provider (Twilio 21610, or the port says so): record the
+		// number's STOP, so later texts to it are suppressed before any provider is called.
+		if (failure.provider === 'twilio' && failure.code === 21610) await deps.store.recordOptOut(ctx.phoneNumber, 'twilio_21610');
+		else if (failure.error?.recipientOptedOut) await deps.store.recordOptOut(ctx.phoneNumber, 'provider_opt_out');
 		const message = failure.provider === 'twilio' ? failure.message : `${failure.provider} refused it: ${failure.message}`;
 		await deps.store.failMessage({ ...base, errorCode: failure.code, errorMessage: message, jobError: failure.label });
 		deps.metrics.failed.inc({ reason: String(failure.code ?? failure.error?.code ?? 'unknown') });

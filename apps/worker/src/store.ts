@@ -77,8 +77,8 @@ export class WorkerStore {
 	holdForReview(options: JobRef & { candidates: string[]; error: string }): Promise<void> {
 		return outcomes.holdForReview(this.sql, options);
 	}
-	recordOptOut(phoneNumber: string): Promise<void> {
-		return outcomes.recordOptOut(this.sql, phoneNumber);
+	recordOptOut(phoneNumber: string, source: outcomes.OptOutSource): Promise<void> {
+		return outcomes.recordOptOut(this.sql, phoneNumber, source);
 	}
 
 	// Dispatch, attempts and recovery (store/dispatch.ts).

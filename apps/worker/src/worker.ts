@@ -273,6 +273,7 @@ export function createWorker(options: CreateWorkerOptions): Worker {
 			sql: options.sql,
 			store,
 			sms: options.sms,
+			providers,
 			logger,
 			metrics,
 			afterSeconds: r ? r.afterSeconds : 600,
