@@ -124,6 +124,42 @@ describe('POST /messages/batch in one call', () => {
 		expect(got.json.metadata).toEqual({ run: 'b1' });
 	});
 
+	it('when queue_sms_messages_bulk still refuses a text, answers it as refused and queues the rest without it', async () => {
+		// The contact vanishes after the batch's own checks passed and before the bulk call (as a
+		// concurrent DELETE /contacts would make it): a trigger on the batch's creation of a contact
+		// for a new number, which comes between the two, deletes it.
+		const [x] = await t.sql<{ id: string }[]>`
+			insert into public.contacts (organization_id, name, phone_number) values (${ws.organizationId}, 'Vanishing', '+14155550700') returning id`;
+		await t.sql.unsafe(`
+			create function public.test_vanish_contact() returns trigger language plpgsql as $$
+			begin delete from public.contacts where id = '${x.id}'; return null; end $$;
+			create trigger test_vanish_contact after insert on public.contacts for each statement execute function public.test_vanish_contact();`);
+		try {
+			const res = await batch([
+				{ to: { contactId: x.id }, body: 'to the vanished' },
+				{ to: { phone: '+14155550701' }, body: 'first new number' },
+				{ to: { phone: '+14155550702' }, body: 'second new number' }
+			]);
+			expect(res.status).toBe(200);
+			expect(res.json).toMatchObject({ accepted: 2, rejected: 1 });
+			const results = res.json.results as { index: number; ok: boolean; message?: { id: string }; problem?: { status: number; errors: { field: string; code: string; message: string }[] } }[];
+			expect(results.map((r) => r.ok)).toEqual([false, true, true]);
+			expect(results[0].problem?.status).toBe(422);
+			expect(results[0].problem?.errors).toEqual([{ field: 'messages.0.to.contactId', code: 'not_found', message: `no contact ${x.id} in this workspace` }]);
+			// The others were queued, each under the id it was answered with.
+			const texts = await t.sql<{ id: string; message_content: string }[]>`
+				select id, message_content from public.sms_messages where id in ${t.sql([results[1].message!.id, results[2].message!.id])}`;
+			expect(Object.fromEntries(texts.map((m) => [m.id, m.message_content]))).toEqual({
+				[results[1].message!.id]: 'first new number',
+				[results[2].message!.id]: 'second new number'
+			});
+			const [{ n }] = await t.sql<{ n: number }[]>`select count(*)::int as n from public.sms_messages where message_content = 'to the vanished'`;
+			expect(n).toBe(0);
+		} finally {
+			await t.sql.unsafe('drop trigger test_vanish_contact on public.contacts; drop function public.test_vanish_contact()');
+		}
+	});
+
 	it('replays a batch word for word under its Idempotency-Key, and refuses another body with it', async () => {
 		const messages = [{ to: { phone: '+14155550401' }, body: 'once' }, { to: { externalId: 'ghost-2' }, body: 'refused' }];
 		const first = await batch(messages, { headers: { 'idempotency-key': 'batch-1' } });
