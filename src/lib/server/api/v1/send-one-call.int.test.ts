@@ -82,6 +82,43 @@ describe('POST /messages in one call', () => {
 	});
 });
 
+describe('POST /messages arriving together', () => {
+	const together = async (bodies: Record<string, unknown>[]) => Promise.all(bodies.map((body) => call('sendMessage', { path: '/messages', key: key.secret, body })));
+	const textsTo = (contactId: string) =>
+		t.sql<{ id: string; message_content: string; xid: string }[]>`
+			select id, message_content, xmin::text as xid from public.sms_messages where contact_id = ${contactId}`;
+
+	it('are written together, fewer commits than texts, each answered with its own text', async () => {
+		const [c] = await t.sql<{ id: string }[]>`
+			insert into public.contacts (organization_id, name, phone_number) values (${ws.organizationId}, 'Together', '+14155550601') returning id`;
+		const bodies = Array.from({ length: 30 }, (_, i) => ({ to: { contactId: c.id }, body: `together ${i}` }));
+		const answers = await together(bodies);
+		expect(answers.every((a) => a.status === 202)).toBe(true);
+		const texts = await textsTo(c.id);
+		const byId = new Map(texts.map((m) => [m.id, m.message_content]));
+		expect(answers.map((a) => byId.get(a.json.id as string))).toEqual(bodies.map((b) => b.body));
+		// xmin is the inserting transaction: texts sharing one were committed together.
+		expect(new Set(texts.map((m) => m.xid)).size).toBeLessThan(texts.length);
+	});
+
+	it('a request the database refuses fails alone; the others are queued once', async () => {
+		const [c] = await t.sql<{ id: string }[]>`
+			insert into public.contacts (organization_id, name, phone_number) values (${ws.organizationId}, 'Mixed', '+14155550602') returning id`;
+		const bad = new Map<number, Record<string, unknown>>([
+			[7, { to: { contactId: theirContact }, body: 'together 7' }],
+			[13, { to: { contactId: c.id }, body: 'together 13', type: 'no_such_type' }]
+		]);
+		const bodies = Array.from({ length: 30 }, (_, i) => bad.get(i) ?? { to: { contactId: c.id }, body: `together ${i}` });
+		const answers = await together(bodies);
+		expect(answers.map((a) => a.status)).toEqual(bodies.map((_, i) => (bad.has(i) ? 422 : 202)));
+		expect(answers[7].json.field).toBe('to.contactId');
+		expect(answers[13].json.field).toBe('type');
+		const texts = await textsTo(c.id);
+		expect(texts.map((m) => m.message_content).sort()).toEqual(bodies.filter((_, i) => !bad.has(i)).map((b) => b.body as string).sort());
+		expect(new Set(texts.map((m) => m.id))).toEqual(new Set(answers.filter((a) => a.status === 202).map((a) => a.json.id)));
+	});
+});
+
 describe('POST /messages/batch in one call', () => {
 	it('answers every kind of text on its own, in order, and queues only the good ones', async () => {
 		const [{ n: before }] = await t.sql<{ n: number }[]>`select count(*)::int as n from public.sms_messages where organization_id = ${ws.organizationId}`;
