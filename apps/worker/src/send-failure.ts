@@ -64,6 +64,12 @@ export function unexpectedFailure(provider: ProviderId, error: unknown): SendFai
 	return { provider, kind: 'ambiguous', code: null, message, label: `${provider} error: ${message}`, error: null };
 }
 
+/** The provider accepted the text but storing its answer failed: our error, and the text may be sent. */
+export function storeFailure(provider: ProviderId, error: unknown): SendFailure {
+	const message = redactPhoneNumbers(error instanceof Error ? error.message : String(error));
+	return { provider, kind: 'ambiguous', code: null, message, label: `database error after ${provider} accepted the text: ${message}`, error: null };
+}
+
 async function giveUp(deps: PipelineDeps, job: ClaimedJob, ctx: SendContext, failure: SendFailure, log: Logger): Promise<JobOutcome> {
 	const text = `Gave up after ${job.attempts} attempts: ${failure.message}`;
 	await deps.store.failMessage({
