@@ -14,3 +14,16 @@ export function shownPhone(sealed: string | null | undefined, last4: string | nu
 		throw error;
 	}
 }
+
+/**
+ * A number the send path still stores in clear (docs/phone-encryption-send-path.md): the same
+ * rule — full for members allowed to see numbers, else the last four digits — until it is sealed
+ * and these callers move to shownPhone.
+ */
+export function shownClearPhone<T extends string | null>(e164: T, canSeeNumbers: boolean): T {
+	if (e164 === null || canSeeNumbers) return e164;
+	return maskedPhone(e164.slice(-4)) as T;
+}
+
+/** Who may see full numbers in a workspace: operators and above (as the message page's payloads). */
+export const NUMBERS_HIDDEN = { showNumbers: false } as const;
