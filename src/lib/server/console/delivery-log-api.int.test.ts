@@ -3,6 +3,7 @@
  * members through RLS: every parameter (pagination arithmetic, filters, bounds, 400s naming
  * the parameter), cross-workspace 404s; and the delivery log page's summary and search.
  */
+import { phoneCipher, sealPayload } from '@sms/db';
 import { createTestDatabase, createUser, type TestDatabase } from '@sms/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliveryLogList, deliveryLogMessage } from './delivery-log-api.ts';
@@ -194,5 +195,21 @@ describe('the delivery log page', () => {
 		const events = await t.db.asUser(claims(viewer), (tx) => eventsOfMessages(tx, orgA, [msg.annBad!, msg.other!]));
 		expect([...events.keys()]).toEqual([msg.annBad]);
 		expect(events.get(msg.annBad!)!.map((e) => e.id)).toEqual([ev.badSent, ev.badUndelivered]);
+	});
+});
+
+describe('numbers in raw payloads', () => {
+	it("are opened for operators and up, hidden from viewers, on the page and in the API's attempt (last: it adds an event)", async () => {
+		const sealed = sealPayload(phoneCipher(), { MessageSid: 'SMseal', To: '+14155550123', MessageStatus: 'delivered', label: 'sealed' });
+		await t.sql`
+			insert into public.sms_delivery_events (message_id, provider, status, raw_status, source, payload, received_at)
+			values (${msg.annOk!}, 'twilio', 'delivered', 'DELIVERED', 'webhook', ${t.sql.json(sealed)}, '2026-11-30T10:00:00Z')`;
+		const payloadOf = (rows: { rawPayload?: unknown; payload?: unknown }[]) =>
+			rows.map((r) => (r.rawPayload ?? r.payload) as { label?: string; To?: string }).find((p) => p?.label === 'sealed');
+		const page = (showNumbers: boolean) => t.db.asUser(claims(viewer), (tx) => listDeliveryEvents(tx, orgA, parseDeliveryLogFilters(new URLSearchParams(), { timeZone: 'UTC', defaultCountry: 'US' }), { showNumbers }));
+		expect(payloadOf(await page(false))?.To).toBe('•••• (hidden)');
+		expect(payloadOf(await page(true))?.To).toBe('+14155550123');
+		expect(payloadOf((await detail(msg.annOk!)).body.events)?.To).toBe('•••• (hidden)');
+		expect(payloadOf((await detail(msg.annOk!, operator)).body.events)?.To).toBe('+14155550123');
 	});
 });
