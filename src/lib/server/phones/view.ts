@@ -25,5 +25,8 @@ export function shownClearPhone<T extends string | null>(e164: T, canSeeNumbers:
 	return maskedPhone(e164.slice(-4)) as T;
 }
 
-/** Who may see full numbers in a workspace: operators and above (as the message page's payloads). */
+/**
+ * The default of every `showNumbers` option: hidden. Callers pass `ctx.can.operate` — operators
+ * and up see numbers, as on the message page's payloads — so a caller that passes nothing masks.
+ */
 export const NUMBERS_HIDDEN = { showNumbers: false } as const;
