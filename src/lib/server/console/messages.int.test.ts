@@ -147,11 +147,13 @@ describe('messageDetail: numbers in raw payloads', () => {
 		const event = (d: Awaited<ReturnType<typeof messageDetail>>) => JSON.parse(d!.events.find((e) => e.payload?.includes('SMpayload'))!.payload!);
 		const opened = await t.db.asUser(claims(viewer), (tx) => messageDetail(tx, orgA, ids.john1!, { showNumbers: true }));
 		expect(event(opened)).toEqual(raw);
+		expect(opened!.message.phone_number).toBe('+14155550123');
 		for (const masked of [
 			await t.db.asUser(claims(viewer), (tx) => messageDetail(tx, orgA, ids.john1!, { showNumbers: false })),
 			await t.db.asUser(claims(viewer), (tx) => messageDetail(tx, orgA, ids.john1!))
 		]) {
 			expect(event(masked)).toEqual({ ...raw, To: '•••• (hidden)', From: '•••• (hidden)' });
+			expect(masked!.message.phone_number).toBe('•••• 0123');
 		}
 	});
 });
