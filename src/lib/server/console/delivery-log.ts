@@ -67,8 +67,10 @@ interface Raw {
 	payload: unknown;
 }
 
-/** One page of events, newest first (received time, then id). */
-/** `showNumbers`: numbers (the recipient's, the payloads') opened for operators and up, else hidden. */
+/**
+ * One page of events, newest first (received time, then id). `showNumbers`: numbers (the
+ * recipient's, the payloads') opened for operators and up, else hidden.
+ */
 export async function listDeliveryEvents(
 	tx: TransactionSql,
 	organizationId: string,
