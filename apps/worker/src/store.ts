@@ -49,6 +49,9 @@ export class WorkerStore {
 	releaseJobs(workerId: string, jobIds: string[]): Promise<number> {
 		return jobs.releaseJobs(this.sql, workerId, jobIds);
 	}
+	renewLeases(workerId: string, jobIds: string[], leaseSeconds: number): Promise<number> {
+		return jobs.renewLeases(this.sql, workerId, jobIds, leaseSeconds);
+	}
 	queueDepth(): Promise<number> {
 		return jobs.queueDepth(this.sql);
 	}

@@ -6,6 +6,7 @@ import type { HealthStatus } from './health-server.ts';
 import { silentLogger } from './logger.ts';
 import { createMetrics, type WorkerMetrics } from './metrics.ts';
 import { AttachBatcher } from './attach-batcher.ts';
+import { LeaseKeeper } from './lease-keeper.ts';
 import { messageIdOf, processBatch, type JobOutcome, type PipelineDeps } from './pipeline.ts';
 import type { Failpoint } from './deps.ts';
 import { reconcileOnce, type ReconcileResult } from './reconcile.ts';
@@ -116,6 +117,7 @@ export function createWorker(options: CreateWorkerOptions): Worker {
 	const batches = new Set<Promise<void>>();
 	const toRelease: string[] = [];
 	const attacher = new AttachBatcher({ store, workerId: id, logger, maxBatch: o.batchSize });
+	const leases = new LeaseKeeper({ store, workerId: id, leaseSeconds: o.leaseSeconds, logger });
 
 	const p = options.providers ?? {};
 	const providers = new ProviderDirectory({
@@ -174,6 +176,7 @@ export function createWorker(options: CreateWorkerOptions): Worker {
 		} catch (error) {
 			await onUnexpected(job, error);
 		} finally {
+			leases.drop(job.id);
 			active--;
 			metrics.inFlight.dec();
 			wake();
@@ -214,6 +217,7 @@ export function createWorker(options: CreateWorkerOptions): Worker {
 		} catch (error) {
 			// Leave the jobs leased: they are claimed again when the lease expires.
 			logger.error({ err: error instanceof Error ? error.message : String(error) }, 'could not load messages for a batch');
+			for (const job of jobs) leases.drop(job.id);
 			active -= jobs.length;
 			metrics.inFlight.dec(jobs.length);
 			wake();
@@ -245,6 +249,7 @@ export function createWorker(options: CreateWorkerOptions): Worker {
 						toRelease.push(...jobs.map((j) => j.id));
 						break;
 					}
+					leases.hold(jobs.map((j) => j.id));
 					active += jobs.length;
 					metrics.claimed.inc(jobs.length);
 					metrics.inFlight.inc(jobs.length);
@@ -300,6 +305,7 @@ export function createWorker(options: CreateWorkerOptions): Worker {
 			});
 			unlisten = () => listener.unlisten();
 			loopDone = loop();
+			leases.start();
 			scheduleReconcile();
 			logger.info({ concurrency: o.concurrency, batchSize: o.batchSize }, 'worker started');
 		},
@@ -313,6 +319,7 @@ export function createWorker(options: CreateWorkerOptions): Worker {
 			if (inFlight > 0) logger.info({ inFlight }, 'stopping: finishing sends in flight');
 			while (batches.size > 0) await Promise.all([...batches]);
 			await attacher.drain();
+			await leases.stop();
 			await reconciling;
 			if (toRelease.length > 0) {
 				const n = await store.releaseJobs(id, toRelease.splice(0));
