@@ -1,7 +1,15 @@
-import type { Claims, Db } from '@sms/db';
 import { csvStream, isoTime, type Cell } from './csv-stream.ts';
 import type { DeliveryLogFilters } from './delivery-log-filters.ts';
 import { deliveryLogWhere, userNames } from './delivery-log.ts';
+import { maskPayload, openPayload, phoneCipher, type Claims, type Db } from '@sms/db';
+import { shownClearPhone } from '../phones/view.ts';
+
+/** A payload's text with its sealed number fields opened or hidden (parsed only when it has one). */
+function shownPayloadText(text: string | null, showNumbers: boolean): string | null {
+	if (text === null || !text.includes('"p1.')) return text;
+	const payload: unknown = JSON.parse(text);
+	return JSON.stringify(showNumbers ? openPayload(phoneCipher(), payload) : maskPayload(payload));
+}
 
 export const EVENT_CSV_HEADER = [
 	'id', 'received_at', 'message_id', 'recipient', 'recipient_type', 'recipient_id', 'phone', 'provider', 'provider_reference',
@@ -29,8 +37,21 @@ interface Raw {
 	payload: string | null;
 }
 
-/** The delivery log's filtered view (every page, same order) as a streamed CSV. */
-export function eventsCsv(o: { db: Db; claims: Claims; organizationId: string; filters: DeliveryLogFilters; timeZone: string; batchSize?: number; onBatch?: (n: number) => void }): ReadableStream<Uint8Array> {
+/**
+ * The delivery log's filtered view (every page, same order) as a streamed CSV. Numbers (the
+ * recipient's, the payloads' sealed fields) opened only with `showNumbers`, else hidden.
+ */
+export function eventsCsv(o: {
+	db: Db;
+	claims: Claims;
+	organizationId: string;
+	filters: DeliveryLogFilters;
+	timeZone: string;
+	showNumbers?: boolean;
+	batchSize?: number;
+	onBatch?: (n: number) => void;
+}): ReadableStream<Uint8Array> {
+	const show = o.showNumbers === true;
 	return csvStream<Raw>({
 		...o,
 		header: EVENT_CSV_HEADER,
@@ -52,8 +73,8 @@ export function eventsCsv(o: { db: Db; claims: Claims; organizationId: string; f
 			const emails = await userNames(tx, o.organizationId, rows.flatMap((r) => (r.user_id ? [r.user_id] : [])));
 			return rows.map((r): Cell[] => [
 				r.id, r.received_at, r.message_id, r.contact_id ? r.contact_name : (emails.get(r.user_id ?? '') ?? null), r.contact_id ? 'contact' : 'user',
-				r.contact_id ?? r.user_id, r.phone_number, r.provider, r.provider_reference, r.status, r.raw_status, r.source, r.error_code,
-				r.error_message, r.ip, r.applied ? 'true' : 'false', r.payload
+				r.contact_id ?? r.user_id, shownClearPhone(r.phone_number, show), r.provider, r.provider_reference, r.status, r.raw_status, r.source, r.error_code,
+				r.error_message, r.ip, r.applied ? 'true' : 'false', shownPayloadText(r.payload, show)
 			]);
 		}
 	});

@@ -4,6 +4,7 @@ import { csvStream, isoTime, type Cell } from './csv-stream.ts';
 import { userNames } from './delivery-log.ts';
 import type { MessageFilters } from './message-filters.ts';
 import { messageWhere } from './messages.ts';
+import { shownClearPhone } from '../phones/view.ts';
 
 export const MESSAGE_CSV_HEADER = [
 	'id', 'created_at', 'recipient', 'recipient_type', 'recipient_id', 'phone', 'type', 'campaign_id', 'provider',
@@ -36,8 +37,20 @@ interface Raw {
 	message_content: string;
 }
 
-/** The message list's filtered view (every page of it, same order) as a streamed CSV. */
-export function messagesCsv(o: { db: Db; claims: Claims; organizationId: string; filters: MessageFilters; timeZone: string; batchSize?: number; onBatch?: (n: number) => void }): ReadableStream<Uint8Array> {
+/**
+ * The message list's filtered view (every page of it, same order) as a streamed CSV. Numbers in
+ * full only with `showNumbers` (members allowed to see them), else the last four digits.
+ */
+export function messagesCsv(o: {
+	db: Db;
+	claims: Claims;
+	organizationId: string;
+	filters: MessageFilters;
+	timeZone: string;
+	showNumbers?: boolean;
+	batchSize?: number;
+	onBatch?: (n: number) => void;
+}): ReadableStream<Uint8Array> {
 	const f: MessageFilters = { ...o.filters, cursor: null };
 	return csvStream<Raw>({
 		...o,
@@ -62,7 +75,7 @@ export function messagesCsv(o: { db: Db; claims: Claims; organizationId: string;
 			const emails = await userNames(tx, o.organizationId, rows.flatMap((r) => (r.user_id ? [r.user_id] : [])));
 			return rows.map((r): Cell[] => [
 				r.id, r.created_at, r.contact_id ? r.contact_name : (emails.get(r.user_id ?? '') ?? null), r.contact_id ? 'contact' : 'user',
-				r.contact_id ?? r.user_id, r.phone_number, r.notification_type, r.campaign_id, r.provider, r.provider_reference, r.verdict,
+				r.contact_id ?? r.user_id, shownClearPhone(r.phone_number, o.showNumbers === true), r.notification_type, r.campaign_id, r.provider, r.provider_reference, r.verdict,
 				r.status, r.error_code, r.error_code !== null ? explainError(r.error_code).title : null, r.segments, r.price, r.price_unit,
 				r.sent_at, r.delivered_at, r.failed_at, r.retry_of, r.message_content
 			]);
