@@ -7,7 +7,7 @@
 -- One text of a batch as it is checked and queued (an array of these is the batch's state).
 create type internal.api_batch_item as (
   idx integer,
-  m jsonb,
+  metadata jsonb,
   problem jsonb,
   contact_id uuid,
   user_id uuid,
@@ -70,28 +70,27 @@ begin
   ) then
     -- Checked before any contact is created, so a refused text leaves no new contact behind.
     select
-      array_agg(row(x.idx, x.m, x.problem, r.contact_id, r.user_id, r.external_id, r.phone, v.code, v.message, v.field)::internal.api_batch_item
+      array_agg(row(x.idx, nullif(x.metadata, '{}'::jsonb), x.problem, r.contact_id, r.user_id, r.external_id, r.phone, v.code, v.message, v.field)::internal.api_batch_item
                 order by x.idx),
-      jsonb_agg(jsonb_build_object(
-          'contact_id', r.contact_id,
-          'organization_id', v_org,
-          'message', x.body,
-          'priority', x.priority,
-          'scheduled_for', x.send_at,
-          'notification_type', x.type_given) order by x.idx)
-        filter (where x.problem is null and v.code is null and r.contact_id is not null),
+      -- Built as json and read as jsonb once (cheaper than jsonb_agg); a key left out is null
+      -- (priority: normal) to queue_sms_messages_bulk, and most texts need only three.
+      (json_agg(case when x.priority = 'normal' and x.send_at is null and x.type_given is null
+          then json_build_object('contact_id', r.contact_id, 'organization_id', v_org, 'message', x.body)
+          else json_build_object('contact_id', r.contact_id, 'organization_id', v_org, 'message', x.body,
+            'priority', x.priority, 'scheduled_for', x.send_at, 'notification_type', x.type_given) end
+        order by x.idx) filter (where x.problem is null and v.code is null and r.contact_id is not null))::jsonb,
       coalesce(bool_or(x.problem is null and v.code is null and r.contact_id is null), false),
-      coalesce(bool_or(x.m -> 'metadata' <> '{}'::jsonb), false)
+      coalesce(bool_or(x.metadata <> '{}'::jsonb), false)
     into v_items, v_rows, v_new_contacts, v_has_metadata
     from (
       -- Each value taken out of the JSON once (offset 0: not again at every use below).
-      select e.index as idx, e.message as m, e.problem,
+      select e.index as idx, mm.metadata, e.problem,
              mm."to" ? 'contactId' as has_contact, mm."to" ? 'externalId' as has_external,
              t."contactId" as to_contact, t."externalId" as to_external, t.phone as to_phone,
              mm.body, coalesce(mm.priority, 'normal') as priority, mm."sendAt" as send_at,
              mm.type as type_given, coalesce(mm.type, 'custom') as type
       from jsonb_to_recordset(p_items) as e (index integer, message jsonb, problem jsonb)
-      left join lateral jsonb_to_record(e.message) as mm ("to" jsonb, body text, priority text, type text, "sendAt" text) on true
+      left join lateral jsonb_to_record(e.message) as mm ("to" jsonb, body text, priority text, type text, "sendAt" text, metadata jsonb) on true
       left join lateral jsonb_to_record(mm."to") as t ("contactId" uuid, "externalId" text, phone text) on true
       offset 0
     ) x
@@ -130,13 +129,13 @@ begin
       where b.problem is null and b.code is null and b.contact_id is null
       on conflict (organization_id, phone_number) do nothing;
       v_items := array(
-        select row(b.idx, b.m, b.problem, coalesce(b.contact_id, c.id),
+        select row(b.idx, b.metadata, b.problem, coalesce(b.contact_id, c.id),
           case when b.contact_id is null then c.user_id else b.user_id end,
           case when b.contact_id is null then c.external_id else b.external_id end,
           b.phone, b.code, b.message, b.field)::internal.api_batch_item
         from unnest(v_items) with ordinality b
         left join public.contacts c on b.problem is null and b.code is null and b.contact_id is null
-          and c.organization_id = v_org and c.phone_number = b.m -> 'to' ->> 'phone'
+          and c.organization_id = v_org and c.phone_number = b.phone
         order by b.ordinality);
       v_rows := null;
     end if;
@@ -148,12 +147,14 @@ begin
         select jsonb_agg(jsonb_build_object(
             'contact_id', b.contact_id,
             'organization_id', v_org,
-            'message', b.m ->> 'body',
-            'priority', coalesce(b.m ->> 'priority', 'normal'),
-            'scheduled_for', b.m ->> 'sendAt',
-            'notification_type', b.m ->> 'type') order by b.idx)
+            'message', e.m ->> 'body',
+            'priority', coalesce(e.m ->> 'priority', 'normal'),
+            'scheduled_for', e.m ->> 'sendAt',
+            'notification_type', e.m ->> 'type') order by b.idx)
           into v_rows
-        from unnest(v_items) b where b.problem is null and b.code is null;
+        from unnest(v_items) b
+        join (select (e0 ->> 'index')::integer as idx, e0 -> 'message' as m from jsonb_array_elements(p_items) e0) e on e.idx = b.idx
+        where b.problem is null and b.code is null;
         exit when v_rows is null;
       end if;
       begin
@@ -168,9 +169,9 @@ begin
         end if;
         v_items := array(
           select case when g.ord = v_bad
-              then row(g.idx, g.m, g.problem, g.contact_id, g.user_id, g.external_id, g.phone,
+              then row(g.idx, g.metadata, g.problem, g.contact_id, g.user_id, g.external_id, g.phone,
                        v_state, regexp_replace(v_error, ' \(row \d+\)$', ''), g.field)::internal.api_batch_item
-              else row(g.idx, g.m, g.problem, g.contact_id, g.user_id, g.external_id, g.phone, g.code, g.message, g.field)::internal.api_batch_item
+              else row(g.idx, g.metadata, g.problem, g.contact_id, g.user_id, g.external_id, g.phone, g.code, g.message, g.field)::internal.api_batch_item
             end
           from (select b.*,
                        case when b.problem is null and b.code is null
@@ -185,11 +186,11 @@ begin
     if v_has_metadata then
       -- A text without metadata needs no row (reads take a missing one as {}).
       insert into public.api_message_metadata (message_id, organization_id, api_key_id, metadata)
-      select g.message_id, v_org, v_begin.r_key_id, g.m -> 'metadata'
-      from (select b.m, case when b.problem is null and b.code is null
+      select g.message_id, v_org, v_begin.r_key_id, g.metadata
+      from (select b.metadata, case when b.problem is null and b.code is null
                      then v_ids[count(*) filter (where b.problem is null and b.code is null) over (order by b.ordinality)] end as message_id
             from unnest(v_items) with ordinality b) g
-      where g.message_id is not null and g.m -> 'metadata' <> '{}'::jsonb;
+      where g.message_id is not null and g.metadata is not null;
     end if;
     select json_build_object(
       'accepted', count(g.message_id),
