@@ -193,6 +193,12 @@ export class WorkerStore {
 		return map;
 	}
 
+	/** When the next pending job of these types falls due (after now), or null if none is waiting. */
+	async nextRunAt(jobTypes: string[]): Promise<Date | null> {
+		const [row] = await this.sql<{ at: Date | null }[]>`select public.next_job_run_at(${jobTypes}::text[]) as at`;
+		return row?.at ?? null;
+	}
+
 	async completeJob(jobId: string, workerId: string): Promise<boolean> {
 		const [row] = await this.sql<{ ok: boolean }[]>`select public.complete_job(${jobId}, ${workerId}) as ok`;
 		return row.ok;
