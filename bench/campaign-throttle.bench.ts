@@ -8,6 +8,7 @@
  * notes give each text's lag behind its slot (its run_at), to show where time goes.
  */
 import { spawn } from 'node:child_process';
+import { openSync } from 'node:fs';
 import path from 'node:path';
 import { createDb } from '@sms/db';
 import { startSandbox } from '@sms/twilio-sandbox';
@@ -56,7 +57,8 @@ export async function run(): Promise<BenchResult[]> {
 				WORKER_PORT: '0',
 				LOG_LEVEL: 'warn'
 			},
-			stdio: ['ignore', 'ignore', 'inherit']
+			// BENCH_WORKER_LOG=file keeps the worker's warnings (deadlocks, retries) for a look.
+			stdio: ['ignore', process.env.BENCH_WORKER_LOG ? openSync(process.env.BENCH_WORKER_LOG, 'w') : 'ignore', 'inherit']
 		});
 		let exited: string | null = null;
 		child.once('exit', (code, signal) => (exited = `worker exited early (${signal ?? code})`));
@@ -69,9 +71,10 @@ export async function run(): Promise<BenchResult[]> {
 		const [{ id: warm }] = await app.asUser(claims, (tx) => tx<{ id: string }[]>`
 			select public.create_campaign(${org!.id}, ${warmImport}, null, 'Warm-up {{n}}', 'Warm-up', null, ${RATE}, null) as id`);
 		await app.asUser(claims, (tx) => tx`select public.start_campaign(${warm})`);
-		for (const until = Date.now() + 60_000; [...sandbox.state.store.all()].filter((m) => m.kind === 'api').length < WARM_UP; ) {
+		const warmed = () => [...sandbox.state.store.all()].filter((m) => m.kind === 'api').length;
+		for (const until = Date.now() + 120_000; warmed() < WARM_UP; ) {
 			if (exited) throw new Error(exited);
-			if (Date.now() > until) throw new Error('warm-up campaign stalled');
+			if (Date.now() > until) throw new Error(`warm-up campaign stalled: ${warmed()} of ${WARM_UP} texts`);
 			await sleep(200);
 		}
 		await sleep(1000);

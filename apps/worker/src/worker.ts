@@ -213,7 +213,9 @@ export function createWorker(options: CreateWorkerOptions): Worker {
 		// the text: run it again without spending an attempt, or a busy campaign could dead-letter
 		// a text left `dispatching`.
 		if (isTransientDbError(error)) {
-			logger.warn({ jobId: job.id, messageId: messageIdOf(job), err }, 'transaction rolled back by the database; running the job again');
+			const detail = typeof error === 'object' && error !== null && 'detail' in error ? String((error as { detail: unknown }).detail) : undefined;
+			const where = typeof error === 'object' && error !== null && 'where' in error ? String((error as { where: unknown }).where) : undefined;
+			logger.warn({ jobId: job.id, messageId: messageIdOf(job), err, detail, where }, 'transaction rolled back by the database; running the job again');
 			toRelease.push(job.id);
 			return;
 		}
