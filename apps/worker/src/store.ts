@@ -40,7 +40,6 @@ export class WorkerStore {
 	nextRunAt(jobTypes: string[]): Promise<Date | null> {
 		return jobs.nextRunAt(this.sql, jobTypes);
 	}
-
 	completeJob(jobId: string, workerId: string): Promise<boolean> {
 		return jobs.completeJob(this.sql, jobId, workerId);
 	}
