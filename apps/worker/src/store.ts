@@ -52,6 +52,9 @@ export class WorkerStore {
 	releaseJobs(workerId: string, jobIds: string[]): Promise<number> {
 		return jobs.releaseJobs(this.sql, workerId, jobIds);
 	}
+	renewLeases(workerId: string, jobIds: string[], leaseSeconds: number): Promise<number> {
+		return jobs.renewLeases(this.sql, workerId, jobIds, leaseSeconds);
+	}
 	queueDepth(): Promise<number> {
 		return jobs.queueDepth(this.sql);
 	}
@@ -77,8 +80,8 @@ export class WorkerStore {
 	holdForReview(options: JobRef & { candidates: string[]; error: string }): Promise<void> {
 		return outcomes.holdForReview(this.sql, options);
 	}
-	recordOptOut(phoneNumber: string): Promise<void> {
-		return outcomes.recordOptOut(this.sql, phoneNumber);
+	recordOptOut(phoneNumber: string, source: outcomes.OptOutSource): Promise<void> {
+		return outcomes.recordOptOut(this.sql, phoneNumber, source);
 	}
 
 	// Dispatch, attempts and recovery (store/dispatch.ts).

@@ -61,3 +61,10 @@ export async function queueDepth(sql: Sql): Promise<number> {
 		where job_type = 'send_sms' and status = 'pending' and run_at <= now()`;
 	return row.n;
 }
+
+/** Extends the leases of the jobs this worker still holds (one statement); returns how many. */
+export async function renewLeases(sql: Sql, workerId: string, jobIds: string[], leaseSeconds: number): Promise<number> {
+	if (jobIds.length === 0) return 0;
+	const [row] = await sql<{ n: number }[]>`select public.renew_job_leases(${workerId}, ${jobIds}::uuid[], ${leaseSeconds}) as n`;
+	return row.n;
+}

@@ -52,6 +52,9 @@ export async function holdForReview(sql: Sql, options: JobRef & { candidates: st
 		       public.fail_job(${options.jobId}, ${options.workerId}, ${options.error})`;
 }
 
-export async function recordOptOut(sql: Sql, phoneNumber: string): Promise<void> {
-	await sql`select public.record_phone_opt_out(${phoneNumber}, true, 'twilio_21610', null)`;
+/** Where a STOP recorded by the worker came from: Twilio's 21610, or an HTTP provider's opted-out refusal. */
+export type OptOutSource = 'twilio_21610' | 'provider_opt_out';
+
+export async function recordOptOut(sql: Sql, phoneNumber: string, source: OptOutSource): Promise<void> {
+	await sql`select public.record_phone_opt_out(${phoneNumber}, true, ${source}, null)`;
 }
