@@ -48,8 +48,9 @@ export function eventsCsv(o: { db: Db; claims: Claims; organizationId: string; f
 				order by e.received_at desc, e.id desc`;
 			return { query };
 		},
-		records: async (tx, rows) => {
-			const emails = await userNames(tx, o.organizationId, rows.flatMap((r) => (r.user_id ? [r.user_id] : [])));
+		records: async (lookup, rows) => {
+			const ids = rows.flatMap((r) => (r.user_id ? [r.user_id] : []));
+			const emails = ids.length > 0 ? await lookup((tx) => userNames(tx, o.organizationId, ids)) : new Map<string, string>();
 			return rows.map((r): Cell[] => [
 				r.id, r.received_at, r.message_id, r.contact_id ? r.contact_name : (emails.get(r.user_id ?? '') ?? null), r.contact_id ? 'contact' : 'user',
 				r.contact_id ?? r.user_id, r.phone_number, r.provider, r.provider_reference, r.status, r.raw_status, r.source, r.error_code,

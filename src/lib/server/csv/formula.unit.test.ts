@@ -12,7 +12,9 @@ const FORMULAS = [
 	'+1 415 555 0123 =HYPERLINK("x")',
 	'+1 415 CALL ME',
 	'-',
-	'+'
+	'+',
+	'\uFF1DHYPERLINK("x")',
+	'\uFF0B1 415 555 0123'
 ];
 const NUMBERS = ['+14155550123', '+1 415 555 0123', '+1 (415) 555-0123', '-0.00790', '+5', '-1'];
 const SAFE = ['John Smith', ' =not first', '', "'already", '42', 'contact.create'];
