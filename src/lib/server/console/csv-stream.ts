@@ -7,13 +7,16 @@ export type { Cell };
 
 /**
  * Rows per cursor fetch: large enough that round trips and per-batch work are a small share,
- * small enough that a batch (~1 KB a row) stays a few MB.
+ * small enough that the batches in flight (one read ahead, two chunks queued) stay a few MB.
  */
-export const CSV_BATCH_ROWS = 5000;
+export const CSV_BATCH_ROWS = 2000;
 
 export type Lookup = <T>(fn: (tx: TransactionSql) => Promise<T>) => Promise<T>;
 
-export interface CsvExport<R extends Row> {
+/** A row as the values of the select's columns, in order (cheaper to read than an object). */
+export type Values = readonly unknown[];
+
+export interface CsvExport<R extends Values> {
 	db: Db;
 	claims: Claims;
 	/** Times are written in this zone, ISO 8601 with its offset. */
@@ -23,7 +26,7 @@ export interface CsvExport<R extends Row> {
 	 * The rows, in order; read through a cursor, `batchSize` at a time. Wrapped in an object: a
 	 * query is a thenable, and an async function returning it bare would run it whole.
 	 */
-	select: (tx: TransactionSql) => Promise<{ query: PendingQuery<R[]> }>;
+	select: (tx: TransactionSql) => Promise<{ query: PendingQuery<Row[]> }>;
 	/**
 	 * One batch of rows → CSV records. Look-ups (user e-mails) go through `lookup`, a short
 	 * transaction of their own as the same member: the cursor's connection is busy with the
@@ -42,7 +45,7 @@ export interface CsvExport<R extends Row> {
  * transaction (the member's, through RLS) stays open while the file downloads; a reader who
  * goes away ends it.
  */
-export function csvStream<R extends Row>(o: CsvExport<R>): ReadableStream<Uint8Array> {
+export function csvStream<R extends Values>(o: CsvExport<R>): ReadableStream<Uint8Array> {
 	const encoder = new TextEncoder();
 	let cancelled = false;
 	let wake: (() => void) | null = null;
@@ -58,7 +61,10 @@ export function csvStream<R extends Row>(o: CsvExport<R>): ReadableStream<Uint8A
 					.asUser(o.claims, async (tx) => {
 						await tx`select set_config('timezone', ${o.timeZone}, true)`;
 						const { query } = await o.select(tx);
-						const batches = query.cursor(o.batchSize ?? CSV_BATCH_ROWS)[Symbol.asyncIterator]();
+						// Rows as arrays of values: a quarter cheaper to parse than objects. R names the
+						// select's columns in order (the export keeps the two side by side).
+						const cursor = query.values().cursor(o.batchSize ?? CSV_BATCH_ROWS) as unknown as AsyncIterable<R[]>;
+						const batches = cursor[Symbol.asyncIterator]();
 						try {
 							// Read ahead: the next batch is asked for before this one is formatted, so
 							// Postgres produces it while Node writes this one.

@@ -4,7 +4,7 @@ import type { HistoryCursor } from '../sms/history-query.ts';
 import { MESSAGE_STATUSES, type MessageFilters } from './message-filters.ts';
 
 /** Counting stops here; beyond it the planner's estimate is shown, labelled as one. */
-export const EXACT_COUNT_LIMIT = 10_000;
+export const EXACT_COUNT_LIMIT = 1_000;
 
 export interface MessageRow {
 	id: string;
