@@ -329,10 +329,12 @@ export async function run(): Promise<BenchResult[]> {
 			on conflict do nothing returning id`.then(async (r) => (r.length > 0 ? r : await db.sql<{ id: string }[]>`select id from auth.users where email = ${EMAIL}`));
 		await db.sql`insert into public.organization_members (organization_id, user_id, role) values (${w.org}, ${viewer}, 'viewer') on conflict do nothing`;
 		const scale = `${(TEXTS / 1e6).toLocaleString('en')}M texts`;
+		// BENCH_CONSOLE_PARTS=list,overview,pages runs only those (default: all).
+		const parts = (process.env.BENCH_CONSOLE_PARTS ?? 'list,overview,pages').split(',');
 		const results = [
-			...(await listQueries(db, w, viewer)),
-			...(await overview(db, w, viewer)),
-			...(await pages(db, w, url))
+			...(parts.includes('list') ? await listQueries(db, w, viewer) : []),
+			...(parts.includes('overview') ? await overview(db, w, viewer) : []),
+			...(parts.includes('pages') ? await pages(db, w, url) : [])
 		].map((r) => ({ ...r, name: `${r.name} (${scale})` }));
 		if (seconds === null) return results;
 		return [
