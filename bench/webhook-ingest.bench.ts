@@ -6,6 +6,11 @@
  * postgres.js: no lock, no NOTIFY, no rules beyond the rank), the webhook's own StatusWriter
  * called without HTTP (reports arriving together share a commit), and apply_sms_status one
  * statement and one commit per report.
+ * Partitioning (issue 16): both webhooks again, against this database (sms_delivery_events
+ * partitioned by month) and against a second one migrated the same way whose
+ * sms_delivery_events was turned back into one plain table (unpartitioned-events.ts), each
+ * with its own built server, measured in alternating rounds (A B, B A, …) so that a change in the
+ * machine's load falls on both.
  * Durable commits by default; BENCH_PG_FAST=1 turns fsync off; BENCH_WEBHOOK_MS sets the duration.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -20,6 +25,7 @@ import { freePort, startEmbeddedPostgres } from '@sms/db/embedded';
 import { signTwilioRequest } from '@sms/twilio-service';
 import type { BenchResult } from '../scripts/bench.ts';
 import { StatusWriter } from '../src/lib/server/webhooks/status-writer.ts';
+import { unpartitionDeliveryEvents } from './unpartitioned-events.ts';
 
 /** Phone-number keys for this run (the server seals the numbers it stores); the bench process uses them too. */
 const BENCH_PHONE_KEYS = { keys: { b1: newPhoneKey() }, currentKeyId: 'b1', indexKey: newPhoneKey() };
@@ -39,6 +45,10 @@ const PROVIDER_PATH = '/api/webhooks/sms';
 const PROVIDER_SECRET = 'bench-sms-retail-webhook-secret';
 const PROVIDER_STATUSES = ['sent', 'delivered'] as const;
 const PROVIDER_PHASE = 5;
+// Phases of the partitioned-vs-unpartitioned comparison, seeded alike in both databases.
+const COMPARE_PHASE = 6;
+const COMPARE_PROVIDER_PHASE = 7;
+const COMPARE_ROUNDS = 6;
 
 interface Measurement {
 	count: number;
@@ -56,9 +66,9 @@ function percentile(sorted: number[], p: number): number {
 	return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-/** Runs `op(i)` from CONCURRENCY loops for DURATION_MS after a warm-up; i is a shared counter. */
-async function load(op: (i: number) => Promise<boolean>): Promise<Measurement> {
-	let next = 0;
+/** Runs `op(i)` from CONCURRENCY loops for `durationMs` after a warm-up; i is a shared counter from `start`. */
+async function load(op: (i: number) => Promise<boolean>, durationMs = DURATION_MS, start = 0): Promise<Measurement & { next: number }> {
+	let next = start;
 	let measuring = false;
 	let stop = false;
 	const latencies: number[] = [];
@@ -79,13 +89,39 @@ async function load(op: (i: number) => Promise<boolean>): Promise<Measurement> {
 	await new Promise((r) => setTimeout(r, WARMUP_MS));
 	measuring = true;
 	const started = performance.now();
-	await new Promise((r) => setTimeout(r, DURATION_MS));
+	await new Promise((r) => setTimeout(r, durationMs));
 	measuring = false;
 	const seconds = (performance.now() - started) / 1000;
 	stop = true;
 	await Promise.all(loops);
 	latencies.sort((a, b) => a - b);
-	return { count, errors, seconds, latencies };
+	return { count, errors, seconds, latencies, next };
+}
+
+/**
+ * A against B in alternating rounds (A B, then B A, …), each side `durationMs` per round,
+ * continuing each side's callback counter so no callback is posted twice.
+ */
+async function alternate(a: (i: number) => Promise<boolean>, b: (i: number) => Promise<boolean>, durationMs: number): Promise<[Measurement, Measurement]> {
+	const total: [Measurement, Measurement] = [
+		{ count: 0, errors: 0, seconds: 0, latencies: [] },
+		{ count: 0, errors: 0, seconds: 0, latencies: [] }
+	];
+	const next = [0, 0];
+	const ops = [a, b];
+	for (let round = 0; round < COMPARE_ROUNDS; round++) {
+		for (const side of round % 2 === 0 ? [0, 1] : [1, 0]) {
+			const m = await load(ops[side]!, durationMs, next[side]);
+			next[side] = m.next;
+			const t = total[side]!;
+			t.count += m.count;
+			t.errors += m.errors;
+			t.seconds += m.seconds;
+			t.latencies.push(...m.latencies);
+		}
+	}
+	for (const t of total) t.latencies.sort((x, y) => x - y);
+	return total;
 }
 
 const sidOf = (phase: number, n: number) => `SM${phase.toString(16).padStart(2, '0')}${n.toString(16).padStart(30, '0')}`;
@@ -100,17 +136,21 @@ async function seedMessages(db: Db, phase: number): Promise<void> {
 		cross join lateral (select id from auth.users order by id limit 1) u`;
 }
 
-const referenceOf = (n: number) => String(PROVIDER_PHASE * 10_000_000 + n);
+const referenceOf = (phase: number, n: number) => String(phase * 10_000_000 + n);
 
-/** MESSAGES_PER_PHASE texts sent through sms-retail, and its webhook secret on their workspace. */
-async function seedProviderMessages(db: Db): Promise<void> {
+/** MESSAGES_PER_PHASE texts sent through sms-retail, and (once) its webhook secret on their workspace. */
+async function seedProviderMessages(db: Db, phase: number): Promise<void> {
 	await db.sql`
 		insert into public.sms_messages (user_id, phone_number, message_content, status, provider, provider_reference)
-		select u.id, '+15551230000', 'Bench text ' || g, 'queued', 'sms-retail', (${PROVIDER_PHASE * 10_000_000} + g)::text
+		select u.id, '+15551230000', 'Bench text ' || g, 'queued', 'sms-retail', (${phase * 10_000_000} + g)::text
 		from generate_series(0, ${MESSAGES_PER_PHASE - 1}) g
 		cross join lateral (select id from auth.users order by id limit 1) u`;
 	await db.sql`
-		with org as (select distinct organization_id as id from public.sms_messages where provider = 'sms-retail'),
+		with org as (
+			select distinct m.organization_id as id from public.sms_messages m
+			where m.provider = 'sms-retail'
+			  and not exists (select 1 from public.workspace_providers w where w.organization_id = m.organization_id and w.provider = 'sms-retail')
+		),
 		p as (
 			insert into public.workspace_providers (organization_id, provider, position, base_url)
 			select id, 'sms-retail', 1, 'https://api.sms-retail.example' from org
@@ -120,10 +160,10 @@ async function seedProviderMessages(db: Db): Promise<void> {
 }
 
 /** sms-retail's delivery report for the i-th callback, signed as sms-retail signs it. */
-function providerCallback(i: number): { body: string; signature: string } {
+function providerCallback(phase: number, i: number): { body: string; signature: string } {
 	const message = Math.floor(i / PROVIDER_STATUSES.length) % MESSAGES_PER_PHASE;
 	const body = JSON.stringify({
-		id: Number(referenceOf(message)),
+		id: Number(referenceOf(phase, message)),
 		status: PROVIDER_STATUSES[i % PROVIDER_STATUSES.length],
 		to: '+15551230000',
 		client_ref: null,
@@ -197,6 +237,59 @@ function postTo(agent: http.Agent, port: number, urlPath: string, body: string, 
 	});
 }
 
+/** The built web server on `url`'s database; `profile` honours BENCH_CPU_PROF=<dir> (a V8 CPU profile). */
+async function startServer(url: string, profile: boolean): Promise<{ child: ChildProcess; port: number }> {
+	const port = await freePort();
+	const prof = profile && process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+	const child = spawn(process.execPath, [...prof, 'build/index.js'], {
+		cwd: repoRoot,
+		stdio: ['ignore', 'ignore', 'inherit'],
+		env: {
+			PATH: process.env.PATH,
+			NODE_ENV: 'production',
+			HOST: '127.0.0.1',
+			PORT: String(port),
+			DATABASE_URL: url,
+			PUBLIC_BASE_URL,
+			TWILIO_ACCOUNT_SID: 'AC' + '0'.repeat(31) + '1',
+			TWILIO_AUTH_TOKEN: TOKEN,
+			TWILIO_VERIFY_SERVICE_SID: 'VA' + '0'.repeat(31) + '1',
+			SESSION_SECRET: 'bench-session-secret-0123456789abcdef',
+			...phoneKeysToEnv(BENCH_PHONE_KEYS),
+			ALLOW_LOCAL_AUTH_IN_PRODUCTION: 'true',
+			LOG_LEVEL: 'warn'
+		}
+	});
+	await waitForHealth(`http://127.0.0.1:${port}/api/health`, child);
+	return { child, port };
+}
+
+async function stopServer(child: ChildProcess | undefined): Promise<void> {
+	if (!child || child.exitCode !== null) return;
+	const exited = new Promise((r) => child.once('exit', r));
+	child.kill('SIGTERM');
+	// The server lingers while its database pool holds sockets open: don't wait forever.
+	const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+	await exited;
+	clearTimeout(timer);
+}
+
+/** A second database, migrated, sms_delivery_events made unpartitioned, seeded with the comparison's phases. */
+async function createFlatDatabase(pg: { url(name: string): string }): Promise<Db & { url: string }> {
+	const admin = createDb({ url: pg.url('postgres'), max: 1 });
+	await admin.sql.unsafe('create database bench_unpartitioned');
+	await admin.end();
+	const url = pg.url('bench_unpartitioned');
+	const db = createDb({ url, max: 4, applicationName: 'bench-unpartitioned' });
+	await migrate(db.sql);
+	await unpartitionDeliveryEvents(db.sql);
+	await db.sql`insert into auth.users (email, email_confirmed_at) values ('bench@example.com', now())`;
+	await seedMessages(db, COMPARE_PHASE);
+	await seedProviderMessages(db, COMPARE_PROVIDER_PHASE);
+	await db.sql`analyze`;
+	return Object.assign(db, { url });
+}
+
 export async function run(): Promise<BenchResult[]> {
 	const base = await mkdtemp(path.join(os.tmpdir(), 'sms-bench-webhook-'));
 	await chmod(base, 0o755);
@@ -210,6 +303,8 @@ export async function run(): Promise<BenchResult[]> {
 	const url = pg.url('bench');
 	const db = createDb({ url, max: CONCURRENCY, applicationName: 'bench' });
 	let server: ChildProcess | undefined;
+	let flatServer: ChildProcess | undefined;
+	let flatDb: (Db & { url: string }) | undefined;
 	try {
 		stage(`postgres on ${pg.port}; migrating and seeding`);
 		await migrate(db.sql);
@@ -218,34 +313,20 @@ export async function run(): Promise<BenchResult[]> {
 		await seedMessages(db, 2);
 		await seedMessages(db, 3);
 		await seedMessages(db, 4);
-		await seedProviderMessages(db);
+		await seedProviderMessages(db, PROVIDER_PHASE);
+		await seedMessages(db, COMPARE_PHASE);
+		await seedProviderMessages(db, COMPARE_PROVIDER_PHASE);
 		await db.sql`analyze`;
 		await ensureBuild();
 
 		stage('starting the built server');
-		const port = await freePort();
-		// BENCH_CPU_PROF=<dir>: write a V8 CPU profile of the web server there.
-		const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-		server = spawn(process.execPath, [...prof, 'build/index.js'], {
-			cwd: repoRoot,
-			stdio: ['ignore', 'ignore', 'inherit'],
-			env: {
-				PATH: process.env.PATH,
-				NODE_ENV: 'production',
-				HOST: '127.0.0.1',
-				PORT: String(port),
-				DATABASE_URL: url,
-				PUBLIC_BASE_URL,
-				TWILIO_ACCOUNT_SID: 'AC' + '0'.repeat(31) + '1',
-				TWILIO_AUTH_TOKEN: TOKEN,
-				TWILIO_VERIFY_SERVICE_SID: 'VA' + '0'.repeat(31) + '1',
-				SESSION_SECRET: 'bench-session-secret-0123456789abcdef',
-				...phoneKeysToEnv(BENCH_PHONE_KEYS),
-				ALLOW_LOCAL_AUTH_IN_PRODUCTION: 'true',
-				LOG_LEVEL: 'warn'
-			}
-		});
-		await waitForHealth(`http://127.0.0.1:${port}/api/health`, server);
+		const started = await startServer(url, true);
+		server = started.child;
+		const port = started.port;
+		stage('migrating the unpartitioned peer database');
+		flatDb = await createFlatDatabase(pg);
+		const flat = await startServer(flatDb.url, false);
+		flatServer = flat.child;
 
 		stage(`server up on ${port}; posting signed callbacks`);
 		// Bodies and signatures are prepared before the clock starts: we measure the server.
@@ -264,13 +345,36 @@ export async function run(): Promise<BenchResult[]> {
 		});
 		stage('posting signed sms-retail delivery reports');
 		const providerTotal = MESSAGES_PER_PHASE * PROVIDER_STATUSES.length;
-		const providerRequests = Array.from({ length: providerTotal }, (_, i) => providerCallback(i));
+		const providerRequests = Array.from({ length: providerTotal }, (_, i) => providerCallback(PROVIDER_PHASE, i));
 		const providerWeb = await load((i) => {
 			const r = providerRequests[i % providerTotal];
 			return postTo(agent, port, PROVIDER_PATH, r.body, { 'content-type': 'application/json', 'x-signature': r.signature });
 		});
 		const [{ applied }] = await db.sql<{ applied: number }[]>`
 			select count(*)::int as applied from public.sms_delivery_events where provider = 'sms-retail' and source = 'webhook' and applied`;
+		stage('partitioned vs unpartitioned sms_delivery_events: both webhooks, alternating rounds');
+		const compareRequests = Array.from({ length: total }, (_, i) => {
+			const params = callback(COMPARE_PHASE, i);
+			return {
+				body: new URLSearchParams(params).toString(),
+				signature: signTwilioRequest({ authToken: TOKEN, url: `${PUBLIC_BASE_URL}${PATH}`, params })
+			};
+		});
+		const twilioTo = (p: number) => (i: number) => {
+			const r = compareRequests[i % total]!;
+			return post(agent, p, r.body, r.signature);
+		};
+		const compareProviderRequests = Array.from({ length: providerTotal }, (_, i) => providerCallback(COMPARE_PROVIDER_PHASE, i));
+		const providerTo = (p: number) => (i: number) => {
+			const r = compareProviderRequests[i % providerTotal]!;
+			return postTo(agent, p, PROVIDER_PATH, r.body, { 'content-type': 'application/json', 'x-signature': r.signature });
+		};
+		// Short rounds, many of them: a change in the machine's load falls on both sides alike.
+		const roundMs = Math.max(1000, Math.round((2 * DURATION_MS) / COMPARE_ROUNDS));
+		const [twilioPart, twilioFlat] = await alternate(twilioTo(port), twilioTo(flat.port), roundMs);
+		const [providerPart, providerFlat] = await alternate(providerTo(port), providerTo(flat.port), roundMs);
+		const partitionCheck = await db.sql<{ partitions: number }[]>`
+			select count(*)::int as partitions from pg_catalog.pg_inherits where inhparent = 'public.sms_delivery_events'::regclass`;
 		agent.destroy();
 		stage('calling apply_sms_status directly');
 
@@ -349,6 +453,22 @@ export async function run(): Promise<BenchResult[]> {
 				notes: `p50 ${percentile(providerWeb.latencies, 50).toFixed(2)} ms beside Twilio's ${percentile(web.latencies, 50).toFixed(2)} ms`
 			},
 			{
+				name: 'status webhook ingest, partitioned sms_delivery_events vs unpartitioned',
+				value: rate(twilioPart),
+				unit: 'callbacks/s',
+				peer: { name: 'the same webhook against the same schema with sms_delivery_events unpartitioned', value: rate(twilioFlat) },
+				ratioTarget: '>= 0.9',
+				notes: `alternating rounds (A B, B A, …); partitioned (${partitionCheck[0]?.partitions} partitions): ${note(twilioPart)}, p99 ${percentile(twilioPart.latencies, 99).toFixed(2)} ms; unpartitioned: ${note(twilioFlat)}, p99 ${percentile(twilioFlat.latencies, 99).toFixed(2)} ms`
+			},
+			{
+				name: 'provider webhook ingest, partitioned sms_delivery_events vs unpartitioned',
+				value: rate(providerPart),
+				unit: 'callbacks/s',
+				peer: { name: 'the same webhook against the same schema with sms_delivery_events unpartitioned', value: rate(providerFlat) },
+				ratioTarget: '>= 0.9',
+				notes: `alternating rounds (A B, B A, …); partitioned: ${note(providerPart)}, p99 ${percentile(providerPart.latencies, 99).toFixed(2)} ms; unpartitioned: ${note(providerFlat)}, p99 ${percentile(providerFlat.latencies, 99).toFixed(2)} ms`
+			},
+			{
 				name: 'webhook ingest vs StatusWriter without HTTP',
 				value: rate(web),
 				unit: 'callbacks/s',
@@ -384,15 +504,9 @@ export async function run(): Promise<BenchResult[]> {
 			}
 		];
 	} finally {
-		if (server && server.exitCode === null) {
-			const child = server;
-			const exited = new Promise((r) => child.once('exit', r));
-			child.kill('SIGTERM');
-			// The server lingers while its database pool holds sockets open: don't wait forever.
-			const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-			await exited;
-			clearTimeout(timer);
-		}
+		await stopServer(server);
+		await stopServer(flatServer);
+		await flatDb?.end();
 		await db.end();
 		await pg.stop();
 		await rm(base, { recursive: true, force: true });

@@ -57,6 +57,9 @@ const SANDBOX_CREDENTIALS = {
 	TWILIO_MESSAGING_SERVICE_SID: 'MG' + '0'.repeat(31) + '1'
 };
 
+/** 50 MB of CSV (IMPORT_LIMITS.maxBytes) and the multipart form around it. */
+const WEB_BODY_SIZE_LIMIT = '51M';
+
 const children: { name: string; proc: ChildProcess }[] = [];
 let pg: EmbeddedPostgresHandle | undefined;
 let stopping = false;
@@ -297,7 +300,10 @@ async function main() {
 			...shared,
 			HOST: env.HOST,
 			PORT: String(env.PORT),
-			ORIGIN: publicBaseUrl
+			ORIGIN: publicBaseUrl,
+			// adapter-node refuses bodies over 512 KB by default; campaign CSVs go up to 50 MB (the
+			// route answers 413 itself for a file over that, up to this limit; past it, adapter-node).
+			BODY_SIZE_LIMIT: process.env.BODY_SIZE_LIMIT || WEB_BODY_SIZE_LIMIT
 		});
 	}
 	await waitFor(`http://${env.HOST}:${env.PORT}/api/health`, 'web');

@@ -12,8 +12,8 @@
 --
 -- A range in the viewer's zone is its whole UTC days (from the day kinds) plus at most a day's
 -- worth of edge hours (from the hourly tables): whole local days at a whole-hour offset cut one
--- UTC day into two edges. Kept by the same statement trigger, in the same transaction, as
--- insert-only deltas folded by compact_sms_overview_rollups, like the others. Unused keys are
+-- UTC day into two edges. Kept by a statement trigger in the same transaction, as insert-only
+-- deltas folded by compact_sms_overview_rollups, like the others. Unused keys are
 -- '' / -1 (not null, so a key compares with = when folding).
 
 create table public.sms_overview_rollups (
@@ -45,49 +45,54 @@ create policy "Members can read their workspace's overview rollups"
 revoke all on table public.sms_overview_rollups from anon, authenticated, service_role;
 grant select on table public.sms_overview_rollups to authenticated, service_role;
 
--- Redefined (first in 20261202020000): the same latency and failure deltas, plus the four
--- kinds above, in one more INSERT.
-create or replace function internal.sms_overview_rollup_apply(p_old public.sms_messages[], p_new public.sms_messages[])
-returns void
-language sql
+-- Kept by a statement trigger of its own (not by redefining sms_overview_rollup_apply, which
+-- the worker's drain work redefines after this migration): the deltas from the old rows to the
+-- new ones, outbound texts of a live workspace only, as the other rollups count them. An
+-- UPDATE that changes none of the columns counted here writes nothing.
+create function internal.sms_overview_day_rollup()
+returns trigger
+language plpgsql
+security definer
 set search_path = ''
 as $$
+declare
+  v_old public.sms_messages[];
+  v_new public.sms_messages[];
+begin
+  -- (Nested: an INSERT's statement has no old_rows to plan against.)
+  if tg_op = 'UPDATE' then
+    if not exists (
+      select 1 from old_rows o join new_rows n on n.id = o.id
+      where (o.organization_id, o.direction, o.created_at, o.status, o.notification_type, o.calling_code,
+             o.price, o.sent_at, o.delivered_at, o.error_code)
+            is distinct from
+            (n.organization_id, n.direction, n.created_at, n.status, n.notification_type, n.calling_code,
+             n.price, n.sent_at, n.delivered_at, n.error_code)
+    ) then
+      return null;
+    end if;
+  end if;
+  -- Each branch names only the transition tables its event has.
+  if tg_op in ('UPDATE', 'DELETE') then
+    select array_agg(o::public.sms_messages) into v_old from old_rows o;
+  end if;
+  if tg_op in ('INSERT', 'UPDATE') then
+    select array_agg(n::public.sms_messages) into v_new from new_rows n;
+  end if;
   with signed as (
     select s.sign, (s.m).organization_id, s.m
     from (
-      select -1::bigint as sign, m from unnest(coalesce(p_old, '{}')) m
+      select -1::bigint as sign, m from unnest(coalesce(v_old, '{}')) m
       union all
-      select 1::bigint, m from unnest(coalesce(p_new, '{}')) m
+      select 1::bigint, m from unnest(coalesce(v_new, '{}')) m
     ) s
     where (s.m).direction = 'outbound' and (s.m).organization_id is not null
       and exists (select 1 from public.organizations o where o.id = (s.m).organization_id)
   ),
-  changed as (
-    select sign, organization_id, date_trunc('hour', (m).created_at) as bucket, m
-    from signed
-    where (m).status in ('failed', 'undelivered')
-      or ((m).status = 'delivered' and (m).sent_at is not null and (m).delivered_at is not null)
-  ),
   latency as (
-    select sign, organization_id, bucket,
+    select sign, organization_id, (m).created_at,
       greatest(0, (extract(epoch from ((m).delivered_at - (m).sent_at)) * 1000)::bigint) as ms
-    from changed where (m).status = 'delivered'
-  ),
-  latency_rows as (
-    insert into public.sms_latency_rollups (organization_id, bucket, latency_bucket, messages, latency_ms)
-    select organization_id, bucket, internal.sms_latency_bucket(ms), sum(sign), sum(sign * ms)
-    from latency
-    group by 1, 2, 3
-    having sum(sign) <> 0 or sum(sign * ms) <> 0
-    returning 1
-  ),
-  failure_rows as (
-    insert into public.sms_failure_rollups (organization_id, bucket, error_code, messages)
-    select organization_id, bucket, coalesce((m).error_code, 0), sum(sign)
-    from changed where (m).status in ('failed', 'undelivered')
-    group by 1, 2, 3
-    having sum(sign) <> 0
-    returning 1
+    from signed where (m).status = 'delivered' and (m).sent_at is not null and (m).delivered_at is not null
   ),
   overview as (
     select sign, organization_id, 'hour' as kind, date_trunc('hour', (m).created_at) as bucket, (m).status,
@@ -99,13 +104,13 @@ as $$
       (m).notification_type, coalesce((m).calling_code, ''), -1, -1, 0, 0, 0
     from signed
     union all
-    select sign, organization_id, 'latency', date_trunc('day', bucket, 'UTC'), '', '', '',
+    select sign, organization_id, 'latency', date_trunc('day', created_at, 'UTC'), '', '', '',
       internal.sms_latency_bucket(ms), -1, 0, 0, ms
     from latency
     union all
-    select sign, organization_id, 'failure', date_trunc('day', bucket, 'UTC'), '', '', '', -1,
+    select sign, organization_id, 'failure', date_trunc('day', (m).created_at, 'UTC'), '', '', '', -1,
       coalesce((m).error_code, 0), 0, 0, 0
-    from changed where (m).status in ('failed', 'undelivered')
+    from signed where (m).status in ('failed', 'undelivered')
   )
   insert into public.sms_overview_rollups (organization_id, kind, bucket, status, notification_type, calling_code,
     latency_bucket, error_code, messages, price, priced, latency_ms)
@@ -113,10 +118,27 @@ as $$
     sum(sign), sum(sign * price), sum(sign * priced), sum(sign * ms)
   from overview
   group by 1, 2, 3, 4, 5, 6, 7, 8
-  having sum(sign) <> 0 or sum(sign * price) <> 0 or sum(sign * priced) <> 0 or sum(sign * ms) <> 0
+  having sum(sign) <> 0 or sum(sign * price) <> 0 or sum(sign * priced) <> 0 or sum(sign * ms) <> 0;
+  return null;
+end;
 $$;
 
-revoke all on function internal.sms_overview_rollup_apply(public.sms_messages[], public.sms_messages[]) from public, anon, authenticated;
+revoke all on function internal.sms_overview_day_rollup() from public, anon, authenticated;
+
+create trigger sms_messages_overview_rollup_insert
+  after insert on public.sms_messages
+  referencing new table as new_rows
+  for each statement execute function internal.sms_overview_day_rollup();
+
+create trigger sms_messages_overview_rollup_update
+  after update on public.sms_messages
+  referencing old table as old_rows new table as new_rows
+  for each statement execute function internal.sms_overview_day_rollup();
+
+create trigger sms_messages_overview_rollup_delete
+  after delete on public.sms_messages
+  referencing old table as old_rows
+  for each statement execute function internal.sms_overview_day_rollup();
 
 -- Redefined (first in 20261202020000): also folds sms_overview_rollups.
 create or replace function public.compact_sms_overview_rollups(p_organization_id uuid default null)

@@ -174,6 +174,30 @@ describe('claim_jobs', () => {
 		expect(again).toMatchObject({ id: a.id, attempts: 1 });
 	});
 
+	it('renew_job_leases extends, in one call, the leases of the jobs this worker still holds and no others', async () => {
+		await enqueue(4);
+		const mine = await claim(t.sql, 'holder', 3, 1);
+		const [theirs] = await claim(t.sql, 'other', 1, 30);
+		await call("select public.complete_job($1, 'holder')", [mine[2]!.id]);
+		const ids = [...mine, theirs!].map((j) => j.id);
+		const renewed = await call<{ r: number }>("select public.renew_job_leases('holder', $1::uuid[], 120) as r", [ids]);
+		expect(renewed.r).toBe(2);
+		const rows = await t.sql<{ id: string; left: number }[]>`
+			select id, extract(epoch from locked_until - now())::int as left from public.queue_jobs where locked_until is not null`;
+		const left = new Map(rows.map((r) => [r.id, r.left]));
+		expect(left.get(mine[0]!.id)).toBeGreaterThan(100);
+		expect(left.get(mine[1]!.id)).toBeGreaterThan(100);
+		expect(left.get(theirs!.id)).toBeLessThanOrEqual(30);
+		// A renewal never shortens a lease, and a job past its lease is not claimable once renewed.
+		await call("select public.renew_job_leases('holder', $1::uuid[], 1)", [ids]);
+		const [{ left: still }] = await t.sql<{ left: number }[]>`
+			select extract(epoch from locked_until - now())::int as left from public.queue_jobs where id = ${mine[0]!.id}`;
+		expect(still).toBeGreaterThan(100);
+		await t.sql`update public.queue_jobs set locked_until = now() - interval '1 second' where id = ${mine[1]!.id}`;
+		await call("select public.renew_job_leases('holder', array[$1::uuid], 60)", [mine[1]!.id]);
+		expect(await claim(t.sql, 'thief', 5)).toEqual([]);
+	});
+
 	it('enqueue_job deduplicates while a job with the key is pending or processing', async () => {
 		const first = await call<{ id: string }>("select public.enqueue_job('reconcile', '{}'::jsonb, 2::smallint, null, $1) as id", ['rec-1']);
 		const second = await call<{ id: string }>("select public.enqueue_job('reconcile', '{}'::jsonb, 2::smallint, null, $1) as id", ['rec-1']);

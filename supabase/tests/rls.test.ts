@@ -443,6 +443,7 @@ describe('the SQL API is closed to users', () => {
 		['release_jobs', "select public.release_jobs('w', array[$1::uuid])"],
 		['reschedule_job', "select public.reschedule_job($1, 'w', now())"],
 		['extend_job_lease', "select public.extend_job_lease($1, 'w', 30)"],
+		['renew_job_leases', "select public.renew_job_leases('w', array[$1::uuid], 30)"],
 		['cancel_job', 'select public.cancel_job($1)'],
 		['mark_sms_dispatching', 'select public.mark_sms_dispatching($1)'],
 		['mark_sms_suppressed', "select public.mark_sms_suppressed($1, 'x')"],

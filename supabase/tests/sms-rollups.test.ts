@@ -6,7 +6,7 @@
  * under test.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { getCountries, getCountryCallingCode, parsePhoneNumberFromString } from 'libphonenumber-js';
 import { createTestDatabase, type TestDatabase } from '@sms/db/testing';
 import { asPerson, createPerson, nextSid, type Person } from './fixtures.ts';
 import { createOrganization } from './workspace-fixtures.ts';
@@ -285,5 +285,14 @@ describe('sms_message_rollups', () => {
 		const phones = ['+14155550123', '+447911123456', '+353861234567', '+971501234567', '+79161234567', '+8613812345678', '+2348031234567'];
 		const rows = await t.sql<{ p: string; c: string | null }[]>`select p, public.e164_calling_code(p) as c from unnest(${phones}::text[]) p`;
 		expect(rows.map((x) => x.c)).toEqual(phones.map((p) => parsePhoneNumberFromString(p)!.countryCallingCode));
+	});
+
+	it('e164_calling_code finds every country calling code and nothing else', async () => {
+		const codes = [...new Set(getCountries().map((c) => getCountryCallingCode(c)))];
+		const phones = [...codes.map((c) => `+${c}23456789`), '+0123456789', '+', '', '14155550123', '+28123456'];
+		const rows = await t.sql<{ c: string | null }[]>`select public.e164_calling_code(p) as c from unnest(${phones}::text[]) with ordinality u(p, i) order by i`;
+		expect(rows.map((x) => x.c)).toEqual([...codes, null, null, null, null, null]);
+		const [{ c }] = await t.sql<{ c: string | null }[]>`select public.e164_calling_code(null) as c`;
+		expect(c).toBeNull();
 	});
 });

@@ -1,10 +1,10 @@
 /**
  * The app's input checks (@sms/twilio-service/validate) against the database's (is_e164,
- * is_valid_time_zone): a value the app accepts must not be refused by a constraint or trigger
+ * is_valid_time_zone, e164_calling_code): a value the app accepts must not be refused by a constraint or trigger
  * later, and the other way round.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isE164, isValidTimeZone } from '@sms/twilio-service/validate';
+import { callingCodeOf, isE164, isValidTimeZone } from '@sms/twilio-service/validate';
 import { createTestDatabase, type TestDatabase } from '@sms/db/testing';
 
 let t: TestDatabase;
@@ -29,6 +29,21 @@ describe('E.164', () => {
 		expect(sql).toEqual(Object.fromEntries(inputs.map((i) => [i, isE164(i)])));
 		// Not vacuous: both accept some and refuse some.
 		expect(new Set(Object.values(sql))).toEqual(new Set([true, false]));
+	});
+});
+
+describe('calling codes', () => {
+	it('the server derives the same calling code as SQL e164_calling_code (stored beside a sealed number)', async () => {
+		// Every 1- to 3-digit prefix, each with a plausible subscriber part, and the edge cases.
+		const inputs = [
+			...Array.from({ length: 999 }, (_, n) => `+${n + 1}5550100`),
+			'+1', '+4', '+44', '+999', '14155552671', '', '+', '+0447911123456'
+		];
+		const rows = await t.sql<{ input: string; code: string | null }[]>`
+			select i as input, public.e164_calling_code(i) as code from unnest(${inputs}::text[]) as i`;
+		const sql = Object.fromEntries(rows.map((r) => [r.input, r.code]));
+		expect(sql).toEqual(Object.fromEntries(inputs.map((i) => [i, callingCodeOf(i)])));
+		expect(new Set(Object.values(sql)).size).toBeGreaterThan(200);
 	});
 });
 

@@ -78,6 +78,8 @@ test('owner invites a viewer and an operator; the viewer cannot write; the opera
 
 	await viewer.goto(`/w/${SLUG}/contacts`);
 	await expect(viewer.getByTestId('contact-row').first()).toBeVisible();
+	// Numbers in full are for operators and up: a viewer sees the last four digits.
+	await expect(viewer.getByTestId('contact-row').first()).toContainText('•••• ');
 	await expect(viewer.getByRole('link', { name: 'Add contact' })).toHaveCount(0);
 	await expect(viewer.getByRole('link', { name: /^Edit/ })).toHaveCount(0);
 	await expect(viewer.getByText('Delete', { exact: true })).toHaveCount(0);

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { isTransientDbError } from './errors.ts';
 import type { SendResultRow, WorkerStore } from './store.ts';
 
 interface Pending {
@@ -50,7 +51,7 @@ export class AttachBatcher {
 	private async write(batch: Pending[]): Promise<void> {
 		const { store, workerId } = this.options;
 		try {
-			await store.attachAndCompleteMany(batch, workerId);
+			await withTransientRetries(() => store.attachAndCompleteMany(batch, workerId));
 			for (const p of batch) p.resolve();
 			return;
 		} catch (error) {
@@ -62,8 +63,20 @@ export class AttachBatcher {
 		}
 		await Promise.all(
 			batch.map((p) =>
-				store.attachAndCompleteMany([p], workerId).then(p.resolve, p.reject)
+				withTransientRetries(() => store.attachAndCompleteMany([p], workerId)).then(p.resolve, p.reject)
 			)
 		);
+	}
+}
+
+/** A deadlock or serialization failure rolled the write back: the same write again, a few times. */
+async function withTransientRetries(write: () => Promise<void>, tries = 3): Promise<void> {
+	for (let i = 1; ; i++) {
+		try {
+			return await write();
+		} catch (error) {
+			if (i >= tries || !isTransientDbError(error)) throw error;
+			await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * i));
+		}
 	}
 }

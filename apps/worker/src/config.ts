@@ -48,6 +48,13 @@ export interface WorkerConfig {
 	workerId?: string;
 }
 
+/**
+ * The shortest job lease the worker accepts. The worker renews its leases every third of the
+ * lease, so a lease survives a stall (event loop, database) of two thirds of it; provider calls
+ * time out at half of it. Below 2 s a busy machine's ordinary pauses are enough to lose one.
+ */
+export const MIN_LEASE_SECONDS = 2;
+
 const int = <D extends number | undefined>(name: string, def: D, min: number, max = Number.MAX_SAFE_INTEGER) =>
 	z
 		.string()
@@ -101,7 +108,10 @@ const schema = z
 		PUBLIC_BASE_URL: url('PUBLIC_BASE_URL'),
 		WORKER_CONCURRENCY: int('WORKER_CONCURRENCY', 64, 1, 4096),
 		WORKER_BATCH_SIZE: int('WORKER_BATCH_SIZE', 50, 1, 1000),
-		WORKER_LEASE_SECONDS: int('WORKER_LEASE_SECONDS', 60, 1, 86_400),
+		WORKER_LEASE_SECONDS: int('WORKER_LEASE_SECONDS', 60, 1, 86_400).refine(
+			(v) => v >= MIN_LEASE_SECONDS,
+			`WORKER_LEASE_SECONDS must be at least ${MIN_LEASE_SECONDS}: a shorter lease can run out while a text is on its way to the provider (the worker renews it every third of the lease), and the job would be claimed and the text sent again`
+		),
 		WORKER_MAX_ATTEMPTS: int('WORKER_MAX_ATTEMPTS', 5, 1, 100),
 		WORKER_POLL_INTERVAL_MS: int('WORKER_POLL_INTERVAL_MS', 1000, 10, 3_600_000),
 		WORKER_RETRY_BASE_MS: int('WORKER_RETRY_BASE_MS', 2000, 1, 3_600_000),

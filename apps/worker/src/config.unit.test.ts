@@ -63,6 +63,11 @@ describe('loadConfig', () => {
 		expect(problems({ ...valid, TWILIO_ACCOUNT_SID: 'nope' }).join()).toMatch(/TWILIO_ACCOUNT_SID/);
 	});
 
+	it('refuses a job lease shorter than MIN_LEASE_SECONDS, saying why', () => {
+		expect(problems({ ...valid, WORKER_LEASE_SECONDS: '1' }).join()).toMatch(/WORKER_LEASE_SECONDS must be at least 2: .*sent again/);
+		expect(loadConfig({ ...valid, WORKER_LEASE_SECONDS: '2' }).leaseSeconds).toBe(2);
+	});
+
 	it('accepts WORKER_PORT=0 (a free port)', () => {
 		expect(loadConfig({ ...valid, WORKER_PORT: '0' }).port).toBe(0);
 	});

@@ -1,7 +1,8 @@
 import { decideFailover, type ProviderId, type ProviderResult, type ProviderText } from '@sms/providers';
 import type { Logger } from 'pino';
 import type { JobOutcome, PipelineDeps } from './deps.ts';
-import { classifyProviderFailure, handleSendFailure, unexpectedFailure } from './send-failure.ts';
+import { isTransientDbError } from './errors.ts';
+import { classifyProviderFailure, handleSendFailure, storeFailure, unexpectedFailure } from './send-failure.ts';
 import { storedSendResult } from './send-result.ts';
 import type { ClaimedJob, SendContext } from './types.ts';
 
@@ -61,8 +62,10 @@ async function accepted(deps: PipelineDeps, job: ClaimedJob, ctx: SendContext, p
 		await deps.attach({ jobId: job.id, messageId: ctx.messageId, result: storedSendResult(provider, ctx.body, answer) });
 	} catch (error) {
 		// The provider has it but we could not store the reference: the text stays `dispatching`,
-		// its attempt open, and the recovery finds it there.
-		return handleSendFailure(deps, job, ctx, unexpectedFailure(provider, error), log);
+		// its attempt open, and the recovery finds it there. A deadlock or serialization failure
+		// is the database's, not the provider's: the job runs again at once, no attempt spent.
+		if (isTransientDbError(error)) throw error;
+		return handleSendFailure(deps, job, ctx, storeFailure(provider, error), log);
 	}
 	deps.metrics.sent.inc();
 	log.debug({ provider, reference: answer.reference }, 'sent');

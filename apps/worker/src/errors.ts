@@ -31,3 +31,12 @@ export class StoreError extends WorkerError {
 		super('store_error', message, options);
 	}
 }
+
+/**
+ * Postgres' "try again" answers: deadlock_detected (40P01) and serialization_failure (40001).
+ * The transaction was rolled back and says nothing about the text: run the same step again.
+ */
+export function isTransientDbError(error: unknown): boolean {
+	const code = typeof error === 'object' && error !== null && 'code' in error ? (error as { code: unknown }).code : undefined;
+	return code === '40P01' || code === '40001';
+}

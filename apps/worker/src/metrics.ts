@@ -55,7 +55,7 @@ export function createMetrics(options: {
 			labelNames: ['provider', 'kind'],
 			registers
 		}),
-		reconciled: new Counter({ name: 'sms_worker_reconciled_total', help: 'Messages polled from Twilio by reconciliation', labelNames: ['outcome'], registers }),
+		reconciled: new Counter({ name: 'sms_worker_reconciled_total', help: 'Messages polled from their provider by reconciliation', labelNames: ['outcome'], registers }),
 		inFlight: new Gauge({ name: 'sms_worker_in_flight', help: 'Jobs being processed now', registers }),
 		sendLatency: new Histogram({
 			name: 'sms_worker_send_latency_seconds',

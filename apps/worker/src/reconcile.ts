@@ -1,17 +1,20 @@
 import type { Sql } from '@sms/db';
 import type { Logger } from 'pino';
 import type { WorkerMetrics } from './metrics.ts';
+import { reconcileHttpProviders, type HttpProviderLookup } from './reconcile-http.ts';
 import type { SmsSender } from './sms-port.ts';
 import { priceText } from './send-result.ts';
 import type { WorkerStore } from './store.ts';
 
-/** One reconciler at a time across all workers: polling Twilio twice for the same SID is waste. */
+/** One reconciler at a time across all workers: polling a provider twice for the same text is waste. */
 const RECONCILE_LOCK = 7_263_419_002;
 
 export interface ReconcileOptions {
 	sql: Sql;
 	store: WorkerStore;
 	sms: SmsSender;
+	/** The HTTP providers (sms-retail, 23telecom) through the port; without it only Twilio is polled. */
+	providers?: HttpProviderLookup;
 	logger: Logger;
 	metrics: WorkerMetrics;
 	/** Only messages untouched for this long are polled. */
@@ -34,8 +37,10 @@ export interface ReconcileResult {
 
 
 /**
- * Fetch from Twilio the messages stuck in queued / sending / sent (their callbacks were lost)
- * or final without a price, and apply what Twilio says through apply_sms_status (source 'poll').
+ * Fetch from their provider the messages stuck in queued / sending / sent (their callbacks were
+ * lost) or final without a price, and apply what it says (source 'poll'): Twilio's through
+ * apply_sms_status, the HTTP providers' through the port and apply_provider_polled_status
+ * (reconcile-http.ts).
  */
 export async function reconcileOnce(options: ReconcileOptions): Promise<ReconcileResult> {
 	const result: ReconcileResult = { ran: false, polled: 0, changed: 0, errors: 0 };
@@ -79,6 +84,21 @@ export async function reconcileOnce(options: ReconcileOptions): Promise<Reconcil
 					options.metrics.reconciled.inc({ outcome: 'error' });
 					log.warn({ err: error instanceof Error ? error.message : String(error) }, 'reconciliation poll failed');
 				}
+			}
+			if (options.providers && !options.isStopping?.()) {
+				const http = await reconcileHttpProviders({
+					sql: options.sql,
+					providers: options.providers,
+					logger: options.logger,
+					metrics: options.metrics,
+					afterSeconds: options.afterSeconds,
+					giveUpSeconds: options.giveUpSeconds,
+					limit: options.limit ?? 200,
+					isStopping: options.isStopping
+				});
+				result.polled += http.polled;
+				result.changed += http.changed;
+				result.errors += http.errors;
 			}
 		} finally {
 			await conn`select pg_advisory_unlock(${RECONCILE_LOCK})`;

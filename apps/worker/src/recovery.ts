@@ -1,4 +1,4 @@
-import type { ProviderId, ProviderText } from '@sms/providers';
+import type { ProviderId, ProviderResult, ProviderText } from '@sms/providers';
 import type { Logger } from 'pino';
 import { effectiveMaxAttempts, retryTime, type JobOutcome, type PipelineDeps } from './deps.ts';
 import { storedSendResult } from './send-result.ts';
@@ -16,20 +16,22 @@ type One = { kind: 'found'; texts: ProviderText[] } | { kind: 'unreachable'; err
 
 /** One provider's answer: every text it has that an earlier attempt may have created, less those stored on another of our texts. */
 async function askProvider(deps: PipelineDeps, ctx: SendContext, provider: ProviderId): Promise<One> {
+	let answer: ProviderResult<ProviderText[]>;
 	try {
-		const answer = await deps.providers.adapter(ctx.organizationId, provider).findDispatched({
+		answer = await deps.providers.adapter(ctx.organizationId, provider).findDispatched({
 			reference: ctx.provider === provider ? ctx.providerReference : null,
 			idempotencyKey: ctx.messageId,
 			to: ctx.phoneNumber,
 			body: ctx.body,
 			since: ctx.dispatchedAt ?? new Date(0)
 		});
-		if (!answer.ok) return { kind: 'unreachable', error: `${provider}: ${answer.error.message}` };
-		const stored = await deps.store.storedReferences(provider, answer.value.map((t) => t.reference));
-		return { kind: 'found', texts: answer.value.filter((t) => !stored.has(t.reference)) };
 	} catch (error) {
 		return { kind: 'unreachable', error: `${provider}: ${error instanceof Error ? error.message : String(error)}` };
 	}
+	if (!answer.ok) return { kind: 'unreachable', error: `${provider}: ${answer.error.message}` };
+	// Outside the try: a database error is ours, not the provider's (the worker retries it as such).
+	const stored = await deps.store.storedReferences(provider, answer.value.map((t) => t.reference));
+	return { kind: 'found', texts: answer.value.filter((t) => !stored.has(t.reference)) };
 }
 
 /**

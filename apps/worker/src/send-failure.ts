@@ -64,6 +64,12 @@ export function unexpectedFailure(provider: ProviderId, error: unknown): SendFai
 	return { provider, kind: 'ambiguous', code: null, message, label: `${provider} error: ${message}`, error: null };
 }
 
+/** The provider accepted the text but storing its answer failed: our error, and the text may be sent. */
+export function storeFailure(provider: ProviderId, error: unknown): SendFailure {
+	const message = redactPhoneNumbers(error instanceof Error ? error.message : String(error));
+	return { provider, kind: 'ambiguous', code: null, message, label: `database error after ${provider} accepted the text: ${message}`, error: null };
+}
+
 async function giveUp(deps: PipelineDeps, job: ClaimedJob, ctx: SendContext, failure: SendFailure, log: Logger): Promise<JobOutcome> {
 	const text = `Gave up after ${job.attempts} attempts: ${failure.message}`;
 	await deps.store.failMessage({
@@ -102,7 +108,10 @@ export async function handleSendFailure(
 	await deps.store.finishAttempt(ctx.messageId, failure.provider, failure.kind === 'ambiguous' ? 'unknown' : 'refused', failure.error, failure.message);
 
 	if (failure.kind === 'permanent') {
-		if (failure.provider === 'twilio' && failure.code === 21610) await deps.store.recordOptOut(ctx.phoneNumber);
+		// The recipient opted out at the provider (Twilio 21610, or the port says so): record the
+		// number's STOP, so later texts to it are suppressed before any provider is called.
+		if (failure.provider === 'twilio' && failure.code === 21610) await deps.store.recordOptOut(ctx.phoneNumber, 'twilio_21610');
+		else if (failure.error?.recipientOptedOut) await deps.store.recordOptOut(ctx.phoneNumber, 'provider_opt_out');
 		const message = failure.provider === 'twilio' ? failure.message : `${failure.provider} refused it: ${failure.message}`;
 		await deps.store.failMessage({ ...base, errorCode: failure.code, errorMessage: message, jobError: failure.label });
 		deps.metrics.failed.inc({ reason: String(failure.code ?? failure.error?.code ?? 'unknown') });

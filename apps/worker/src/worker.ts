@@ -6,6 +6,7 @@ import type { HealthStatus } from './health-server.ts';
 import { silentLogger } from './logger.ts';
 import { createMetrics, type WorkerMetrics } from './metrics.ts';
 import { AttachBatcher } from './attach-batcher.ts';
+import { LeaseKeeper } from './lease-keeper.ts';
 import { messageIdOf, processBatch, type JobOutcome, type PipelineDeps } from './pipeline.ts';
 import type { Failpoint } from './deps.ts';
 import { reconcileOnce, type ReconcileResult } from './reconcile.ts';
@@ -17,6 +18,7 @@ import { ProviderHealth } from './provider-health.ts';
 import { WorkerStore } from './store.ts';
 import { nextRunAt } from './backoff.ts';
 import type { ClaimedJob } from './types.ts';
+import { isTransientDbError } from './errors.ts';
 
 export interface CreateWorkerOptions {
 	/** A pool whose connections run as service_role (see createWorkerPool). Not closed by stop(). */
@@ -116,6 +118,7 @@ export function createWorker(options: CreateWorkerOptions): Worker {
 	const batches = new Set<Promise<void>>();
 	const toRelease: string[] = [];
 	const attacher = new AttachBatcher({ store, workerId: id, logger, maxBatch: o.batchSize });
+	const leases = new LeaseKeeper({ store, workerId: id, leaseSeconds: o.leaseSeconds, logger });
 
 	const p = options.providers ?? {};
 	const providers = new ProviderDirectory({
@@ -174,6 +177,7 @@ export function createWorker(options: CreateWorkerOptions): Worker {
 		} catch (error) {
 			await onUnexpected(job, error);
 		} finally {
+			leases.drop(job.id);
 			active--;
 			metrics.inFlight.dec();
 			wake();
@@ -188,7 +192,9 @@ export function createWorker(options: CreateWorkerOptions): Worker {
 		// a text left `dispatching`.
 		if (isTransientDbError(error)) {
 			logger.warn({ jobId: job.id, messageId: messageIdOf(job), err }, 'transaction rolled back by the database; running the job again');
-			toRelease.push(job.id);
+			// Given back now (not at stop, nor when the lease lapses): the next claim runs it again.
+			const released = await store.releaseJobs(id, [job.id]).catch(() => 0);
+			if (released === 0) toRelease.push(job.id);
 			return;
 		}
 		logger.error({ jobId: job.id, messageId: messageIdOf(job), err }, 'job failed unexpectedly');
@@ -214,6 +220,7 @@ export function createWorker(options: CreateWorkerOptions): Worker {
 		} catch (error) {
 			// Leave the jobs leased: they are claimed again when the lease expires.
 			logger.error({ err: error instanceof Error ? error.message : String(error) }, 'could not load messages for a batch');
+			for (const job of jobs) leases.drop(job.id);
 			active -= jobs.length;
 			metrics.inFlight.dec(jobs.length);
 			wake();
@@ -245,6 +252,7 @@ export function createWorker(options: CreateWorkerOptions): Worker {
 						toRelease.push(...jobs.map((j) => j.id));
 						break;
 					}
+					leases.hold(jobs.map((j) => j.id));
 					active += jobs.length;
 					metrics.claimed.inc(jobs.length);
 					metrics.inFlight.inc(jobs.length);
@@ -265,6 +273,7 @@ export function createWorker(options: CreateWorkerOptions): Worker {
 			sql: options.sql,
 			store,
 			sms: options.sms,
+			providers,
 			logger,
 			metrics,
 			afterSeconds: r ? r.afterSeconds : 600,
@@ -300,6 +309,7 @@ export function createWorker(options: CreateWorkerOptions): Worker {
 			});
 			unlisten = () => listener.unlisten();
 			loopDone = loop();
+			leases.start();
 			scheduleReconcile();
 			logger.info({ concurrency: o.concurrency, batchSize: o.batchSize }, 'worker started');
 		},
@@ -313,6 +323,7 @@ export function createWorker(options: CreateWorkerOptions): Worker {
 			if (inFlight > 0) logger.info({ inFlight }, 'stopping: finishing sends in flight');
 			while (batches.size > 0) await Promise.all([...batches]);
 			await attacher.drain();
+			await leases.stop();
 			await reconciling;
 			if (toRelease.length > 0) {
 				const n = await store.releaseJobs(id, toRelease.splice(0));
@@ -344,11 +355,5 @@ export function createWorker(options: CreateWorkerOptions): Worker {
 
 function definedOnly<T extends object>(value: T): Partial<T> {
 	return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-/** Postgres' "try again" answers: deadlock_detected (40P01) and serialization_failure (40001). */
-function isTransientDbError(error: unknown): boolean {
-	const code = typeof error === 'object' && error !== null && 'code' in error ? (error as { code: unknown }).code : undefined;
-	return code === '40P01' || code === '40001';
 }
 

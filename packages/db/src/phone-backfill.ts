@@ -17,7 +17,7 @@ export interface SealReport {
 const ident = (name: string) => name.split('.').map((p) => `"${p.replaceAll('"', '""')}"`).join('.');
 
 async function sealColumn(sql: Sql, cipher: PhoneCipher, c: SealedColumn, batchSize: number): Promise<number> {
-	const have = await existingColumns(sql, c.table, [c.plain, c.enc, c.hash, c.last4]);
+	const have = await existingColumns(sql, c.table, [c.plain, c.enc, c.hash, c.last4, c.callingCode ?? null]);
 	if (!have.has(c.plain) || !have.has(c.enc)) return 0;
 	const t = ident(c.table);
 	let total = 0;
@@ -32,6 +32,8 @@ async function sealColumn(sql: Sql, cipher: PhoneCipher, c: SealedColumn, batchS
 			const sets = [`${ident(c.enc)} = u.enc`, `${ident(c.plain)} = null`];
 			if (c.hash && have.has(c.hash)) sets.push(`${ident(c.hash)} = u.hash`);
 			if (c.last4 && have.has(c.last4)) sets.push(`${ident(c.last4)} = u.last4`);
+			// SET sees the row as it was, so the clear value is still there to derive it from.
+			if (c.callingCode && have.has(c.callingCode)) sets.push(`${ident(c.callingCode)} = public.e164_calling_code(t.${ident(c.plain)})`);
 			await tx.unsafe(
 				`update ${t} t set ${sets.join(', ')}
 				   from unnest($1::text[], $2::text[], $3::text[], $4::text[]) as u(id, enc, hash, last4)
@@ -75,9 +77,9 @@ async function sealPayloads(sql: Sql, cipher: PhoneCipher, p: (typeof SEALED_PAY
 }
 
 /** Numbers still stored in clear, per table (the drop migration's precondition). */
-export async function countClearPhones(sql: Sql): Promise<SealReport[]> {
+export async function countClearPhones(sql: Sql, columns: readonly SealedColumn[] = SEALED_COLUMNS): Promise<SealReport[]> {
 	const out: SealReport[] = [];
-	for (const c of SEALED_COLUMNS) {
+	for (const c of columns) {
 		const have = await existingColumns(sql, c.table, [c.plain]);
 		if (!have.has(c.plain)) continue;
 		const [{ n }] = await sql.unsafe<{ n: string }[]>(`select count(*)::text as n from ${ident(c.table)} where ${ident(c.plain)} is not null`);
@@ -87,10 +89,14 @@ export async function countClearPhones(sql: Sql): Promise<SealReport[]> {
 }
 
 /** Encrypts every number still stored in clear (columns and provider payloads). */
-export async function sealStoredPhones(sql: Sql, cipher: PhoneCipher, options: { batchSize?: number } = {}): Promise<SealReport[]> {
+export async function sealStoredPhones(
+	sql: Sql,
+	cipher: PhoneCipher,
+	options: { batchSize?: number; columns?: readonly SealedColumn[] } = {}
+): Promise<SealReport[]> {
 	const batchSize = options.batchSize ?? 1000;
 	const out: SealReport[] = [];
-	for (const c of SEALED_COLUMNS) {
+	for (const c of options.columns ?? SEALED_COLUMNS) {
 		const rows = await sealColumn(sql, cipher, c, batchSize);
 		if (rows > 0) out.push({ table: c.table, rows });
 	}

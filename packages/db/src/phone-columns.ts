@@ -16,6 +16,11 @@ export interface SealedColumn {
 	enc: string;
 	hash: string | null;
 	last4: string | null;
+	/**
+	 * A column for the country calling code, set by the backfill from the clear value
+	 * (public.e164_calling_code) — SQL cannot derive it once the number is sealed.
+	 */
+	callingCode?: string | null;
 }
 
 export const SEALED_COLUMNS: readonly SealedColumn[] = [

@@ -30,6 +30,11 @@ export class ProviderError extends Error {
 	readonly code: string | number | null;
 	/** HTTP status the provider answered; null when no answer arrived. */
 	readonly httpStatus: number | null;
+	/**
+	 * The provider refused the text because the recipient opted out with it (Twilio 21610,
+	 * sms-retail `opted_out`, 23telecom 1002): the worker records the number's STOP.
+	 */
+	readonly recipientOptedOut: boolean;
 
 	constructor(options: {
 		provider: ProviderId;
@@ -39,6 +44,7 @@ export class ProviderError extends Error {
 		code: string | number | null;
 		httpStatus: number | null;
 		message: string;
+		recipientOptedOut?: boolean;
 		cause?: unknown;
 	}) {
 		super(options.message, { cause: options.cause });
@@ -49,6 +55,7 @@ export class ProviderError extends Error {
 		this.accepted = options.accepted;
 		this.code = options.code;
 		this.httpStatus = options.httpStatus;
+		this.recipientOptedOut = options.kind === 'permanent' && (options.recipientOptedOut ?? false);
 	}
 }
 

@@ -22,6 +22,17 @@ describe('HTTP classification', () => {
 		expect(await retail.send(input)).toMatchObject({ ok: false, error: { kind: 'provider_unavailable', reason: 'misconfigured' } });
 	});
 
+	it('an opted-out recipient is permanent and says so (the worker records the STOP); other refusals do not', async () => {
+		const retail = new SmsRetailProvider({ baseUrl: 'http://x', apiKey: 'k', sender: 's', fetch: answer(400, { error: { code: 'opted_out', message: 'opted out' } }) });
+		expect(await retail.send(input)).toMatchObject({ ok: false, error: { kind: 'permanent', accepted: 'no', recipientOptedOut: true } });
+		const telecom = new Telecom23Provider({ baseUrl: 'http://x', apiKey: 'k', sender: 's', fetch: answer(400, { errorCode: 1002, errorMessage: 'blacklisted' }) });
+		expect(await telecom.send(input)).toMatchObject({ ok: false, error: { kind: 'permanent', recipientOptedOut: true } });
+		const invalid = new Telecom23Provider({ baseUrl: 'http://x', apiKey: 'k', sender: 's', fetch: answer(400, { errorCode: 1001, errorMessage: 'bad number' }) });
+		expect(await invalid.send(input)).toMatchObject({ ok: false, error: { kind: 'permanent', recipientOptedOut: false } });
+		const badNumber = new SmsRetailProvider({ baseUrl: 'http://x', apiKey: 'k', sender: 's', fetch: answer(400, { error: { code: 'invalid_number', message: 'bad' } }) });
+		expect(await badNumber.send(input)).toMatchObject({ ok: false, error: { kind: 'permanent', recipientOptedOut: false } });
+	});
+
 	it('an unreadable 2xx to a send may have been accepted', async () => {
 		const retail = new SmsRetailProvider({ baseUrl: 'http://x', apiKey: 'k', sender: 's', fetch: answer(201, '<html>ok</html>') });
 		expect(await retail.send(input)).toMatchObject({ ok: false, error: { accepted: 'unknown', code: 'malformed_response' } });

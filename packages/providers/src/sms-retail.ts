@@ -6,7 +6,7 @@
  *        { to, from, text, callback_url, client_ref }  → 201 { id, status, parts, price, currency }
  *   GET  {base}/v1/messages/{id}                        → 200 message | 404
  *   GET  {base}/v1/messages?client_ref={key}            → 200 { messages: [message] }
- *   errors: { error: { code, message } }
+ *   errors: { error: { code, message } }; `opted_out` means the recipient opted out (a STOP)
  */
 import { z } from 'zod';
 import { ProviderConfigError, ProviderError } from './errors.ts';
@@ -42,6 +42,8 @@ const list = z.object({ messages: z.array(message) });
 /** Codes that condemn our account rather than the text, whatever HTTP status came with them. */
 const ACCOUNT_CODES = new Set(['unauthorized', 'forbidden', 'insufficient_funds', 'sender_not_allowed', 'account_suspended']);
 const RETRY_CODES = new Set(['rate_limited', 'queue_full']);
+/** The recipient opted out (replied STOP to this provider): the number's STOP is recorded. */
+const OPTED_OUT = 'opted_out';
 
 function toText(m: z.infer<typeof message>): ProviderText {
 	return {
@@ -65,6 +67,7 @@ function failure(status: number, json: unknown, method: 'GET' | 'POST'): Provide
 		return new ProviderError({ ...base, kind: 'provider_unavailable', reason: 'misconfigured', accepted: 'no' });
 	}
 	if (code && RETRY_CODES.has(code)) return new ProviderError({ ...base, kind: 'retry_later', accepted: 'no' });
+	if (code === OPTED_OUT) return new ProviderError({ ...base, kind: 'permanent', accepted: 'no', recipientOptedOut: true });
 	return classifyHttpStatus({ provider: PROVIDER, status, method, code, message });
 }
 

@@ -8,7 +8,7 @@
  *   GET  {base}/api/v2/sms/{messageId}                  → 200 message | 404
  *   GET  {base}/api/v2/sms?client_ref={key}             → 200 { messages: [message] }
  *   errors: { errorCode: number, errorMessage: string }
- *     1001 invalid destination, 1002 destination blacklisted, 1003 content refused (text);
+ *     1001 invalid destination, 1002 destination blacklisted (opted out), 1003 content refused (text);
  *     2001 bad API key, 2002 no credit, 2003 source not allowed (account); 3001 throttled.
  */
 import { z } from 'zod';
@@ -45,6 +45,8 @@ const PERMANENT_CODES = new Set([1001, 1002, 1003]);
 const ACCOUNT_CODES = new Set([2001, 2002, 2003]);
 const RETRY_CODES = new Set([3001]);
 const NOT_FOUND = 4004;
+/** "Destination blacklisted": the recipient opted out; the number's STOP is recorded. */
+const OPTED_OUT = 1002;
 
 function toText(m: z.infer<typeof message>): ProviderText {
 	return {
@@ -68,7 +70,9 @@ function failure(status: number, json: unknown, method: 'GET' | 'POST'): Provide
 		return new ProviderError({ ...base, kind: 'provider_unavailable', reason: 'misconfigured', accepted: 'no' });
 	}
 	if (code !== null && RETRY_CODES.has(code)) return new ProviderError({ ...base, kind: 'retry_later', accepted: 'no' });
-	if (code !== null && PERMANENT_CODES.has(code)) return new ProviderError({ ...base, kind: 'permanent', accepted: 'no' });
+	if (code !== null && PERMANENT_CODES.has(code)) {
+		return new ProviderError({ ...base, kind: 'permanent', accepted: 'no', recipientOptedOut: code === OPTED_OUT });
+	}
 	return classifyHttpStatus({ provider: PROVIDER, status, method, code, message });
 }
 

@@ -50,7 +50,8 @@ export function fromTwilioError(error: TwilioServiceError): ProviderError {
 		return new ProviderError({ ...base, kind: 'provider_unavailable', reason: 'outage' });
 	}
 	if (error.scope === 'account') return new ProviderError({ ...base, kind: 'provider_unavailable', reason: 'misconfigured' });
-	return new ProviderError({ ...base, kind: error.retryable ? 'retry_later' : 'permanent' });
+	// 21610: the recipient replied STOP to our Twilio number.
+	return new ProviderError({ ...base, kind: error.retryable ? 'retry_later' : 'permanent', recipientOptedOut: error.code === 21610 });
 }
 
 function fromMessage(m: TwilioMessage): ProviderText {

@@ -12,3 +12,10 @@ export const ALERT_KIND_LABELS: Record<AlertKind, string> = {
 
 /** Kinds whose thresholds are shares (0.1 = 10 %): the form shows and takes percentages. */
 export const PERCENT_KINDS: readonly AlertKind[] = ['failure_rate', 'spend_cap'];
+
+/** Alerts the platform opens on an event rather than a tunable rule (no row in the rules form). */
+export const EVENT_ALERT_LABELS: Record<string, string> = {
+	webhook_endpoint_disabled: 'Webhook endpoint disabled'
+};
+
+export const alertKindLabel = (kind: string): string => ALERT_KIND_LABELS[kind as AlertKind] ?? EVENT_ALERT_LABELS[kind] ?? kind;

@@ -3,3 +3,4 @@
 export { E164_PATTERN, isE164 } from './e164.ts';
 export { isValidTimeZone } from './time-zone.ts';
 export { mediaType } from './media-type.ts';
+export { callingCodeOf } from './calling-code.ts';

@@ -1,5 +1,6 @@
 import type { TransactionSql } from '@sms/db';
 import { eventsOfMessages, userNames } from './delivery-log.ts';
+import { NUMBERS_HIDDEN, shownClearPhone } from '../phones/view.ts';
 
 /** GET /api/sms-delivery-log/[messageId]: one text (an "attempt") and its events, oldest first. */
 export interface DeliveryAttempt {
@@ -21,7 +22,12 @@ export interface DeliveryAttempt {
 const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 /** Null when the text is not this workspace's outbound text (the caller answers 404). */
-export async function deliveryAttempt(tx: TransactionSql, organizationId: string, messageId: string): Promise<DeliveryAttempt | null> {
+export async function deliveryAttempt(
+	tx: TransactionSql,
+	organizationId: string,
+	messageId: string,
+	options: { showNumbers: boolean } = NUMBERS_HIDDEN
+): Promise<DeliveryAttempt | null> {
 	const [m] = await tx<{ id: string; user_id: string | null; contact_id: string | null; contact_name: string | null; phone_number: string; status: string; provider: string | null; provider_reference: string | null; started_at: string; completed_at: string | null }[]>`
 		select m.id, m.user_id, m.contact_id, ct.name as contact_name, m.phone_number, m.status, m.provider, m.provider_reference,
 			${tx.unsafe(iso('m.created_at'))} as started_at,
@@ -32,7 +38,7 @@ export async function deliveryAttempt(tx: TransactionSql, organizationId: string
 	if (!m) return null;
 	const recipientId = m.contact_id ?? m.user_id;
 	const name = m.contact_id ? m.contact_name : m.user_id ? ((await userNames(tx, organizationId, [m.user_id])).get(m.user_id) ?? null) : null;
-	const events = (await eventsOfMessages(tx, organizationId, [m.id])).get(m.id) ?? [];
+	const events = (await eventsOfMessages(tx, organizationId, [m.id], options)).get(m.id) ?? [];
 	return {
 		attempt: {
 			id: m.id,
@@ -43,7 +49,7 @@ export async function deliveryAttempt(tx: TransactionSql, organizationId: string
 			providerRef: m.provider_reference,
 			startedAt: m.started_at,
 			completedAt: m.completed_at,
-			recipient: { id: recipientId, name, phone: m.phone_number }
+			recipient: { id: recipientId, name, phone: shownClearPhone(m.phone_number, options.showNumbers) }
 		},
 		events: events.map((e) => ({ id: e.id, status: e.status, rawStatus: e.rawStatus, rawPayload: e.payload, receivedAt: e.receivedAt, ip: e.ip }))
 	};

@@ -3,6 +3,7 @@
  * members through RLS: every parameter (pagination arithmetic, filters, bounds, 400s naming
  * the parameter), cross-workspace 404s; and the delivery log page's summary and search.
  */
+import { phoneCipher, sealPayload } from '@sms/db';
 import { createTestDatabase, createUser, type TestDatabase } from '@sms/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliveryLogList, deliveryLogMessage } from './delivery-log-api.ts';
@@ -13,6 +14,7 @@ let t: TestDatabase;
 let orgA: string;
 let orgB: string;
 let viewer: string;
+let operator: string;
 let outsider: string;
 let user: string;
 let ann: string;
@@ -54,12 +56,14 @@ beforeAll(async () => {
 	viewer = await createUser(t.sql);
 	outsider = await createUser(t.sql);
 	user = await createUser(t.sql, { email: 'sam@example.com' });
+	operator = await createUser(t.sql);
 	for (const [slug, owner] of [['log-a', viewer], ['log-b', outsider]] as const) {
 		const [o] = await t.sql<{ id: string }[]>`insert into public.organizations (slug, name) values (${slug}, ${slug}) returning id`;
 		await t.sql`insert into public.organization_members (organization_id, user_id, role) values (${o!.id}, ${owner}, ${slug === 'log-a' ? 'viewer' : 'owner'})`;
 		if (slug === 'log-a') orgA = o!.id;
 		else orgB = o!.id;
 	}
+	await t.sql`insert into public.organization_members (organization_id, user_id, role) values (${orgA}, ${operator}, 'operator')`;
 	const [a] = await t.sql<{ id: string }[]>`insert into public.contacts (organization_id, name, phone_number) values (${orgA}, 'Ann Lee', '+14155550123') returning id`;
 	ann = a!.id;
 	const [b] = await t.sql<{ id: string }[]>`insert into public.contacts (organization_id, name, phone_number) values (${orgB}, 'Bob Other', '+14155550123') returning id`;
@@ -85,9 +89,12 @@ describe('GET /api/sms-delivery-log', () => {
 		expect(body.data[1]).toEqual({
 			id: ev.badUndelivered, messageId: msg.annBad, providerRef: 'SR0002', provider: 'sms-retail', status: 'undelivered',
 			rawStatus: 'UNDELIVERED', receivedAt: '2026-11-21T10:01:00.000000Z', ip: '203.0.113.9',
-			recipient: { id: ann, name: 'Ann Lee', phone: '+14155550123' }
+			recipient: { id: ann, name: 'Ann Lee', phone: '•••• 0123' }
 		});
-		expect(body.data[0].recipient).toEqual({ id: user, name: 'sam@example.com', phone: '+14155559876' });
+		expect(body.data[0].recipient).toEqual({ id: user, name: 'sam@example.com', phone: '•••• 9876' });
+		// Numbers in full for operators and up only.
+		const asOperator = (await get({ workspace: 'log-a' }, operator)).body;
+		expect(asOperator.data[0].recipient).toEqual({ id: user, name: 'sam@example.com', phone: '+14155559876' });
 	});
 
 	it('pages: page and limit arithmetic, a page past the end is empty, pages join up without gaps', async () => {
@@ -150,8 +157,9 @@ describe('GET /api/sms-delivery-log/[messageId]', () => {
 		expect(body.attempt).toEqual({
 			id: msg.annOk, recipientId: ann, channel: 'SMS', status: 'delivered', provider: 'twilio', providerRef: 'SM0001',
 			startedAt: '2026-11-20T09:00:00.000000Z', completedAt: '2026-11-20T10:00:30.000000Z',
-			recipient: { id: ann, name: 'Ann Lee', phone: '+14155550123' }
+			recipient: { id: ann, name: 'Ann Lee', phone: '•••• 0123' }
 		});
+		expect((await detail(msg.annOk!, operator)).body.attempt.recipient).toEqual({ id: ann, name: 'Ann Lee', phone: '+14155550123' });
 		expect(body.events).toEqual([
 			{ id: ev.okSent, status: 'sent', rawStatus: 'SENT', rawPayload: { status: 'SENT', label: 'okSent' }, receivedAt: '2026-11-20T10:00:00.000000Z', ip: '203.0.113.9' },
 			{ id: ev.okDelivered, status: 'delivered', rawStatus: 'DELIVERED', rawPayload: { status: 'DELIVERED', label: 'okDelivered' }, receivedAt: '2026-11-20T10:00:30.000000Z', ip: '203.0.113.9' }
@@ -187,5 +195,21 @@ describe('the delivery log page', () => {
 		const events = await t.db.asUser(claims(viewer), (tx) => eventsOfMessages(tx, orgA, [msg.annBad!, msg.other!]));
 		expect([...events.keys()]).toEqual([msg.annBad]);
 		expect(events.get(msg.annBad!)!.map((e) => e.id)).toEqual([ev.badSent, ev.badUndelivered]);
+	});
+});
+
+describe('numbers in raw payloads', () => {
+	it("are opened for operators and up, hidden from viewers, on the page and in the API's attempt (last: it adds an event)", async () => {
+		const sealed = sealPayload(phoneCipher(), { MessageSid: 'SMseal', To: '+14155550123', MessageStatus: 'delivered', label: 'sealed' });
+		await t.sql`
+			insert into public.sms_delivery_events (message_id, provider, status, raw_status, source, payload, received_at)
+			values (${msg.annOk!}, 'twilio', 'delivered', 'DELIVERED', 'webhook', ${t.sql.json(sealed)}, '2026-11-30T10:00:00Z')`;
+		const payloadOf = (rows: { rawPayload?: unknown; payload?: unknown }[]) =>
+			rows.map((r) => (r.rawPayload ?? r.payload) as { label?: string; To?: string }).find((p) => p?.label === 'sealed');
+		const page = (showNumbers: boolean) => t.db.asUser(claims(viewer), (tx) => listDeliveryEvents(tx, orgA, parseDeliveryLogFilters(new URLSearchParams(), { timeZone: 'UTC', defaultCountry: 'US' }), { showNumbers }));
+		expect(payloadOf(await page(false))?.To).toBe('•••• (hidden)');
+		expect(payloadOf(await page(true))?.To).toBe('+14155550123');
+		expect(payloadOf((await detail(msg.annOk!)).body.events)?.To).toBe('•••• (hidden)');
+		expect(payloadOf((await detail(msg.annOk!, operator)).body.events)?.To).toBe('+14155550123');
 	});
 });

@@ -19,7 +19,7 @@ const NO_STORE = { 'cache-control': 'no-store' };
 const problem = (status: number, code: string, message: string, parameter?: string) =>
 	json({ error: { code, message, ...(parameter ? { parameter } : {}) } }, { status, headers: NO_STORE });
 
-type Resolved = { ok: true; organizationId: string; defaultCountry: string } | { ok: false; response: Response };
+type Resolved = { ok: true; organizationId: string; defaultCountry: string; showNumbers: boolean } | { ok: false; response: Response };
 
 async function resolveWorkspace(db: Db, claims: Claims | null, url: URL): Promise<Resolved> {
 	if (!claims) return { ok: false, response: problem(401, 'unauthorized', 'Sign in first: this API uses your session cookie.') };
@@ -27,7 +27,7 @@ async function resolveWorkspace(db: Db, claims: Claims | null, url: URL): Promis
 	if (!slug) return { ok: false, response: problem(400, 'invalid_parameter', "workspace is required: the workspace's slug, as in /w/<slug>", 'workspace') };
 	const found = SLUG.test(slug) ? await db.asUser(claims, (tx) => loadWorkspace(tx, slug)) : null;
 	if (!found) return { ok: false, response: problem(404, 'not_found', 'No such workspace, or you are not a member of it.') };
-	return { ok: true, organizationId: found.organization.id, defaultCountry: found.organization.defaultCountry };
+	return { ok: true, organizationId: found.organization.id, defaultCountry: found.organization.defaultCountry, showNumbers: found.can.operate };
 }
 
 export async function deliveryLogList(db: Db, claims: Claims | null, url: URL): Promise<Response> {
@@ -41,7 +41,7 @@ export async function deliveryLogList(db: Db, claims: Claims | null, url: URL): 
 		throw e;
 	}
 	const { rows, total } = await db.asUser(claims!, async (tx) => ({
-		rows: await listDeliveryEvents(tx, ws.organizationId, filters),
+		rows: await listDeliveryEvents(tx, ws.organizationId, filters, { showNumbers: ws.showNumbers }),
 		total: await countDeliveryEvents(tx, ws.organizationId, filters)
 	}));
 	return json(
@@ -67,7 +67,7 @@ export async function deliveryLogMessage(db: Db, claims: Claims | null, url: URL
 	const ws = await resolveWorkspace(db, claims, url);
 	if (!ws.ok) return ws.response;
 	if (!UUID.test(messageId)) return problem(400, 'invalid_parameter', 'messageId is not a message id (a UUID)', 'messageId');
-	const found = await db.asUser(claims!, (tx) => deliveryAttempt(tx, ws.organizationId, messageId));
+	const found = await db.asUser(claims!, (tx) => deliveryAttempt(tx, ws.organizationId, messageId, { showNumbers: ws.showNumbers }));
 	if (!found) return problem(404, 'not_found', 'No such text in this workspace.');
 	return json(found, { headers: NO_STORE });
 }

@@ -1,7 +1,11 @@
-import type { TransactionSql } from '@sms/db';
 import type { DeliveryLogFilters } from './delivery-log-filters.ts';
 import { parseMessageFilters, type MessageFilters } from './message-filters.ts';
 import { messageWhere } from './messages.ts';
+import { maskPayload, openPayload, phoneCipher, type TransactionSql } from '@sms/db';
+import { NUMBERS_HIDDEN, shownClearPhone } from '../phones/view.ts';
+
+/** A raw provider payload: its sealed number fields opened, or shown as hidden. */
+const shownPayload = (payload: unknown, showNumbers: boolean) => (showNumbers ? openPayload(phoneCipher(), payload) : maskPayload(payload));
 
 export interface DeliveryEventRow {
 	id: string;
@@ -63,8 +67,16 @@ interface Raw {
 	payload: unknown;
 }
 
-/** One page of events, newest first (received time, then id). */
-export async function listDeliveryEvents(tx: TransactionSql, organizationId: string, f: DeliveryLogFilters): Promise<DeliveryEventRow[]> {
+/**
+ * One page of events, newest first (received time, then id). `showNumbers`: numbers (the
+ * recipient's, the payloads') opened for operators and up, else hidden.
+ */
+export async function listDeliveryEvents(
+	tx: TransactionSql,
+	organizationId: string,
+	f: DeliveryLogFilters,
+	options: { showNumbers: boolean } = NUMBERS_HIDDEN
+): Promise<DeliveryEventRow[]> {
 	const { where } = await deliveryLogWhere(tx, organizationId, f);
 	const rows = await tx<Raw[]>`
 		select e.id::text as id, e.message_id, coalesce(e.provider, m.provider) as provider,
@@ -91,9 +103,9 @@ export async function listDeliveryEvents(tx: TransactionSql, organizationId: str
 		receivedAt: r.received_at,
 		ip: r.ip,
 		recipient: r.contact_id
-			? { kind: 'contact', id: r.contact_id, name: r.contact_name, phone: r.phone_number }
-			: { kind: 'user', id: r.user_id ?? '', name: names.get(r.user_id ?? '') ?? null, phone: r.phone_number },
-		payload: r.payload ?? null
+			? { kind: 'contact', id: r.contact_id, name: r.contact_name, phone: shownClearPhone(r.phone_number, options.showNumbers) }
+			: { kind: 'user', id: r.user_id ?? '', name: names.get(r.user_id ?? '') ?? null, phone: shownClearPhone(r.phone_number, options.showNumbers) },
+		payload: shownPayload(r.payload ?? null, options.showNumbers)
 	}));
 }
 
@@ -135,7 +147,12 @@ export interface MessageEvent {
 }
 
 /** Every event of these messages (of the workspace), oldest first, grouped by message. */
-export async function eventsOfMessages(tx: TransactionSql, organizationId: string, messageIds: string[]): Promise<Map<string, MessageEvent[]>> {
+export async function eventsOfMessages(
+	tx: TransactionSql,
+	organizationId: string,
+	messageIds: string[],
+	options: { showNumbers: boolean } = NUMBERS_HIDDEN
+): Promise<Map<string, MessageEvent[]>> {
 	const byMessage = new Map<string, MessageEvent[]>();
 	if (messageIds.length === 0) return byMessage;
 	const rows = await tx<{ id: string; message_id: string; status: string | null; raw_status: string | null; source: string; received_at: string; ip: string | null; payload: unknown }[]>`
@@ -147,7 +164,7 @@ export async function eventsOfMessages(tx: TransactionSql, organizationId: strin
 		order by e.received_at, e.id`;
 	for (const r of rows) {
 		const list = byMessage.get(r.message_id) ?? [];
-		list.push({ id: r.id, messageId: r.message_id, status: r.status, rawStatus: r.raw_status, source: r.source, receivedAt: r.received_at, ip: r.ip, payload: r.payload ?? null });
+		list.push({ id: r.id, messageId: r.message_id, status: r.status, rawStatus: r.raw_status, source: r.source, receivedAt: r.received_at, ip: r.ip, payload: shownPayload(r.payload ?? null, options.showNumbers) });
 		byMessage.set(r.message_id, list);
 	}
 	return byMessage;

@@ -1,7 +1,15 @@
-import type { Claims, Db } from '@sms/db';
 import { csvStream, isoTime, type Cell } from './csv-stream.ts';
 import type { DeliveryLogFilters } from './delivery-log-filters.ts';
 import { deliveryLogWhere, userNames } from './delivery-log.ts';
+import { maskPayload, openPayload, phoneCipher, type Claims, type Db } from '@sms/db';
+import { shownClearPhone } from '../phones/view.ts';
+
+/** A payload's text with its sealed number fields opened or hidden (parsed only when it has one). */
+function shownPayloadText(text: string | null, showNumbers: boolean): string | null {
+	if (text === null || !text.includes('"p1.')) return text;
+	const payload: unknown = JSON.parse(text);
+	return JSON.stringify(showNumbers ? openPayload(phoneCipher(), payload) : maskPayload(payload));
+}
 
 export const EVENT_CSV_HEADER = [
 	'id', 'received_at', 'message_id', 'recipient', 'recipient_type', 'recipient_id', 'phone', 'provider', 'provider_reference',
@@ -15,8 +23,21 @@ type Raw = readonly [
 	source: string, error_code: number | null, error_message: string | null, ip: string | null, applied: boolean, payload: string | null
 ];
 
-/** The delivery log's filtered view (every page, same order) as a streamed CSV. */
-export function eventsCsv(o: { db: Db; claims: Claims; organizationId: string; filters: DeliveryLogFilters; timeZone: string; batchSize?: number; onBatch?: (n: number) => void }): ReadableStream<Uint8Array> {
+/**
+ * The delivery log's filtered view (every page, same order) as a streamed CSV. Numbers (the
+ * recipient's, the payloads' sealed fields) opened only with `showNumbers`, else hidden.
+ */
+export function eventsCsv(o: {
+	db: Db;
+	claims: Claims;
+	organizationId: string;
+	filters: DeliveryLogFilters;
+	timeZone: string;
+	showNumbers?: boolean;
+	batchSize?: number;
+	onBatch?: (n: number) => void;
+}): ReadableStream<Uint8Array> {
+	const show = o.showNumbers === true;
 	return csvStream<Raw>({
 		...o,
 		header: EVENT_CSV_HEADER,
@@ -40,8 +61,8 @@ export function eventsCsv(o: { db: Db; claims: Claims; organizationId: string; f
 			return rows.map(([id, receivedAt, messageId, userId, contactId, contactName, phone, provider, reference, status, rawStatus, source,
 				errorCode, errorMessage, ip, applied, payload]): Cell[] => [
 				id, receivedAt, messageId, contactId ? contactName : (emails.get(userId ?? '') ?? null), contactId ? 'contact' : 'user',
-				contactId ?? userId, phone, provider, reference, status, rawStatus, source, errorCode, errorMessage, ip,
-				applied ? 'true' : 'false', payload
+				contactId ?? userId, shownClearPhone(phone, show), provider, reference, status, rawStatus, source, errorCode, errorMessage, ip,
+				applied ? 'true' : 'false', shownPayloadText(payload, show)
 			]);
 		}
 	});

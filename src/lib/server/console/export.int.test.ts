@@ -74,7 +74,7 @@ describe('messagesCsv', () => {
 			listed.push(...page.rows.map((r) => r.id));
 			cursor = page.next ? encodeHistoryCursor(page.next) : null;
 		} while (cursor);
-		const { text } = await readAll(messagesCsv({ db: t.db, claims: claims(), organizationId: org, filters: f, timeZone: TZ }));
+		const { text } = await readAll(messagesCsv({ db: t.db, claims: claims(), organizationId: org, filters: f, timeZone: TZ, showNumbers: true }));
 		const rows = records(text);
 		expect(listed).toHaveLength(ROWS / 10);
 		expect(rows.map((r) => r.id)).toEqual(listed);
@@ -82,7 +82,7 @@ describe('messagesCsv', () => {
 	});
 
 	it('is UTF-8 with a BOM and a header; times are ISO 8601 with the offset; formulas are neutralised, phone numbers and prices stay readable', async () => {
-		const { text } = await readAll(messagesCsv({ db: t.db, claims: claims(), organizationId: org, filters: messageFilters({}), timeZone: TZ }));
+		const { text } = await readAll(messagesCsv({ db: t.db, claims: claims(), organizationId: org, filters: messageFilters({}), timeZone: TZ, showNumbers: true }));
 		expect(text.startsWith('\ufeffid,created_at,recipient,')).toBe(true);
 		const rows = records(text);
 		expect(rows).toHaveLength(ROWS);
@@ -115,6 +115,14 @@ describe('messagesCsv', () => {
 		expect(batches).toBe(10);
 		expect(rows).toHaveLength(95);
 		expect(new Set(rows.map((r) => r.recipient))).toEqual(new Set([1, 2, 3].map((i) => `export-user-${i}@example.com`)));
+	});
+
+	it('cuts numbers to the last four for members not allowed to see them (viewers may export)', async () => {
+		const messages = records((await readAll(messagesCsv({ db: t.db, claims: claims(), organizationId: org, filters: messageFilters({}), timeZone: TZ }))).text);
+		expect(new Set(messages.map((r) => r.phone))).toEqual(new Set(['•••• 0123', '•••• 0124']));
+		const events = records((await readAll(eventsCsv({ db: t.db, claims: claims(), organizationId: org, filters: parseDeliveryLogFilters(new URLSearchParams(), { timeZone: TZ, defaultCountry: 'US' }), timeZone: TZ }))).text);
+		expect(events.length).toBeGreaterThan(0);
+		expect(events.every((r) => r.phone === '•••• 0123' || r.phone === '•••• 0124')).toBe(true);
 	});
 
 	it('streams from a cursor: batches are read as the reader pulls, in many chunks, never the whole result at once', async () => {
@@ -165,7 +173,7 @@ describe('eventsCsv', () => {
 		const f = parseDeliveryLogFilters(new URLSearchParams({ status: 'delivered', q: '0124' }), { timeZone: TZ, defaultCountry: 'US' });
 		const listed: string[] = [];
 		for (const page of [1, 2]) listed.push(...(await t.db.asUser(claims(), (tx) => listDeliveryEvents(tx, org, { ...f, page, limit: 100 }))).map((r) => r.id));
-		const { text } = await readAll(eventsCsv({ db: t.db, claims: claims(), organizationId: org, filters: f, timeZone: TZ }));
+		const { text } = await readAll(eventsCsv({ db: t.db, claims: claims(), organizationId: org, filters: f, timeZone: TZ, showNumbers: true }));
 		const rows = records(text);
 		expect(listed).toHaveLength(150);
 		expect(rows.map((r) => r.id)).toEqual(listed);

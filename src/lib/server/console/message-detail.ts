@@ -1,4 +1,5 @@
 import { maskPayload, openPayload, phoneCipher, type TransactionSql } from '@sms/db';
+import { shownClearPhone } from '../phones/view.ts';
 import type { VerdictKind } from '@sms/twilio-service';
 
 export interface TimelineEvent {
@@ -63,6 +64,7 @@ export async function messageDetail(
 		if (k === 'message_content' || k === 'verdict') continue;
 		message[k] = v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : v instanceof Date ? v.toISOString() : JSON.stringify(v);
 	}
+	if (typeof message.phone_number === 'string') message.phone_number = shownClearPhone(message.phone_number, options.showNumbers);
 	const reports: TimelineEvent[] = events.map((e) => ({
 		id: String(e.id),
 		kind: 'event' as const,

@@ -4,6 +4,7 @@ import { csvStream, isoTime, type Cell } from './csv-stream.ts';
 import { userNames } from './delivery-log.ts';
 import type { MessageFilters } from './message-filters.ts';
 import { messageWhere } from './messages.ts';
+import { shownClearPhone } from '../phones/view.ts';
 
 export const MESSAGE_CSV_HEADER = [
 	'id', 'created_at', 'recipient', 'recipient_type', 'recipient_id', 'phone', 'type', 'campaign_id', 'provider',
@@ -28,8 +29,20 @@ function errorTitle(code: number): string {
 	return title;
 }
 
-/** The message list's filtered view (every page of it, same order) as a streamed CSV. */
-export function messagesCsv(o: { db: Db; claims: Claims; organizationId: string; filters: MessageFilters; timeZone: string; batchSize?: number; onBatch?: (n: number) => void }): ReadableStream<Uint8Array> {
+/**
+ * The message list's filtered view (every page of it, same order) as a streamed CSV. Numbers in
+ * full only with `showNumbers` (members allowed to see them), else the last four digits.
+ */
+export function messagesCsv(o: {
+	db: Db;
+	claims: Claims;
+	organizationId: string;
+	filters: MessageFilters;
+	timeZone: string;
+	showNumbers?: boolean;
+	batchSize?: number;
+	onBatch?: (n: number) => void;
+}): ReadableStream<Uint8Array> {
 	const f: MessageFilters = { ...o.filters, cursor: null };
 	return csvStream<Raw>({
 		...o,
@@ -56,7 +69,7 @@ export function messagesCsv(o: { db: Db; claims: Claims; organizationId: string;
 			return rows.map(([id, createdAt, userId, contactId, contactName, phone, type, campaignId, provider, reference, verdict, status, errorCode,
 				segments, price, priceUnit, sentAt, deliveredAt, failedAt, retryOf, body]): Cell[] => [
 				id, createdAt, contactId ? contactName : (emails.get(userId ?? '') ?? null), contactId ? 'contact' : 'user',
-				contactId ?? userId, phone, type, campaignId, provider, reference, verdict, status, errorCode,
+				contactId ?? userId, shownClearPhone(phone, o.showNumbers === true), type, campaignId, provider, reference, verdict, status, errorCode,
 				errorCode !== null ? errorTitle(errorCode) : null, segments, price, priceUnit, sentAt, deliveredAt, failedAt, retryOf, body
 			]);
 		}

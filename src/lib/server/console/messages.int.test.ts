@@ -33,8 +33,9 @@ async function text(label: string, o: string, recipient: { contact?: string; use
 	ids[label] = row!.id;
 }
 
-const page = (who: string, o: string, params: Record<string, string>) =>
-	t.db.asUser(claims(who), (tx) => listMessages(tx, o, parseMessageFilters(new URLSearchParams(params), { timeZone: 'America/Los_Angeles', defaultCountry: 'US' })));
+const page = (who: string, o: string, params: Record<string, string>, showNumbers = false) =>
+	t.db.asUser(claims(who), (tx) =>
+		listMessages(tx, o, parseMessageFilters(new URLSearchParams(params), { timeZone: 'America/Los_Angeles', defaultCountry: 'US' }), { showNumbers }));
 const labels = async (params: Record<string, string>, who = viewer, o = orgA) =>
 	(await page(who, o, params)).rows.map((r) => ids && Object.keys(ids).find((k) => ids[k] === r.id)).sort();
 
@@ -66,7 +67,9 @@ describe('listMessages', () => {
 		expect(p.rows.map((r) => r.id)).toEqual([ids.user1, ids.mary1, ids.john2, ids.john1]);
 		expect(p.total).toEqual({ value: 4, exact: true });
 		expect(p.rows[0]!.recipient).toMatchObject({ kind: 'user', email: 'john.smith@example.com' });
-		expect(p.rows[3]!.recipient).toMatchObject({ kind: 'contact', name: 'John Smith', phone: '+14155550123' });
+		// Numbers in full only for members allowed to see them (the page passes can.operate).
+		expect(p.rows[3]!.recipient).toMatchObject({ kind: 'contact', name: 'John Smith', phone: '•••• 0123' });
+		expect((await page(viewer, orgA, {}, true)).rows[3]!.recipient).toMatchObject({ phone: '+14155550123' });
 		expect((await page(outsider, orgA, {})).rows).toHaveLength(0);
 	});
 
@@ -169,11 +172,13 @@ describe('messageDetail: numbers in raw payloads', () => {
 		const event = (d: Awaited<ReturnType<typeof messageDetail>>) => JSON.parse(d!.events.find((e) => e.payload?.includes('SMpayload'))!.payload!);
 		const opened = await t.db.asUser(claims(viewer), (tx) => messageDetail(tx, orgA, ids.john1!, { showNumbers: true }));
 		expect(event(opened)).toEqual(raw);
+		expect(opened!.message.phone_number).toBe('+14155550123');
 		for (const masked of [
 			await t.db.asUser(claims(viewer), (tx) => messageDetail(tx, orgA, ids.john1!, { showNumbers: false })),
 			await t.db.asUser(claims(viewer), (tx) => messageDetail(tx, orgA, ids.john1!))
 		]) {
 			expect(event(masked)).toEqual({ ...raw, To: '•••• (hidden)', From: '•••• (hidden)' });
+			expect(masked!.message.phone_number).toBe('•••• 0123');
 		}
 	});
 });
@@ -206,14 +211,16 @@ describe('recipient history', () => {
 		const [john] = await t.sql<{ id: string }[]>`select id from public.contacts where external_id = 'crm-77'`;
 		const r = { kind: 'contact' as const, id: john!.id };
 		const result = await t.db.asUser(claims(viewer), async (tx) => ({
-			who: await loadRecipient(tx, orgA, 'contact', john!.id),
+			who: await loadRecipient(tx, orgA, 'contact', john!.id, { showNumbers: true }),
+			hidden: await loadRecipient(tx, orgA, 'contact', john!.id),
 			summary: await recipientSummary(tx, orgA, r),
 			page: await listMessages(tx, orgA, { ...parseMessageFilters(new URLSearchParams(), { timeZone: 'UTC', defaultCountry: 'US' }), recipient: r })
 		}));
 		expect(result.who).toMatchObject({ name: 'John Smith', phoneDisplay: '+1 415 555 0123' });
+		expect(result.hidden).toMatchObject({ name: 'John Smith', phone: '•••• 0123', phoneDisplay: '•••• 0123' });
 		expect(result.summary).toEqual({ sent: 2, delivered: 1, failed: 1 });
 		expect(result.page.rows.map((x) => x.id)).toEqual([ids.john2, ids.john1]);
-		const asUser = await t.db.asUser(claims(viewer), (tx) => loadRecipient(tx, orgA, 'user', user));
+		const asUser = await t.db.asUser(claims(viewer), (tx) => loadRecipient(tx, orgA, 'user', user, { showNumbers: true }));
 		expect(asUser).toMatchObject({ name: 'john.smith@example.com', phone: '+14155559876' });
 		// Another workspace's contact, or a user who never got a text here: nobody.
 		const [other] = await t.sql<{ id: string }[]>`select id from public.contacts where name = 'John Other'`;

@@ -2,6 +2,7 @@ import type { TransactionSql } from '@sms/db';
 import { verdictFor, type VerdictKind } from '@sms/twilio-service';
 import type { HistoryCursor } from '../sms/history-query.ts';
 import { MESSAGE_STATUSES, VERDICT_FILTERS, type MessageFilters, type VerdictFilter } from './message-filters.ts';
+import { NUMBERS_HIDDEN, shownClearPhone } from '../phones/view.ts';
 
 /** Counting stops here; beyond it the planner's estimate is shown, labelled as one. */
 export const EXACT_COUNT_LIMIT = 1_000;
@@ -143,7 +144,8 @@ interface Raw {
 }
 
 /** One page, newest first, keyset-paginated, with the total (exact up to EXACT_COUNT_LIMIT). */
-export async function listMessages(tx: TransactionSql, organizationId: string, f: MessageFilters): Promise<MessagePage> {
+/** `showNumbers`: full numbers for members allowed to see them (operators and up), else the last four. */
+export async function listMessages(tx: TransactionSql, organizationId: string, f: MessageFilters, options: { showNumbers: boolean } = NUMBERS_HIDDEN): Promise<MessagePage> {
 	const { where } = await messageWhere(tx, organizationId, f);
 	const c = f.cursor;
 	const rows = await tx<Raw[]>`
@@ -175,8 +177,8 @@ export async function listMessages(tx: TransactionSql, organizationId: string, f
 			createdAt: r.created_at,
 			cursor: { createdAt: r.created_at, id: r.id },
 			recipient: r.contact_id
-				? { kind: 'contact', id: r.contact_id, name: r.contact_name, email: null, phone: r.phone_number }
-				: { kind: 'user', id: r.user_id ?? '', name: null, email: emails.get(r.user_id ?? '') ?? null, phone: r.phone_number },
+				? { kind: 'contact', id: r.contact_id, name: r.contact_name, email: null, phone: shownClearPhone(r.phone_number, options.showNumbers) }
+				: { kind: 'user', id: r.user_id ?? '', name: null, email: emails.get(r.user_id ?? '') ?? null, phone: shownClearPhone(r.phone_number, options.showNumbers) },
 			type: r.notification_type,
 			campaignId: r.campaign_id,
 			provider: r.provider,

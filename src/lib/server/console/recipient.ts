@@ -1,5 +1,6 @@
 import type { TransactionSql } from '@sms/db';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { NUMBERS_HIDDEN, shownClearPhone } from '../phones/view.ts';
 
 export interface Recipient {
 	kind: 'user' | 'contact';
@@ -21,12 +22,25 @@ export function displayPhone(e164: string | null): string | null {
 	return parsePhoneNumberFromString(e164)?.formatInternational() ?? e164;
 }
 
-/** A contact of the workspace, or a user who got texts from it; null otherwise (→ 404). */
-export async function loadRecipient(tx: TransactionSql, organizationId: string, kind: 'user' | 'contact', id: string): Promise<Recipient | null> {
+/**
+ * A contact of the workspace, or a user who got texts from it; null otherwise (→ 404). The number
+ * in full for members allowed to see numbers (`showNumbers`), else its last four digits.
+ */
+export async function loadRecipient(
+	tx: TransactionSql,
+	organizationId: string,
+	kind: 'user' | 'contact',
+	id: string,
+	options: { showNumbers: boolean } = NUMBERS_HIDDEN
+): Promise<Recipient | null> {
+	const shown = (e164: string | null) => {
+		const phone = shownClearPhone(e164, options.showNumbers);
+		return { phone, phoneDisplay: options.showNumbers ? displayPhone(phone) : phone };
+	};
 	if (kind === 'contact') {
 		const [c] = await tx<{ name: string; phone_number: string }[]>`
 			select name, phone_number from public.contacts where id = ${id}::uuid and organization_id = ${organizationId}::uuid`;
-		return c ? { kind, id, name: c.name, phone: c.phone_number, phoneDisplay: displayPhone(c.phone_number) } : null;
+		return c ? { kind, id, name: c.name, ...shown(c.phone_number) } : null;
 	}
 	const [u] = await tx<{ email: string }[]>`select email from public.workspace_recipient_users(${organizationId}::uuid, ${[id]}::uuid[])`;
 	if (!u) return null;
@@ -34,8 +48,7 @@ export async function loadRecipient(tx: TransactionSql, organizationId: string, 
 		select phone_number from public.sms_messages
 		where user_id = ${id}::uuid and organization_id = ${organizationId}::uuid and direction = 'outbound'
 		order by created_at desc limit 1`;
-	const phone = last?.phone_number ?? null;
-	return { kind, id, name: u.email, phone, phoneDisplay: displayPhone(phone) };
+	return { kind, id, name: u.email, ...shown(last?.phone_number ?? null) };
 }
 
 /** "3 messages sent • 3 delivered • 0 failed": every text to them from this workspace. */

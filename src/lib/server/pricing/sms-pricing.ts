@@ -44,6 +44,8 @@ export class SmsPricing {
 	private readonly store: PricingStore;
 	private readonly ttlMs: number;
 	private readonly now: () => Date;
+	/** The default price written to the database once per process (before the first quote). */
+	private defaultSaved: Promise<void> | null = null;
 
 	constructor(private readonly options: SmsPricingOptions) {
 		this.store = new PricingStore(options.db);
@@ -57,6 +59,7 @@ export class SmsPricing {
 
 	/** One quote per country (keys upper-cased); Twilio is asked only for missing or expired ones. */
 	async pricesFor(countries: string[]): Promise<Map<string, PriceQuote>> {
+		await this.saveDefaultPrice();
 		const wanted = [...new Set(countries.map((c) => c.toUpperCase()))];
 		const valid = wanted.filter((c) => ISO.test(c));
 		const stored = await this.store.load(valid);
@@ -71,6 +74,15 @@ export class SmsPricing {
 			else quotes.set(country, await this.refresh(country, row));
 		}
 		return quotes;
+	}
+
+	/** Campaign estimates and the spend cap (SQL) price unknown countries at the same default. */
+	private saveDefaultPrice(): Promise<void> {
+		this.defaultSaved ??= this.store.saveDefaultPrice(this.options.defaultPrice ?? null).catch((error: unknown) => {
+			this.defaultSaved = null;
+			this.options.log?.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not store the default price');
+		});
+		return this.defaultSaved;
 	}
 
 	private async refresh(country: string, previous: StoredPrice | undefined): Promise<PriceQuote> {

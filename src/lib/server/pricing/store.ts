@@ -61,4 +61,9 @@ export class PricingStore {
 					fetched_at = excluded.fetched_at, expires_at = excluded.expires_at`
 		);
 	}
+
+	/** The configured default price, where the SQL API's estimates and the spend cap read it (null: none). */
+	async saveDefaultPrice(price: { unitPrice: number; currency: string } | null): Promise<void> {
+		await this.db.asService((tx) => tx`select public.set_sms_default_price(${price?.unitPrice ?? null}, ${price?.currency ?? 'USD'})`);
+	}
 }

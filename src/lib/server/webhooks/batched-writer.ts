@@ -7,14 +7,26 @@
  */
 export class BatchedWriter<In, Out> {
 	private queue: { item: In; resolve: (out: Out) => void; reject: (error: unknown) => void }[] = [];
-	private writing = false;
+	private writing = 0;
 
-	constructor(private readonly options: { run: (items: In[]) => Promise<Out[]>; maxBatch?: number }) {}
+	/**
+	 * `concurrency`: batches in flight at once (default 1). `retryAlone`: whether a failed batch's
+	 * items may run again one by one (default: always); false fails them all with the error, for
+	 * writes that are not idempotent when the error may come after the commit.
+	 */
+	constructor(
+		private readonly options: {
+			run: (items: In[]) => Promise<Out[]>;
+			maxBatch?: number;
+			concurrency?: number;
+			retryAlone?: (error: unknown) => boolean;
+		}
+	) {}
 
 	submit(item: In): Promise<Out> {
 		return new Promise((resolve, reject) => {
 			this.queue.push({ item, resolve, reject });
-			if (!this.writing) void this.drain();
+			if (this.writing < (this.options.concurrency ?? 1)) void this.drain();
 		});
 	}
 
@@ -26,7 +38,7 @@ export class BatchedWriter<In, Out> {
 	}
 
 	private async drain(): Promise<void> {
-		this.writing = true;
+		this.writing++;
 		try {
 			while (this.queue.length > 0) {
 				const batch = this.queue.splice(0, this.options.maxBatch ?? 200);
@@ -34,15 +46,15 @@ export class BatchedWriter<In, Out> {
 					const results = await this.runChecked(batch.map((p) => p.item));
 					batch.forEach((p, i) => p.resolve(results[i]!));
 				} catch (error) {
-					if (batch.length === 1) {
-						batch[0]!.reject(error);
+					if (batch.length === 1 || !(this.options.retryAlone?.(error) ?? true)) {
+						for (const p of batch) p.reject(error);
 						continue;
 					}
 					await Promise.all(batch.map((p) => this.runChecked([p.item]).then((r) => p.resolve(r[0]!), p.reject)));
 				}
 			}
 		} finally {
-			this.writing = false;
+			this.writing--;
 		}
 	}
 }

@@ -1,9 +1,11 @@
+import postgres from 'postgres';
 import type { Db } from '@sms/db';
 import { db } from '$lib/server/db';
 import { log } from '$lib/server/log';
 import type { Scope } from '$lib/api/v1/operations';
 import { problem } from '$lib/api/v1/problems';
-import type { ApiBackend, ApiResult } from './handler.ts';
+import { BatchedWriter } from '$lib/server/webhooks/batched-writer';
+import type { ApiBackend, ApiResult, KeyCredentials } from './handler.ts';
 import type { SendOutcome } from './messages/outcome.ts';
 import { ApiProblem } from './respond.ts';
 
@@ -20,8 +22,51 @@ interface PriorRow {
 	response_body: unknown;
 }
 
+type SendArgs = KeyCredentials & { message: unknown; idempotencyKey: string | null; fingerprint: string };
+
+/**
+ * POST /messages arriving together go to the database as one statement (one api_send_message
+ * a request, in arrival order, one commit), a few such batches at a time: a commit, a statement
+ * and a round trip a request were most of the route's cost beside the text's own work. Each
+ * request is answered after its batch committed; a batch that fails (a request the database
+ * refuses, a deadlock) runs again one request at a time, so only the request at fault gets the
+ * error. Only then: any other failure (a lost connection, an answer short of rows) may come
+ * after the commit, and sending again would queue texts twice, so it fails the whole batch (the
+ * client retries under its Idempotency-Key). Idempotency twins in one batch are serialised by the
+ * same advisory lock, the later one finding the earlier one's answer, as across transactions.
+ */
+export function sendBatcher(database: Db, options: { maxBatch?: number; concurrency?: number } = {}): BatchedWriter<SendArgs, SendOutcome> {
+	const sql = database.service;
+	return new BatchedWriter<SendArgs, SendOutcome>({
+		maxBatch: options.maxBatch ?? 50,
+		// A few at a time, so Postgres works on several at once while one commits.
+		concurrency: options.concurrency ?? 4,
+		// The database refused the statement: nothing of the batch was committed.
+		retryAlone: (error) => error instanceof postgres.PostgresError,
+		run: async (items) => {
+			const rows = await sql<{ ord: string; r: SendOutcome }[]>`
+				select u.ord, public.api_send_message(u.key_hash, u.key_prefix, u.ip, u.message::jsonb, u.idempotency_key, u.fingerprint) as r
+				from (
+					select * from unnest(
+						${items.map((i) => i.keyHash)}::text[],
+						${items.map((i) => i.keyPrefix)}::text[],
+						${items.map((i) => i.ip)}::inet[],
+						${items.map((i) => JSON.stringify(i.message))}::text[],
+						${items.map((i) => i.idempotencyKey)}::text[],
+						${items.map((i) => i.fingerprint)}::text[]
+					) with ordinality as u(key_hash, key_prefix, ip, message, idempotency_key, fingerprint, ord)
+					order by u.ord
+					offset 0
+				) u`;
+			const byOrd = new Map(rows.map((r) => [Number(r.ord), r.r]));
+			if (byOrd.size !== items.length) throw new Error(`api_send_message answered ${byOrd.size} of ${items.length} requests`);
+			return items.map((_, i) => byOrd.get(i + 1)!);
+		}
+	});
+}
+
 /** The database side of /api/v1: key lookup, refusals for the audit spike, idempotent transactions, sends. */
-export const createDbBackend = (database: Db): ApiBackend => ({
+export const createDbBackend = (database: Db, sends = sendBatcher(database)): ApiBackend => ({
 	async authenticate(keyHash) {
 		const [row] = await database.service<KeyRow[]>`select * from public.api_key_authenticate(${keyHash})`;
 		return row
@@ -55,11 +100,8 @@ export const createDbBackend = (database: Db): ApiBackend => ({
 			return result;
 		});
 	},
-	async sendMessage({ keyHash, keyPrefix, ip, message, idempotencyKey, fingerprint }) {
-		const sql = database.service;
-		const [{ r }] = await sql<{ r: SendOutcome }[]>`
-			select public.api_send_message(${keyHash}, ${keyPrefix}, ${ip}::inet, ${sql.json(message as never)}, ${idempotencyKey}, ${fingerprint}) as r`;
-		return r;
+	sendMessage(args) {
+		return sends.submit(args);
 	},
 	async sendBatch({ keyHash, keyPrefix, ip, items, idempotencyKey, fingerprint }) {
 		const sql = database.service;

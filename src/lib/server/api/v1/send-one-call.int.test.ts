@@ -82,6 +82,43 @@ describe('POST /messages in one call', () => {
 	});
 });
 
+describe('POST /messages arriving together', () => {
+	const together = async (bodies: Record<string, unknown>[]) => Promise.all(bodies.map((body) => call('sendMessage', { path: '/messages', key: key.secret, body })));
+	const textsTo = (contactId: string) =>
+		t.sql<{ id: string; message_content: string; xid: string }[]>`
+			select id, message_content, xmin::text as xid from public.sms_messages where contact_id = ${contactId}`;
+
+	it('are written together, fewer commits than texts, each answered with its own text', async () => {
+		const [c] = await t.sql<{ id: string }[]>`
+			insert into public.contacts (organization_id, name, phone_number) values (${ws.organizationId}, 'Together', '+14155550601') returning id`;
+		const bodies = Array.from({ length: 30 }, (_, i) => ({ to: { contactId: c.id }, body: `together ${i}` }));
+		const answers = await together(bodies);
+		expect(answers.every((a) => a.status === 202)).toBe(true);
+		const texts = await textsTo(c.id);
+		const byId = new Map(texts.map((m) => [m.id, m.message_content]));
+		expect(answers.map((a) => byId.get(a.json.id as string))).toEqual(bodies.map((b) => b.body));
+		// xmin is the inserting transaction: texts sharing one were committed together.
+		expect(new Set(texts.map((m) => m.xid)).size).toBeLessThan(texts.length);
+	});
+
+	it('a request the database refuses fails alone; the others are queued once', async () => {
+		const [c] = await t.sql<{ id: string }[]>`
+			insert into public.contacts (organization_id, name, phone_number) values (${ws.organizationId}, 'Mixed', '+14155550602') returning id`;
+		const bad = new Map<number, Record<string, unknown>>([
+			[7, { to: { contactId: theirContact }, body: 'together 7' }],
+			[13, { to: { contactId: c.id }, body: 'together 13', type: 'no_such_type' }]
+		]);
+		const bodies = Array.from({ length: 30 }, (_, i) => bad.get(i) ?? { to: { contactId: c.id }, body: `together ${i}` });
+		const answers = await together(bodies);
+		expect(answers.map((a) => a.status)).toEqual(bodies.map((_, i) => (bad.has(i) ? 422 : 202)));
+		expect(answers[7].json.field).toBe('to.contactId');
+		expect(answers[13].json.field).toBe('type');
+		const texts = await textsTo(c.id);
+		expect(texts.map((m) => m.message_content).sort()).toEqual(bodies.filter((_, i) => !bad.has(i)).map((b) => b.body as string).sort());
+		expect(new Set(texts.map((m) => m.id))).toEqual(new Set(answers.filter((a) => a.status === 202).map((a) => a.json.id)));
+	});
+});
+
 describe('POST /messages/batch in one call', () => {
 	it('answers every kind of text on its own, in order, and queues only the good ones', async () => {
 		const [{ n: before }] = await t.sql<{ n: number }[]>`select count(*)::int as n from public.sms_messages where organization_id = ${ws.organizationId}`;
@@ -122,6 +159,42 @@ describe('POST /messages/batch in one call', () => {
 		expect(await contactsWith('+14155550301')).toBe(1);
 		const got = await call('getMessage', { method: 'GET', path: `/messages/${results[0].message?.id}`, params: { id: results[0].message?.id as string }, key: key.secret });
 		expect(got.json.metadata).toEqual({ run: 'b1' });
+	});
+
+	it('when queue_sms_messages_bulk still refuses a text, answers it as refused and queues the rest without it', async () => {
+		// The contact vanishes after the batch's own checks passed and before the bulk call (as a
+		// concurrent DELETE /contacts would make it): a trigger on the batch's creation of a contact
+		// for a new number, which comes between the two, deletes it.
+		const [x] = await t.sql<{ id: string }[]>`
+			insert into public.contacts (organization_id, name, phone_number) values (${ws.organizationId}, 'Vanishing', '+14155550700') returning id`;
+		await t.sql.unsafe(`
+			create function public.test_vanish_contact() returns trigger language plpgsql as $$
+			begin delete from public.contacts where id = '${x.id}'; return null; end $$;
+			create trigger test_vanish_contact after insert on public.contacts for each statement execute function public.test_vanish_contact();`);
+		try {
+			const res = await batch([
+				{ to: { contactId: x.id }, body: 'to the vanished' },
+				{ to: { phone: '+14155550701' }, body: 'first new number' },
+				{ to: { phone: '+14155550702' }, body: 'second new number' }
+			]);
+			expect(res.status).toBe(200);
+			expect(res.json).toMatchObject({ accepted: 2, rejected: 1 });
+			const results = res.json.results as { index: number; ok: boolean; message?: { id: string }; problem?: { status: number; errors: { field: string; code: string; message: string }[] } }[];
+			expect(results.map((r) => r.ok)).toEqual([false, true, true]);
+			expect(results[0].problem?.status).toBe(422);
+			expect(results[0].problem?.errors).toEqual([{ field: 'messages.0.to.contactId', code: 'not_found', message: `no contact ${x.id} in this workspace` }]);
+			// The others were queued, each under the id it was answered with.
+			const texts = await t.sql<{ id: string; message_content: string }[]>`
+				select id, message_content from public.sms_messages where id in ${t.sql([results[1].message!.id, results[2].message!.id])}`;
+			expect(Object.fromEntries(texts.map((m) => [m.id, m.message_content]))).toEqual({
+				[results[1].message!.id]: 'first new number',
+				[results[2].message!.id]: 'second new number'
+			});
+			const [{ n }] = await t.sql<{ n: number }[]>`select count(*)::int as n from public.sms_messages where message_content = 'to the vanished'`;
+			expect(n).toBe(0);
+		} finally {
+			await t.sql.unsafe('drop trigger test_vanish_contact on public.contacts; drop function public.test_vanish_contact()');
+		}
 	});
 
 	it('replays a batch word for word under its Idempotency-Key, and refuses another body with it', async () => {

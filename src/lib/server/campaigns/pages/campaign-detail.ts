@@ -1,4 +1,5 @@
 import type { TransactionSql } from '@sms/db';
+import { NUMBERS_HIDDEN, shownClearPhone } from '../../phones/view.ts';
 
 export interface CampaignMessage {
 	id: string;
@@ -25,8 +26,16 @@ export interface CampaignCost {
 
 export const RECENT_MESSAGES = 20;
 
-/** The campaign's latest texts (the overview's "recent messages"), newest change first. */
-export async function recentCampaignMessages(tx: TransactionSql, campaignId: string, status: string | null): Promise<CampaignMessage[]> {
+/**
+ * The campaign's latest texts (the overview's "recent messages"), newest change first; numbers in
+ * full only with `showNumbers` (operators and up), else the last four digits.
+ */
+export async function recentCampaignMessages(
+	tx: TransactionSql,
+	campaignId: string,
+	status: string | null,
+	options: { showNumbers: boolean } = NUMBERS_HIDDEN
+): Promise<CampaignMessage[]> {
 	const rows = await tx<
 		{ id: string; phone_number: string; status: string; status_reason: string | null; error_code: number | null; user_id: string | null; contact_id: string | null; updated_at: Date; estimated_cost: string | null; price: string | null; price_unit: string | null }[]
 	>`
@@ -38,7 +47,7 @@ export async function recentCampaignMessages(tx: TransactionSql, campaignId: str
 		limit ${RECENT_MESSAGES}`;
 	return rows.map((r) => ({
 		id: r.id,
-		to: r.phone_number,
+		to: shownClearPhone(r.phone_number, options.showNumbers),
 		status: r.status,
 		statusReason: r.status_reason,
 		errorCode: r.error_code,

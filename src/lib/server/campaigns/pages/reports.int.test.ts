@@ -8,6 +8,7 @@ import { createTestDatabase, createUser, type TestDatabase } from '@sms/db/testi
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { costRange, costReport } from './costs.ts';
 import { costReportCsv } from './costs-csv.ts';
+import { recentCampaignMessages } from './campaign-detail.ts';
 import { campaignFilter, listCampaigns } from './list.ts';
 import { smsStats } from './stats.ts';
 
@@ -127,5 +128,13 @@ describe('cost report (seed 002)', () => {
 		expect(costRange(new URL('http://x/?from=2026-11-01&to=2026-11-30'), '2026-12-02')).toEqual(november);
 		expect(costRange(new URL('http://x/?from=2026-11-30&to=2026-11-01'), '2026-12-02')).toEqual({ from: '2026-12-01', to: '2026-12-02' });
 		expect(costRange(new URL('http://x/?from=yesterday'), '2026-12-02')).toEqual({ from: '2026-12-01', to: '2026-12-02' });
+	});
+});
+
+describe("campaign page's recent texts", () => {
+	it('show numbers in full only to members allowed to see them, else the last four digits', async () => {
+		const recent = (showNumbers: boolean) => t.db.asUser(claims(viewer), (tx) => recentCampaignMessages(tx, campaign, null, { showNumbers }));
+		expect((await recent(true)).map((m) => m.to).sort()).toEqual(['+14155550123', '+14155550124']);
+		expect((await recent(false)).map((m) => m.to).sort()).toEqual(['•••• 0123', '•••• 0124']);
 	});
 });

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { db } from '$lib/server/db';
 import { workspaceAction } from '$lib/server/workspaces/actions';
 import { decodeContactCursor, forgetContact, listContacts } from '$lib/server/workspaces/contacts';
+import { shownClearPhone } from '$lib/server/phones/view';
 import { parseContactSearch } from '$lib/server/workspaces/contact-search';
 import { requireWorkspace } from '$lib/server/workspaces/context';
 import { forgottenMessage } from '$lib/workspaces/forget';
@@ -15,7 +16,8 @@ export const load: PageServerLoad = async (event) => {
 	const after = decodeContactCursor(event.url.searchParams.get('after'));
 	const search = parseContactSearch(q, ctx.organization.defaultCountry);
 	const { contacts, next } = await db().asUser(ctx.claims, (tx) => listContacts(tx, { organizationId: ctx.organization.id, search, tag, after }));
-	return { q, tag, next, firstPage: after === null, contacts, forgotten: event.url.searchParams.get('forgotten') === '1' };
+	const shown = contacts.map((c) => ({ ...c, phoneNumber: shownClearPhone(c.phoneNumber, ctx.can.operate) }));
+	return { q, tag, next, firstPage: after === null, contacts: shown, forgotten: event.url.searchParams.get('forgotten') === '1' };
 };
 
 export const actions: Actions = {

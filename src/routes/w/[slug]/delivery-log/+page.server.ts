@@ -21,11 +21,11 @@ export const load: PageServerLoad = async (event) => {
 		return { timeZone, values, filterError: { param: e.param, message: e.message }, summary: null, rows: [], page: 1, totalPages: 0 };
 	}
 	const { summary, rows, events } = await db().asUser(ctx.claims, async (tx) => {
-		const rows = await listDeliveryEvents(tx, ctx.organization.id, filters);
+		const rows = await listDeliveryEvents(tx, ctx.organization.id, filters, { showNumbers: ctx.can.operate });
 		return {
 			rows,
 			summary: await deliveryLogSummary(tx, ctx.organization.id, filters),
-			events: await eventsOfMessages(tx, ctx.organization.id, rows.map((r) => r.messageId))
+			events: await eventsOfMessages(tx, ctx.organization.id, rows.map((r) => r.messageId), { showNumbers: ctx.can.operate })
 		};
 	});
 	return {

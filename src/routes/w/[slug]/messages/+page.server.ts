@@ -22,7 +22,7 @@ export const load: PageServerLoad = async (event) => {
 		// A filter we cannot use is shown beside the form; the list is not guessed.
 		return { timeZone, values, filterError: { param: e.param, message: e.message }, rows: [], next: null, total: null };
 	}
-	const page = await db().asUser(ctx.claims, (tx) => listMessages(tx, ctx.organization.id, filters));
+	const page = await db().asUser(ctx.claims, (tx) => listMessages(tx, ctx.organization.id, filters, { showNumbers: ctx.can.operate }));
 	return {
 		timeZone,
 		values,

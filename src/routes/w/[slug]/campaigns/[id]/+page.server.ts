@@ -21,7 +21,7 @@ export const load: PageServerLoad = async (event) => {
 	const status = event.url.searchParams.get('status');
 	const filter = status && FILTERS.includes(status) ? status : null;
 	const [messages, cost] = await db().asUser(ctx.claims, (tx) =>
-		Promise.all([recentCampaignMessages(tx, campaign.id, filter), campaignCost(tx, campaign.id)])
+		Promise.all([recentCampaignMessages(tx, campaign.id, filter, { showNumbers: ctx.can.operate }), campaignCost(tx, campaign.id)])
 	);
 	return { campaign, messages, cost, filter, filters: FILTERS, refused: event.url.searchParams.get('refused'), timeZone: ctx.organization.defaultTimeZone };
 };

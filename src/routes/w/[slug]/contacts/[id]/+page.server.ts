@@ -5,6 +5,7 @@ import { contactFormValues, parseContactForm } from '$lib/server/workspaces/cont
 import { contactConflict, contactFormOptions, contactToFormValues } from '$lib/server/workspaces/contact-page';
 import { countContactTexts, forgetContact, getContact, updateContact } from '$lib/server/workspaces/contacts';
 import { requireWorkspace } from '$lib/server/workspaces/context';
+import { shownClearPhone } from '$lib/server/phones/view';
 import { uniqueViolation } from '$lib/server/workspaces/db-errors';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -14,10 +15,13 @@ export const load: PageServerLoad = async (event) => {
 	if (!contact) error(404, 'Not Found');
 	const texts = await db().asUser(ctx.claims, (tx) => countContactTexts(tx, { organizationId: ctx.organization.id, id: contact.id }));
 	const zone = ctx.organization.defaultTimeZone;
+	// The number in full only for members allowed to see numbers (operators and up edit it too).
+	const phoneNumber = shownClearPhone(contact.phoneNumber, ctx.can.operate);
+	const values = contactToFormValues(contact, zone, ctx.organization.defaultCountry);
 	return {
-		contact,
+		contact: { ...contact, phoneNumber },
 		texts,
-		values: contactToFormValues(contact, zone, ctx.organization.defaultCountry),
+		values: ctx.can.operate ? values : { ...values, phone: phoneNumber },
 		...contactFormOptions(),
 		zone,
 		saved: event.url.searchParams.get('saved')

@@ -31,9 +31,9 @@ export const load: PageServerLoad = async (event) => {
 		throw e;
 	}
 	const result = await db().asUser(ctx.claims, async (tx) => {
-		const recipient = await loadRecipient(tx, ctx.organization.id, kind, event.params.id);
+		const recipient = await loadRecipient(tx, ctx.organization.id, kind, event.params.id, { showNumbers: ctx.can.operate });
 		if (!recipient) return null;
-		const page = await listMessages(tx, ctx.organization.id, filters);
+		const page = await listMessages(tx, ctx.organization.id, filters, { showNumbers: ctx.can.operate });
 		// Retry buttons for operators: which failed rows the database would retry.
 		const failedIds = page.rows.filter((r) => r.verdict === 'failed').map((r) => r.id);
 		const retryable = ctx.can.operate ? await retryCheck(tx, ctx.organization.id, failedIds) : new Map<string, string | null>();
