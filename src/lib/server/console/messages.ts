@@ -206,9 +206,9 @@ export async function countMessages(tx: TransactionSql, organizationId: string, 
 		select count(*)::int as n from (select 1 from public.sms_messages m where ${where} limit ${EXACT_COUNT_LIMIT + 1}) s`;
 	await tx`select set_config('enable_bitmapscan', 'on', true)`;
 	if (n <= EXACT_COUNT_LIMIT) return { value: n, exact: true };
-	const estimate_ = await messageWhere(tx, organizationId, f, { estimate: true });
+	const rough = await messageWhere(tx, organizationId, f, { estimate: true });
 	const plan = await tx<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }[]>`
-		explain (format json) select 1 from public.sms_messages m where ${estimate_.where}`;
+		explain (format json) select 1 from public.sms_messages m where ${rough.where}`;
 	const estimate = plan[0]?.['QUERY PLAN'][0]?.Plan['Plan Rows'] ?? n;
 	return { value: Math.max(Math.round(estimate), n), exact: false };
 }
