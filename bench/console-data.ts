@@ -81,3 +81,15 @@ export async function generateConsoleData(db: Db, say: (m: string) => void): Pro
 		select c.name, c.phone_number as phone from public.contacts c where c.organization_id = ${org} order by random() limit 200`;
 	return { org, samples };
 }
+
+/** The workspace a kept cluster already holds (BENCH_CONSOLE_DATA): compacted and analyzed again. */
+export async function reuseConsoleData(db: Db): Promise<BenchWorkspace> {
+	const { sql } = db;
+	const [{ id: org }] = await sql<{ id: string }[]>`select id from public.organizations where slug = 'bench'`;
+	await sql`select public.compact_sms_message_rollups()`;
+	await sql`select public.compact_sms_overview_rollups()`;
+	await sql`vacuum analyze`;
+	const samples = await sql<{ name: string; phone: string }[]>`
+		select c.name, c.phone_number as phone from public.contacts c where c.organization_id = ${org} order by random() limit 200`;
+	return { org, samples };
+}

@@ -14,7 +14,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -26,7 +26,7 @@ import { loadOverview } from '../src/lib/server/console/overview.ts';
 import { encodeHistoryCursor } from '../src/lib/server/sms/history-query.ts';
 import { parseOverviewRange } from '../src/lib/server/console/overview-range.ts';
 import type { BenchResult } from '../scripts/bench.ts';
-import { CONTACTS, generateConsoleData, TEXTS, type BenchWorkspace } from './console-data.ts';
+import { CONTACTS, generateConsoleData, reuseConsoleData, TEXTS, type BenchWorkspace } from './console-data.ts';
 
 const SAMPLES = Number(process.env.BENCH_CONSOLE_SAMPLES ?? 40);
 const TZ = 'UTC';
@@ -284,42 +284,71 @@ async function exportThroughput(db: Db, w: BenchWorkspace, server: ChildProcess,
 	];
 }
 
+/**
+ * BENCH_CONSOLE_DATA=<dir> keeps the cluster there and reuses the generated workspace on the
+ * next run (generating a million texts takes minutes): migrations newer than the data are
+ * applied, then the rollups are compacted and analyzed again.
+ */
 export async function run(): Promise<BenchResult[]> {
-	const dir = await mkdtemp(path.join(os.tmpdir(), 'sms-bench-console-'));
+	const keep = process.env.BENCH_CONSOLE_DATA ? path.resolve(process.env.BENCH_CONSOLE_DATA) : null;
+	const dir = keep ?? (await mkdtemp(path.join(os.tmpdir(), 'sms-bench-console-')));
+	await mkdir(dir, { recursive: true });
 	await chmod(dir, 0o755);
-	const pg = await startEmbeddedPostgres({ dataDir: path.join(dir, 'data'), persistent: false, fast: true, maxConnections: 50 });
+	const pg = await startEmbeddedPostgres({ dataDir: path.join(dir, 'data'), persistent: keep !== null, fast: true, maxConnections: 50 });
 	const admin = createDb({ url: pg.url('postgres'), max: 1 });
-	await admin.sql`create database bench`;
+	const [{ exists: reuse }] = await admin.sql<{ exists: boolean }[]>`select exists (select 1 from pg_database where datname = 'bench_ready') as exists`;
+	if (!reuse) {
+		await admin.sql`drop database if exists bench`;
+		await admin.sql`create database bench`;
+	}
 	await admin.end();
 	const url = pg.url('bench');
 	const db = createDb({ url, max: 4, applicationName: 'bench-console' });
 	try {
 		await migrate(db.sql);
-		const started = performance.now();
-		const w = await generateConsoleData(db, say);
-		const seconds = (performance.now() - started) / 1000;
+		let seconds: number | null = null;
+		let w: BenchWorkspace;
+		if (reuse) {
+			w = await reuseConsoleData(db);
+			say(`reusing the workspace in ${dir}`);
+		} else {
+			const started = performance.now();
+			w = await generateConsoleData(db, say);
+			seconds = (performance.now() - started) / 1000;
+			if (keep) {
+				// An empty marker database: the data in `bench` is complete.
+				const marker = createDb({ url: pg.url('postgres'), max: 1 });
+				await marker.sql`create database bench_ready`;
+				await marker.end();
+			}
+		}
 		const [{ events }] = await db.sql<{ events: number }[]>`select count(*)::int as events from public.sms_delivery_events`;
-		say(`generated ${TEXTS.toLocaleString('en')} texts and ${events.toLocaleString('en')} events in ${seconds.toFixed(1)} s`);
-		const [{ id: viewer }] = await db.sql<{ id: string }[]>`insert into auth.users (email, email_confirmed_at) values (${EMAIL}, now()) returning id`;
-		await db.sql`insert into public.organization_members (organization_id, user_id, role) values (${w.org}, ${viewer}, 'viewer')`;
+		if (seconds !== null) say(`generated ${TEXTS.toLocaleString('en')} texts and ${events.toLocaleString('en')} events in ${seconds.toFixed(1)} s`);
+		const [{ id: viewer }] = await db.sql<{ id: string }[]>`
+			insert into auth.users (email, email_confirmed_at) values (${EMAIL}, now())
+			on conflict do nothing returning id`.then(async (r) => (r.length > 0 ? r : await db.sql<{ id: string }[]>`select id from auth.users where email = ${EMAIL}`));
+		await db.sql`insert into public.organization_members (organization_id, user_id, role) values (${w.org}, ${viewer}, 'viewer') on conflict do nothing`;
 		const scale = `${(TEXTS / 1e6).toLocaleString('en')}M texts`;
+		// BENCH_CONSOLE_PARTS=list,overview,pages runs only those (default: all).
+		const parts = (process.env.BENCH_CONSOLE_PARTS ?? 'list,overview,pages').split(',');
 		const results = [
-			...(await listQueries(db, w, viewer)),
-			...(await overview(db, w, viewer)),
-			...(await pages(db, w, url))
+			...(parts.includes('list') ? await listQueries(db, w, viewer) : []),
+			...(parts.includes('overview') ? await overview(db, w, viewer) : []),
+			...(parts.includes('pages') ? await pages(db, w, url) : [])
 		].map((r) => ({ ...r, name: `${r.name} (${scale})` }));
+		if (seconds === null) return results;
 		return [
 			...results,
 			{
 				name: `console data generation (${scale}, ${events.toLocaleString('en')} events, ${CONTACTS.toLocaleString('en')} contacts)`,
 				value: seconds,
 				unit: 's',
-				notes: 'set-based generate_series in chunks of 100k, rollup triggers on; compaction and vacuum analyze included'
+				notes: `${Math.round(TEXTS / seconds).toLocaleString('en')} texts/s; set-based generate_series in chunks of 100k, rollup triggers on; compaction and vacuum analyze included`
 			}
 		];
 	} finally {
 		await db.end();
 		await pg.stop();
-		await rm(dir, { recursive: true, force: true });
+		if (!keep) await rm(dir, { recursive: true, force: true });
 	}
 }

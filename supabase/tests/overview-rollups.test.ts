@@ -78,15 +78,19 @@ describe('overview rollups: who reads them', () => {
 	});
 
 	for (const role of ROLE_NAMES) {
-		it(`${role} reads only their own workspace's failure and latency rollups and overview, and writes none`, async () => {
+		it(`${role} reads only their own workspace's failure, latency and overview rollups and overview, and writes none`, async () => {
 			const seen = await asRole(t, w, role, (tx) =>
 				tx<{ org: string }[]>`select distinct organization_id as org from public.sms_failure_rollups
-					union select distinct organization_id from public.sms_latency_rollups`
+					union select distinct organization_id from public.sms_latency_rollups
+					union select distinct organization_id from public.sms_overview_rollups`
 			).catch((e: { code?: string }) => e.code);
 			const expected = { owner: [w.a], admin: [w.a], operator: [w.a], viewer: [w.a], other_member: [w.b], non_member: [], anon: '42501' }[role];
 			expect(Array.isArray(seen) ? seen.map((r) => r.org) : seen).toEqual(expected);
 			const write = await asRole(t, w, role, (tx) => tx`update public.sms_failure_rollups set messages = 0`).catch((e: { code?: string }) => e.code);
 			expect(write).toBe('42501');
+			const insert = await asRole(t, w, role, (tx) => tx`insert into public.sms_overview_rollups (organization_id, kind, bucket, messages)
+				values (${w.a}, 'day', date_trunc('day', now(), 'UTC'), 1000)`).catch((e: { code?: string }) => e.code);
+			expect(insert).toBe('42501');
 			// workspace_overview() answers viewers and up of workspace A only.
 			const answer = await asRole(t, w, role, (tx) =>
 				tx<{ o: { failures: { code: number }[] } }[]>`select public.workspace_overview(${w.a}::uuid, now() - interval '1 day', now() + interval '1 hour', 'UTC') as o`

@@ -185,6 +185,25 @@ describe('sms_retry_check', () => {
 });
 
 describe('the error-code rule', () => {
+	it('has one home: internal.sms_error_retry_class classes every catalogue code as the catalogue does', async () => {
+		const codes = Object.keys(ERROR_CATALOGUE).map(Number);
+		const rows = await t.sql<{ code: number | null; class: string | null }[]>`
+			select c as code, internal.sms_error_retry_class(c) as class from unnest(${[...codes, 12345, null]}::int[]) c`;
+		const reasons = ['unknown_number', 'landline', 'opted_out', 'unreachable_number', 'blocked_number', 'content_refused'];
+		for (const { code, class: cls } of rows) {
+			const entry = code === null ? undefined : ERROR_CATALOGUE[code];
+			const want = !entry ? null : entry.retryable ? 'transient' : entry.scope === 'number' || entry.scope === 'content' ? 'a reason' : 'setup';
+			expect({ code, class: cls !== null && reasons.includes(cls) ? 'a reason' : cls }).toEqual({ code, class: want });
+		}
+		// The console's and the campaigns' questions are both answered from it.
+		const [both] = await t.sql<{ n: number }[]>`
+			select count(*)::int as n from unnest(${codes}::int[]) c
+			where internal.sms_error_retryable(c) <> (internal.sms_error_retry_class(c) = 'transient')
+				or internal.sms_retry_block_for_error(c) is distinct from
+					(case when internal.sms_error_retry_class(c) not in ('transient', 'setup') then internal.sms_error_retry_class(c) end)`;
+		expect(both!.n).toBe(0);
+	});
+
 	it('blocks exactly the catalogue codes that are not retryable and condemn the number or the content', async () => {
 		const codes = Object.keys(ERROR_CATALOGUE).map(Number);
 		const rows = await t.sql<{ code: number; reason: string | null }[]>`

@@ -247,6 +247,10 @@ describe('sms_message_rollups', () => {
 		const [{ n: latencyRows, latencyKeys }] = await t.sql<{ n: number; latencyKeys: number }[]>`select count(*)::int as n,
 			count(distinct (organization_id, bucket, latency_bucket))::int as "latencyKeys" from public.sms_latency_rollups`;
 		expect(latencyRows).toBe(latencyKeys);
+		const [{ n: overviewRows, overviewKeys }] = await t.sql<{ n: number; overviewKeys: number }[]>`select count(*)::int as n,
+			count(distinct (organization_id, kind, bucket, status, notification_type, calling_code, latency_bucket, error_code))::int
+				as "overviewKeys" from public.sms_overview_rollups`;
+		expect(overviewRows).toBe(overviewKeys);
 		expect(nonZero(await actualOverview(t.sql))).toEqual(overview);
 		expect(overview).toEqual(nonZero(await expectedOverview(t.sql)));
 	});

@@ -37,6 +37,9 @@ export class WorkerStore {
 	claim(options: { workerId: string; limit: number; leaseSeconds: number }): Promise<ClaimedJob[]> {
 		return jobs.claim(this.sql, options);
 	}
+	nextRunAt(jobTypes: string[]): Promise<Date | null> {
+		return jobs.nextRunAt(this.sql, jobTypes);
+	}
 	completeJob(jobId: string, workerId: string): Promise<boolean> {
 		return jobs.completeJob(this.sql, jobId, workerId);
 	}

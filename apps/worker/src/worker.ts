@@ -96,6 +96,9 @@ const DEFAULTS = {
 	settleMs: 30_000
 };
 
+/** Shortest sleep until the next due job: texts due close together are claimed together. */
+const GATHER_MS = 100;
+
 export function createWorker(options: CreateWorkerOptions): Worker {
 	const o = { ...DEFAULTS, ...definedOnly(options) };
 	const id = options.workerId ?? `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
@@ -108,8 +111,12 @@ export function createWorker(options: CreateWorkerOptions): Worker {
 	let started = false;
 	let active = 0;
 	let lastClaimAt: Date | null = null;
-	// Set when a claim came back short: only a NOTIFY or the poll timer makes claiming worth it again.
+	// Set when a claim came back short: only a NOTIFY or pollAt makes claiming worth it again.
 	let drained = false;
+	// Counts NOTIFYs: one that arrives while a claim is under way must not be lost to drained.
+	let notices = 0;
+	// When drained: when to claim again without a NOTIFY (the next job's run_at, else a poll).
+	let pollAt = 0;
 	let wakeUp: (() => void) | null = null;
 	let loopDone: Promise<void> = Promise.resolve();
 	let unlisten: (() => Promise<void>) | null = null;
@@ -157,10 +164,15 @@ export function createWorker(options: CreateWorkerOptions): Worker {
 		w?.();
 	};
 
+	/**
+	 * Sleeps until woken (a NOTIFY, a finished job) or `ms`. A wake-up does not move the time to
+	 * claim again once drained (`pollAt`): jobs finishing every few milliseconds used to restart
+	 * the poll timer each time, so a worker with work in hand never polled, and staggered
+	 * campaign jobs (no NOTIFY each) waited for the next NOTIFY.
+	 */
 	function sleepUntilWoken(ms: number): Promise<void> {
 		return new Promise((resolve) => {
 			const timer = setTimeout(() => {
-				drained = false;
 				wakeUp = null;
 				resolve();
 			}, ms);
@@ -169,6 +181,20 @@ export function createWorker(options: CreateWorkerOptions): Worker {
 				resolve();
 			};
 		});
+	}
+
+	/** Drained: claim again when the next job falls due (the database knows), at most a poll away. */
+	async function drain(): Promise<void> {
+		drained = true;
+		const at = Date.now();
+		pollAt = at + o.pollIntervalMs;
+		try {
+			const next = await store.nextRunAt(['send_sms']);
+			// Not sooner than GATHER_MS: a 50/s campaign is claimed a few jobs at a time, not one per 20 ms.
+			if (next) pollAt = Math.max(at + Math.min(GATHER_MS, o.pollIntervalMs), Math.min(pollAt, next.getTime()));
+		} catch (error) {
+			logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not read when the next job is due');
+		}
 	}
 
 	async function settle(job: ClaimedJob, outcome: Promise<JobOutcome>): Promise<void> {
@@ -191,7 +217,9 @@ export function createWorker(options: CreateWorkerOptions): Worker {
 		// the text: run it again without spending an attempt, or a busy campaign could dead-letter
 		// a text left `dispatching`.
 		if (isTransientDbError(error)) {
-			logger.warn({ jobId: job.id, messageId: messageIdOf(job), err }, 'transaction rolled back by the database; running the job again');
+			const detail = typeof error === 'object' && error !== null && 'detail' in error ? String((error as { detail: unknown }).detail) : undefined;
+			const where = typeof error === 'object' && error !== null && 'where' in error ? String((error as { where: unknown }).where) : undefined;
+			logger.warn({ jobId: job.id, messageId: messageIdOf(job), err, detail, where }, 'transaction rolled back by the database; running the job again');
 			// Given back now (not at stop, nor when the lease lapses): the next claim runs it again.
 			const released = await store.releaseJobs(id, [job.id]).catch(() => 0);
 			if (released === 0) toRelease.push(job.id);
@@ -233,10 +261,12 @@ export function createWorker(options: CreateWorkerOptions): Worker {
 	async function loop(): Promise<void> {
 		const chunk = Math.max(1, Math.floor(Math.min(o.batchSize, o.concurrency) / 4));
 		while (!stopping) {
+			if (drained && Date.now() >= pollAt) drained = false;
 			const room = o.concurrency - active;
 			// Claim in chunks, not one job per finished send: each claim is a round trip.
 			if (!drained && room >= (active === 0 ? 1 : chunk)) {
 				const want = Math.min(room, o.batchSize);
+				const noticesBefore = notices;
 				let jobs: ClaimedJob[];
 				try {
 					jobs = await store.claim({ workerId: id, limit: want, leaseSeconds: o.leaseSeconds });
@@ -246,7 +276,6 @@ export function createWorker(options: CreateWorkerOptions): Worker {
 					continue;
 				}
 				lastClaimAt = new Date();
-				if (jobs.length < want) drained = true;
 				if (jobs.length > 0) {
 					if (stopping) {
 						toRelease.push(...jobs.map((j) => j.id));
@@ -260,9 +289,13 @@ export function createWorker(options: CreateWorkerOptions): Worker {
 					batches.add(batch);
 					void batch.finally(() => batches.delete(batch));
 				}
-				if (!drained) continue;
+				if (jobs.length === want || notices !== noticesBefore) continue;
+				await drain();
+				if (notices !== noticesBefore) drained = false;
+				continue;
 			}
-			await sleepUntilWoken(o.pollIntervalMs);
+			// Drained: until the next job is due; waiting for room: until a job finishes.
+			await sleepUntilWoken(drained ? Math.max(0, pollAt - Date.now()) : o.pollIntervalMs);
 		}
 	}
 
@@ -304,6 +337,7 @@ export function createWorker(options: CreateWorkerOptions): Worker {
 			started = true;
 			if (options.hardDailyCap === undefined) deps.hardDailyCap = await store.maxDailyLimit();
 			const listener = await options.sql.listen('sms_jobs', () => {
+				notices++;
 				drained = false;
 				wake();
 			});

@@ -26,6 +26,12 @@ export async function claim(sql: Sql, options: { workerId: string; limit: number
 	}));
 }
 
+/** When the next pending job of these types falls due (after now), or null if none is waiting. */
+export async function nextRunAt(sql: Sql, jobTypes: string[]): Promise<Date | null> {
+	const [row] = await sql<{ at: Date | null }[]>`select public.next_job_run_at(${jobTypes}::text[]) as at`;
+	return row?.at ?? null;
+}
+
 export async function completeJob(sql: Sql, jobId: string, workerId: string): Promise<boolean> {
 	const [row] = await sql<{ ok: boolean }[]>`select public.complete_job(${jobId}, ${workerId}) as ok`;
 	return row.ok;

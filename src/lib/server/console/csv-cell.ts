@@ -1,16 +1,4 @@
-/**
- * Spreadsheet formula injection: a cell starting with = + - @ tab or CR is run as a formula by
- * Excel, LibreOffice and Google Sheets, so it gets a leading apostrophe (shown as text).
- * Except cells that are only a number ("-0.0079", a price) or only a phone number
- * ("+1 415 555 0123", "+14155550123"): digits, spaces, dots, dashes and parentheses cannot
- * call a function or reach a cell, and an apostrophe would make them unreadable as what
- * they are to every other program reading the file.
- */
-const FORMULA_START = /^[=+\-@\t\r]/;
-const NUMBER = /^[+-]?\d+(\.\d+)?$/;
-const PHONE = /^\+\d[\d ().-]*\d$/;
+import { neutraliseFormula } from '../csv/formula.ts';
 
-export function safeCell(value: string): string {
-	if (!FORMULA_START.test(value) || NUMBER.test(value) || PHONE.test(value)) return value;
-	return `'${value}`;
-}
+/** A console export's text cell: formulas neutralised, numbers and phone numbers left readable. */
+export const safeCell = (value: string): string => neutraliseFormula(value, { readableNumbers: true });

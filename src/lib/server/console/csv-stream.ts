@@ -1,12 +1,22 @@
-import { stringify } from 'csv-stringify/sync';
 import type { Claims, Db, TransactionSql } from '@sms/db';
 import type { PendingQuery, Row } from 'postgres';
 import { log } from '../log.ts';
-import { safeCell } from './csv-cell.ts';
+import { csvRecords, type Cell } from './csv-records.ts';
 
-export type Cell = string | number | null;
+export type { Cell };
 
-export interface CsvExport<R extends Row> {
+/**
+ * Rows per cursor fetch: large enough that round trips and per-batch work are a small share,
+ * small enough that the batches in flight (one read ahead, two chunks queued) stay a few MB.
+ */
+export const CSV_BATCH_ROWS = 2000;
+
+export type Lookup = <T>(fn: (tx: TransactionSql) => Promise<T>) => Promise<T>;
+
+/** A row as the values of the select's columns, in order (cheaper to read than an object). */
+export type Values = readonly unknown[];
+
+export interface CsvExport<R extends Values> {
 	db: Db;
 	claims: Claims;
 	/** Times are written in this zone, ISO 8601 with its offset. */
@@ -16,9 +26,13 @@ export interface CsvExport<R extends Row> {
 	 * The rows, in order; read through a cursor, `batchSize` at a time. Wrapped in an object: a
 	 * query is a thenable, and an async function returning it bare would run it whole.
 	 */
-	select: (tx: TransactionSql) => Promise<{ query: PendingQuery<R[]> }>;
-	/** One batch of rows → CSV records (may look things up, e.g. user e-mails). */
-	records: (tx: TransactionSql, rows: R[]) => Promise<Cell[][]>;
+	select: (tx: TransactionSql) => Promise<{ query: PendingQuery<Row[]> }>;
+	/**
+	 * One batch of rows → CSV records. Look-ups (user e-mails) go through `lookup`, a short
+	 * transaction of their own as the same member: the cursor's connection is busy with the
+	 * open portal, and a query queued behind it would wait for ever.
+	 */
+	records: (lookup: Lookup, rows: R[]) => Promise<Cell[][]>;
 	batchSize?: number;
 	/** Called after each batch is read from the cursor (tests count them). */
 	onBatch?: (rows: number) => void;
@@ -31,12 +45,12 @@ export interface CsvExport<R extends Row> {
  * transaction (the member's, through RLS) stays open while the file downloads; a reader who
  * goes away ends it.
  */
-export function csvStream<R extends Row>(o: CsvExport<R>): ReadableStream<Uint8Array> {
+export function csvStream<R extends Values>(o: CsvExport<R>): ReadableStream<Uint8Array> {
 	const encoder = new TextEncoder();
 	let cancelled = false;
 	let wake: (() => void) | null = null;
-	const line = (cells: Cell[][]) =>
-		encoder.encode(stringify(cells.map((r) => r.map((c) => (c === null ? '' : typeof c === 'number' ? String(c) : safeCell(c)))), { record_delimiter: '\r\n' }));
+	const line = (cells: Cell[][]) => encoder.encode(csvRecords(cells));
+	const lookup: Lookup = (fn) => o.db.asUser(o.claims, fn);
 
 	return new ReadableStream<Uint8Array>(
 		{
@@ -47,13 +61,30 @@ export function csvStream<R extends Row>(o: CsvExport<R>): ReadableStream<Uint8A
 					.asUser(o.claims, async (tx) => {
 						await tx`select set_config('timezone', ${o.timeZone}, true)`;
 						const { query } = await o.select(tx);
-						for await (const rows of query.cursor(o.batchSize ?? 2000)) {
-							if (cancelled) break;
-							o.onBatch?.(rows.length);
-							const chunk = line(await o.records(tx, rows));
-							if (cancelled) break;
-							controller.enqueue(chunk);
-							while (!cancelled && (controller.desiredSize ?? 1) <= 0) await new Promise<void>((r) => (wake = r));
+						// Rows as arrays of values: a quarter cheaper to parse than objects. R names the
+						// select's columns in order (the export keeps the two side by side).
+						const cursor = query.values().cursor(o.batchSize ?? CSV_BATCH_ROWS) as unknown as AsyncIterable<R[]>;
+						const batches = cursor[Symbol.asyncIterator]();
+						try {
+							// Read ahead: the next batch is asked for before this one is formatted, so
+							// Postgres produces it while Node writes this one.
+							// (A read-ahead left pending by a cancel must not become an unhandled rejection.)
+							let next = Promise.resolve(batches.next());
+							next.catch(() => {});
+							for (;;) {
+								const batch = await next;
+								if (batch.done || cancelled) break;
+								o.onBatch?.(batch.value.length);
+								const records = await o.records(lookup, batch.value);
+								next = Promise.resolve(batches.next());
+								next.catch(() => {});
+								const chunk = line(records);
+								if (cancelled) break;
+								controller.enqueue(chunk);
+								while (!cancelled && (controller.desiredSize ?? 1) <= 0) await new Promise<void>((r) => (wake = r));
+							}
+						} finally {
+							await batches.return?.();
 						}
 					})
 					.then(

@@ -16,26 +16,12 @@ export const EVENT_CSV_HEADER = [
 	'status', 'raw_status', 'source', 'error_code', 'error_message', 'ip', 'applied', 'payload'
 ] as const;
 
-interface Raw {
-	[column: string]: unknown;
-	id: string;
-	received_at: string;
-	message_id: string;
-	user_id: string | null;
-	contact_id: string | null;
-	contact_name: string | null;
-	phone_number: string;
-	provider: string | null;
-	provider_reference: string | null;
-	status: string | null;
-	raw_status: string | null;
-	source: string;
-	error_code: number | null;
-	error_message: string | null;
-	ip: string | null;
-	applied: boolean;
-	payload: string | null;
-}
+/** The select's columns, in its order. */
+type Raw = readonly [
+	id: string, received_at: string, message_id: string, user_id: string | null, contact_id: string | null, contact_name: string | null,
+	phone_number: string, provider: string | null, provider_reference: string | null, status: string | null, raw_status: string | null,
+	source: string, error_code: number | null, error_message: string | null, ip: string | null, applied: boolean, payload: string | null
+];
 
 /**
  * The delivery log's filtered view (every page, same order) as a streamed CSV. Numbers (the
@@ -57,7 +43,7 @@ export function eventsCsv(o: {
 		header: EVENT_CSV_HEADER,
 		select: async (tx) => {
 			const { where } = await deliveryLogWhere(tx, o.organizationId, o.filters);
-			const query = tx<Raw[]>`
+			const query = tx`
 				select e.id::text as id, ${tx.unsafe(isoTime('e.received_at'))} as received_at, e.message_id, m.user_id, m.contact_id,
 					ct.name as contact_name, m.phone_number, coalesce(e.provider, m.provider) as provider,
 					coalesce(e.provider_reference, m.provider_reference) as provider_reference, e.status, e.raw_status, e.source,
@@ -69,12 +55,14 @@ export function eventsCsv(o: {
 				order by e.received_at desc, e.id desc`;
 			return { query };
 		},
-		records: async (tx, rows) => {
-			const emails = await userNames(tx, o.organizationId, rows.flatMap((r) => (r.user_id ? [r.user_id] : [])));
-			return rows.map((r): Cell[] => [
-				r.id, r.received_at, r.message_id, r.contact_id ? r.contact_name : (emails.get(r.user_id ?? '') ?? null), r.contact_id ? 'contact' : 'user',
-				r.contact_id ?? r.user_id, shownClearPhone(r.phone_number, show), r.provider, r.provider_reference, r.status, r.raw_status, r.source, r.error_code,
-				r.error_message, r.ip, r.applied ? 'true' : 'false', shownPayloadText(r.payload, show)
+		records: async (lookup, rows) => {
+			const ids = rows.flatMap((r) => (r[3] ? [r[3]] : []));
+			const emails = ids.length > 0 ? await lookup((tx) => userNames(tx, o.organizationId, ids)) : new Map<string, string>();
+			return rows.map(([id, receivedAt, messageId, userId, contactId, contactName, phone, provider, reference, status, rawStatus, source,
+				errorCode, errorMessage, ip, applied, payload]): Cell[] => [
+				id, receivedAt, messageId, contactId ? contactName : (emails.get(userId ?? '') ?? null), contactId ? 'contact' : 'user',
+				contactId ?? userId, shownClearPhone(phone, show), provider, reference, status, rawStatus, source, errorCode, errorMessage, ip,
+				applied ? 'true' : 'false', shownPayloadText(payload, show)
 			]);
 		}
 	});

@@ -100,6 +100,23 @@ describe('messagesCsv', () => {
 		expect(rows.some((r) => r.body === 'not yours')).toBe(false);
 	});
 
+	it("names users by e-mail in every batch: the look-up runs between the cursor's reads", async () => {
+		const [o] = await t.sql<{ id: string }[]>`insert into public.organizations (slug, name) values ('export-users', 'Users') returning id`;
+		await t.sql`select public.add_organization_member(${o!.id}, ${viewer}, 'viewer')`;
+		const users = await Promise.all([1, 2, 3].map((i) => createUser(t.sql, { email: `export-user-${i}@example.com` })));
+		await t.sql`
+			insert into public.sms_messages (organization_id, user_id, phone_number, message_content, status, created_at)
+			select ${o!.id}, (${users}::uuid[])[1 + i % 3], '+1415555020' || (i % 3), 'hi', 'delivered',
+				timestamptz '2026-11-20T10:00:00Z' + i * interval '1 second'
+			from generate_series(1, 95) i`;
+		let batches = 0;
+		const { text } = await readAll(messagesCsv({ db: t.db, claims: claims(), organizationId: o!.id, filters: messageFilters({}), timeZone: TZ, batchSize: 10, onBatch: () => batches++ }));
+		const rows = records(text);
+		expect(batches).toBe(10);
+		expect(rows).toHaveLength(95);
+		expect(new Set(rows.map((r) => r.recipient))).toEqual(new Set([1, 2, 3].map((i) => `export-user-${i}@example.com`)));
+	});
+
 	it('cuts numbers to the last four for members not allowed to see them (viewers may export)', async () => {
 		const messages = records((await readAll(messagesCsv({ db: t.db, claims: claims(), organizationId: org, filters: messageFilters({}), timeZone: TZ }))).text);
 		expect(new Set(messages.map((r) => r.phone))).toEqual(new Set(['•••• 0123', '•••• 0124']));

@@ -12,29 +12,21 @@ export const MESSAGE_CSV_HEADER = [
 	'sent_at', 'delivered_at', 'failed_at', 'retry_of', 'body'
 ] as const;
 
-interface Raw {
-	[column: string]: unknown;
-	id: string;
-	created_at: string;
-	user_id: string | null;
-	contact_id: string | null;
-	contact_name: string | null;
-	phone_number: string;
-	notification_type: string;
-	campaign_id: string | null;
-	provider: string | null;
-	provider_reference: string | null;
-	verdict: string;
-	status: string;
-	error_code: number | null;
-	segments: number | null;
-	price: string | null;
-	price_unit: string | null;
-	sent_at: string | null;
-	delivered_at: string | null;
-	failed_at: string | null;
-	retry_of: string | null;
-	message_content: string;
+/** The select's columns, in its order. */
+type Raw = readonly [
+	id: string, created_at: string, user_id: string | null, contact_id: string | null, contact_name: string | null,
+	phone_number: string, notification_type: string, campaign_id: string | null, provider: string | null,
+	provider_reference: string | null, verdict: string, status: string, error_code: number | null, segments: number | null,
+	price: string | null, price_unit: string | null, sent_at: string | null, delivered_at: string | null, failed_at: string | null,
+	retry_of: string | null, message_content: string
+];
+
+const titles = new Map<number, string>();
+/** The catalogue's title of a code, looked up once per export process, not once per row. */
+function errorTitle(code: number): string {
+	let title = titles.get(code);
+	if (title === undefined) titles.set(code, (title = explainError(code).title));
+	return title;
 }
 
 /**
@@ -57,7 +49,7 @@ export function messagesCsv(o: {
 		header: MESSAGE_CSV_HEADER,
 		select: async (tx) => {
 			const { where } = await messageWhere(tx, o.organizationId, f);
-			const query = tx<Raw[]>`
+			const query = tx`
 				select m.id, ${tx.unsafe(isoTime('m.created_at'))} as created_at, m.user_id, m.contact_id, ct.name as contact_name,
 					m.phone_number, m.notification_type, m.campaign_id,
 					coalesce(m.provider, case when m.twilio_sid is not null then 'twilio' end) as provider, m.provider_reference,
@@ -71,13 +63,14 @@ export function messagesCsv(o: {
 				order by m.created_at desc, m.id desc`;
 			return { query };
 		},
-		records: async (tx, rows) => {
-			const emails = await userNames(tx, o.organizationId, rows.flatMap((r) => (r.user_id ? [r.user_id] : [])));
-			return rows.map((r): Cell[] => [
-				r.id, r.created_at, r.contact_id ? r.contact_name : (emails.get(r.user_id ?? '') ?? null), r.contact_id ? 'contact' : 'user',
-				r.contact_id ?? r.user_id, shownClearPhone(r.phone_number, o.showNumbers === true), r.notification_type, r.campaign_id, r.provider, r.provider_reference, r.verdict,
-				r.status, r.error_code, r.error_code !== null ? explainError(r.error_code).title : null, r.segments, r.price, r.price_unit,
-				r.sent_at, r.delivered_at, r.failed_at, r.retry_of, r.message_content
+		records: async (lookup, rows) => {
+			const ids = rows.flatMap((r) => (r[2] ? [r[2]] : []));
+			const emails = ids.length > 0 ? await lookup((tx) => userNames(tx, o.organizationId, ids)) : new Map<string, string>();
+			return rows.map(([id, createdAt, userId, contactId, contactName, phone, type, campaignId, provider, reference, verdict, status, errorCode,
+				segments, price, priceUnit, sentAt, deliveredAt, failedAt, retryOf, body]): Cell[] => [
+				id, createdAt, contactId ? contactName : (emails.get(userId ?? '') ?? null), contactId ? 'contact' : 'user',
+				contactId ?? userId, shownClearPhone(phone, o.showNumbers === true), type, campaignId, provider, reference, verdict, status, errorCode,
+				errorCode !== null ? errorTitle(errorCode) : null, segments, price, priceUnit, sentAt, deliveredAt, failedAt, retryOf, body
 			]);
 		}
 	});

@@ -7,7 +7,7 @@ import { createTestDatabase, createUser, type TestDatabase } from '@sms/db/testi
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MessageFilterError, parseMessageFilters } from './message-filters.ts';
 import { encodeHistoryCursor } from '$lib/server/sms/history-query';
-import { listMessages } from './messages.ts';
+import { EXACT_COUNT_LIMIT, listMessages } from './messages.ts';
 
 let t: TestDatabase;
 let orgA: string;
@@ -104,6 +104,32 @@ describe('listMessages', () => {
 			cursor = p.next ? encodeHistoryCursor(p.next) : null;
 		} while (cursor);
 		expect(seen).toEqual([ids.user1, ids.mary1, ids.john2, ids.john1]);
+	});
+
+	it('counts exactly up to EXACT_COUNT_LIMIT and labels an estimate beyond; verdicts follow the clock', async () => {
+		const o = await org('list-many', viewer);
+		const [c] = await t.sql<{ id: string }[]>`insert into public.contacts (organization_id, name, phone_number) values (${o}, 'Many', '+14155559999') returning id`;
+		await t.sql`
+			insert into public.sms_messages (organization_id, contact_id, phone_number, message_content, status, scheduled_for, created_at)
+			select ${o}, ${c!.id}, '+1415555' || lpad(i::text, 4, '0'), 'many',
+				case when i <= 3 then 'pending' when i <= 5 then 'canceled' when i <= 7 then 'sent' else 'delivered' end,
+				case when i = 1 then now() + interval '1 day' when i = 2 then now() - interval '1 day' end,
+				timestamptz '2026-11-20T12:00:00Z' + i * interval '1 second'
+			from generate_series(1, ${EXACT_COUNT_LIMIT + 200}) i`;
+		await t.sql`analyze public.sms_messages`;
+		const all = await page(viewer, o, {});
+		expect(all.total.exact).toBe(false);
+		expect(all.total.value).toBeGreaterThan(EXACT_COUNT_LIMIT);
+		// A viewer sees the last four digits of each number (the rest masked).
+		const bodies = async (params: Record<string, string>) => (await page(viewer, o, params)).rows.map((r) => r.recipient.phone.slice(-4)).sort();
+		expect(await bodies({ verdict: 'scheduled' })).toEqual(['0001']);
+		expect(await bodies({ verdict: 'in_progress' })).toEqual(['0002', '0003', '0006', '0007']);
+		expect(await bodies({ verdict: 'not_sent' })).toEqual(['0004', '0005']);
+		expect(await bodies({ verdict: 'pending' })).toEqual(['0001', '0002', '0003', '0006', '0007']);
+		expect((await page(viewer, o, { verdict: 'not_sent' })).total).toEqual({ value: 2, exact: true });
+		const delivered = await page(viewer, o, { verdict: 'delivered' });
+		expect(delivered.total.exact).toBe(false);
+		expect(delivered.rows).toHaveLength(50);
 	});
 
 	it('refuses filters it cannot use, naming the parameter', () => {

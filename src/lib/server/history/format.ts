@@ -1,19 +1,32 @@
+const OPTIONS: Intl.DateTimeFormatOptions = {
+	weekday: 'short',
+	day: 'numeric',
+	month: 'short',
+	year: 'numeric',
+	hour: '2-digit',
+	minute: '2-digit',
+	timeZoneName: 'short'
+};
+
+// Building an Intl.DateTimeFormat costs far more than using one (a page formats 50 times).
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(timeZone: string): Intl.DateTimeFormat {
+	let f = formatters.get(timeZone);
+	if (!f) {
+		try {
+			f = new Intl.DateTimeFormat('en-GB', { ...OPTIONS, timeZone });
+		} catch {
+			f = formatter('UTC');
+		}
+		if (formatters.size < 1000) formatters.set(timeZone, f);
+	}
+	return f;
+}
+
 /** "Thu 12 Feb 2026, 15:45 GMT" in the given IANA zone (falls back to UTC for a bad zone). */
 export function formatTime(at: Date, timeZone: string): string {
-	const options: Intl.DateTimeFormatOptions = {
-		weekday: 'short',
-		day: 'numeric',
-		month: 'short',
-		year: 'numeric',
-		hour: '2-digit',
-		minute: '2-digit',
-		timeZoneName: 'short'
-	};
-	try {
-		return new Intl.DateTimeFormat('en-GB', { ...options, timeZone }).format(at);
-	} catch {
-		return new Intl.DateTimeFormat('en-GB', { ...options, timeZone: 'UTC' }).format(at);
-	}
+	return formatter(timeZone).format(at);
 }
 
 /** First line-ish of the body, cut on a word boundary. */

@@ -1,13 +1,9 @@
 import { stringify } from 'csv-stringify/sync';
+import { neutraliseFormula } from '../csv/formula.ts';
 import type { AuditRow } from './audit-log.ts';
 
-// A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-const FORMULA_START = /^[=+\-@\t\r]/;
-
-/** A cell a spreadsheet shows as text: formula starters get a leading apostrophe. */
-export function neutralise(value: string): string {
-	return FORMULA_START.test(value) ? `'${value}` : value;
-}
+/** A cell a spreadsheet shows as text: every formula starter gets a leading apostrophe. */
+export const neutralise = (value: string): string => neutraliseFormula(value);
 
 export const AUDIT_CSV_COLUMNS = ['time', 'actor', 'action', 'target_type', 'target_id', 'before', 'after', 'ip'] as const;
 

@@ -1,13 +1,9 @@
 import { stringify } from 'csv-stringify/sync';
+import { neutraliseFormula as neutralise } from '../../csv/formula.ts';
 import type { ImportReport } from './types.ts';
 
-// A cell starting with one of these runs as a formula when the file is opened in a spreadsheet
-// (CSV injection): "=HYPERLINK(...)" in a name column must come back as text.
-const FORMULA_START = /^[=+\-@\t\r]/;
-
-export function neutraliseFormula(value: string): string {
-	return FORMULA_START.test(value) ? `'${value}` : value;
-}
+/** "=HYPERLINK(...)" in a name column must come back as text (the rule: csv/formula.ts). */
+export const neutraliseFormula = (value: string): string => neutralise(value);
 
 /**
  * The rows that will not be texted, as a CSV a person can fix and upload again: the original
