@@ -27,7 +27,12 @@ export function watchWorkspace(slug: string, key: string) {
 		}
 	};
 	const source = new EventSource(`/api/w/${slug}/events`);
-	source.addEventListener('ready', () => (state.connected = true));
+	// Changes before the stream was ready (after the server's render, or while disconnected)
+	// were not streamed: reload once connected.
+	source.addEventListener('ready', () => {
+		state.connected = true;
+		void refresh();
+	});
 	source.addEventListener('change', () => void refresh());
 	source.addEventListener('resync', () => void refresh());
 	source.onerror = () => (state.connected = false);

@@ -7,12 +7,12 @@ export interface LiveHandlers {
 
 export function connectLive(handlers: LiveHandlers, url = '/api/sms/events'): () => void {
 	const source = new EventSource(url);
-	let wasOpen = false;
 	source.addEventListener('ready', () => {
 		handlers.connected(true);
-		// Anything that changed while we were disconnected was not streamed: refresh.
-		if (wasOpen) handlers.resync();
-		wasOpen = true;
+		// Anything that changed before the stream was ready was not streamed: between the server's
+		// render and the first connect (a text delivered a few hundred ms after it was queued), or
+		// while we were disconnected. Refresh the texts still open.
+		handlers.resync();
 	});
 	source.addEventListener('status', (event) => {
 		try {
