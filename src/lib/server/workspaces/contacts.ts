@@ -1,4 +1,6 @@
-import type { TransactionSql } from '@sms/db';
+import { phoneCipher, type TransactionSql } from '@sms/db';
+import { sealE164 } from '../phones/input.ts';
+import { shownPhone } from '../phones/view.ts';
 import type { ContactInput } from './contact-form.ts';
 import type { ContactSearch } from './contact-search.ts';
 
@@ -19,7 +21,8 @@ export interface Contact {
 interface Row {
 	id: string;
 	name: string;
-	phone_number: string;
+	phone_enc: string;
+	phone_last4: string;
 	time_zone: string | null;
 	external_id: string | null;
 	tags: string[] | null;
@@ -34,7 +37,8 @@ function toContact(r: Row): Contact {
 	return {
 		id: r.id,
 		name: r.name,
-		phoneNumber: r.phone_number,
+		// Opened here; the pages mask it for members who may not see numbers (shownClearPhone).
+		phoneNumber: shownPhone(r.phone_enc, r.phone_last4, true),
 		timeZone: r.time_zone,
 		externalId: r.external_id,
 		tags: r.tags ?? [],
@@ -84,14 +88,15 @@ export async function listContacts(
 	const s = options.search;
 	const query = !s ? null : (s.name ?? s.e164 ?? s.digits);
 	const rows = await tx<Row[]>`
-		select id, name, phone_number, time_zone, external_id, tags, attributes, consent_source, consented_at, created_at, updated_at
+		select id, name, phone_enc, phone_last4, time_zone, external_id, tags, attributes, consent_source, consented_at, created_at, updated_at
 		from public.search_contacts(
 			p_organization_id => ${options.organizationId}::uuid,
 			p_query => ${query},
 			p_tag => ${options.tag},
 			p_after_name => ${options.after?.name ?? null},
 			p_after_id => ${options.after?.id ?? null}::uuid,
-			p_limit => ${size + 1})`;
+			p_limit => ${size + 1},
+			p_phone_hash => ${s?.e164 ? phoneCipher().blindIndex(s.e164) : null})`;
 	const page = rows.slice(0, size).map(toContact);
 	const last = page[page.length - 1];
 	return { contacts: page, next: rows.length > size && last ? encodeContactCursor({ name: last.name, id: last.id }) : null };
@@ -100,18 +105,19 @@ export async function listContacts(
 export async function getContact(tx: TransactionSql, options: { organizationId: string; id: string }): Promise<Contact | null> {
 	if (!/^[0-9a-f-]{36}$/i.test(options.id)) return null;
 	const [row] = await tx<Row[]>`
-		select id, name, phone_number, time_zone, external_id, tags, attributes, consent_source, consented_at, created_at, updated_at
+		select id, name, phone_enc, phone_last4, time_zone, external_id, tags, attributes, consent_source, consented_at, created_at, updated_at
 		from public.contacts where organization_id = ${options.organizationId} and id = ${options.id}`;
 	return row ? toContact(row) : null;
 }
 
 export async function insertContact(tx: TransactionSql, options: { organizationId: string; contact: ContactInput }): Promise<Contact> {
 	const c = options.contact;
+	const p = sealE164(c.phoneNumber);
 	const [row] = await tx<Row[]>`
-		insert into public.contacts (organization_id, name, phone_number, time_zone, external_id, tags, attributes, consent_source, consented_at)
-		values (${options.organizationId}, ${c.name}, ${c.phoneNumber}, ${c.timeZone}, ${c.externalId}, ${c.tags}::text[],
+		insert into public.contacts (organization_id, name, phone_enc, phone_hash, phone_last4, calling_code, time_zone, external_id, tags, attributes, consent_source, consented_at)
+		values (${options.organizationId}, ${c.name}, ${p.enc}, ${p.hash}, ${p.last4}, ${p.callingCode}, ${c.timeZone}, ${c.externalId}, ${c.tags}::text[],
 			${tx.json(c.attributes)}, ${c.consentSource}, ${c.consentedAt})
-		returning id, name, phone_number, time_zone, external_id, tags, attributes, consent_source, consented_at, created_at, updated_at`;
+		returning id, name, phone_enc, phone_last4, time_zone, external_id, tags, attributes, consent_source, consented_at, created_at, updated_at`;
 	return toContact(row);
 }
 
@@ -120,12 +126,16 @@ export async function updateContact(
 	options: { organizationId: string; id: string; contact: ContactInput }
 ): Promise<Contact | null> {
 	const c = options.contact;
+	const p = sealE164(c.phoneNumber);
+	// The same number keeps its stored ciphertext (the audit row then shows no phone change).
 	const [row] = await tx<Row[]>`
-		update public.contacts set name = ${c.name}, phone_number = ${c.phoneNumber}, time_zone = ${c.timeZone},
+		update public.contacts set name = ${c.name},
+			phone_enc = case when phone_hash = ${p.hash} then phone_enc else ${p.enc} end,
+			phone_hash = ${p.hash}, phone_last4 = ${p.last4}, calling_code = ${p.callingCode}, time_zone = ${c.timeZone},
 			external_id = ${c.externalId}, tags = ${c.tags}::text[], attributes = ${tx.json(c.attributes)},
-			consent_source = ${c.consentSource}, consented_at = ${c.consentedAt}, updated_at = now()
+			consent_source = ${c.consentSource}, consented_at = ${c.consentedAt}
 		where organization_id = ${options.organizationId} and id = ${options.id}
-		returning id, name, phone_number, time_zone, external_id, tags, attributes, consent_source, consented_at, created_at, updated_at`;
+		returning id, name, phone_enc, phone_last4, time_zone, external_id, tags, attributes, consent_source, consented_at, created_at, updated_at`;
 	return row ? toContact(row) : null;
 }
 
