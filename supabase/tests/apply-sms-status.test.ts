@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import postgres from 'postgres';
 import { createTestDatabase, type TestDatabase } from '@sms/db/testing';
 import { createPerson, dispatchedMessage, nextSid, queueFor, sqlError, type Person } from './fixtures.ts';
+import { sealedPhoneText } from '@sms/db/testing';
 
 let t: TestDatabase;
 let alice: Person;
@@ -357,11 +358,11 @@ describe('worker transitions', () => {
 describe('record_inbound_sms', () => {
 	it('stores an inbound text once per SID, linked to the verified owner of the number', async () => {
 		const sid = nextSid();
-		const [a] = await t.sql`select public.record_inbound_sms(${sid}, ${alice.phone}, 'Thanks!') as id`;
-		const [b] = await t.sql`select public.record_inbound_sms(${sid}, ${alice.phone}, 'Thanks!') as id`;
+		const [a] = await t.sql`select public.record_inbound_sms(${sid}, ${sealedPhoneText(alice.phone)}::public.sealed_phone, 'Thanks!') as id`;
+		const [b] = await t.sql`select public.record_inbound_sms(${sid}, ${sealedPhoneText(alice.phone)}::public.sealed_phone, 'Thanks!') as id`;
 		expect(b.id).toBe(a.id);
 		expect(await message(a.id)).toMatchObject({ direction: 'inbound', status: 'received', user_id: alice.id });
-		const [stranger] = await t.sql`select public.record_inbound_sms(${nextSid()}, '+14155550000', 'who?') as id`;
+		const [stranger] = await t.sql`select public.record_inbound_sms(${nextSid()}, ${sealedPhoneText('+14155550000')}::public.sealed_phone, 'who?') as id`;
 		expect((await message(stranger.id)).user_id).toBeNull();
 	});
 });

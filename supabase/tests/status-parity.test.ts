@@ -17,6 +17,7 @@ import {
 } from '@sms/twilio-service';
 import { createTestDatabase, type TestDatabase } from '@sms/db/testing';
 import { createPerson, dispatchedMessage, nextSid, type Person } from './fixtures.ts';
+import { sealedPhoneText } from '@sms/db/testing';
 
 let t: TestDatabase;
 let alice: Person;
@@ -163,7 +164,7 @@ describe('the transition rule, over every pair of statuses', () => {
 
 	it('never moves an inbound text', async () => {
 		const sid = nextSid();
-		await t.sql`select public.record_inbound_sms(${sid}, '+14155550100', 'hi')`;
+		await t.sql`select public.record_inbound_sms(${sid}, ${sealedPhoneText('+14155550100')}::public.sealed_phone, 'hi')`;
 		const [row] = await t.sql<{ r: ApplyStatusResult }[]>`select public.apply_sms_status(${sid}, 'delivered') as r`;
 		expect(row.r).toMatchObject({ outcome: 'stale', status: 'received' });
 	});
