@@ -7,8 +7,19 @@
  *   - status webhooks: the webhook's own StatusWriter (batched commits) storing payloads with
  *     To/From sealed (AES-256-GCM) vs storing them as received;
  *   - verification attempts: the per-number limit check + recording an attempt, keyed by the
- *     blind index and stored sealed, vs the same statements on a clear number column.
- * The enqueue and drain paths (queue_sms_message, the worker) do no encryption in this change.
+ *     blind index and stored sealed, vs the same statements on a clear number column;
+ *   - the send path, enqueue then drain: Node seals the number (AES-256-GCM + HMAC blind index +
+ *     calling code), one transaction writes the text (phone_enc, phone_hash, phone_last4,
+ *     calling_code) and its queue job; the drain claims texts in batches (FOR UPDATE SKIP LOCKED),
+ *     opens each number right before the hand-over, and marks them sent. The peer is the same
+ *     statements with the number in a plain text column and no crypto. Since the migration the
+ *     clear schema exists no more, so both run on scratch twins of public.sms_messages
+ *     (`create table … (like public.sms_messages including defaults including constraints)`:
+ *     same columns, defaults and checks, no triggers), identical but for the number's columns,
+ *     each with the same indexes (the claim index, and the number index: on phone_hash for the
+ *     sealed twin as in the real table, on phone_number for the clear one). The real
+ *     queue_sms_message and worker add the same work to both sides (checks, rollup triggers),
+ *     so this ratio is the encryption's share of the path, not of the whole function.
  * BENCH_PHONE_MS sets each phase's duration (default 3 s); BENCH_PHONE_ROUNDS the A/B rounds (2).
  */
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
@@ -16,6 +27,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createDb, migrate, newPhoneKey, PhoneCipher, phoneKeysToEnv, setPhoneCipher, type Db } from '@sms/db';
 import { startEmbeddedPostgres } from '@sms/db/embedded';
+import { callingCodeOf } from '@sms/twilio-service/validate';
 import type { BenchResult } from '../scripts/bench.ts';
 import { StatusWriter } from '../src/lib/server/webhooks/status-writer.ts';
 
@@ -60,9 +72,11 @@ const sidOf = (phase: number, n: number) => `SM${phase.toString(16).padStart(2, 
 
 async function seedMessages(db: Db, phase: number): Promise<void> {
 	const prefix = phase.toString(16).padStart(2, '0');
+	// One number for every text: sealed once, the same sealed value stored in each row.
+	const s = cipher.seal('+15551230000');
 	await db.sql`
-		insert into public.sms_messages (user_id, phone_number, message_content, status, twilio_sid)
-		select u.id, '+15551230000', 'Bench text ' || g, 'queued', 'SM' || ${prefix} || lpad(to_hex(g), 30, '0')
+		insert into public.sms_messages (user_id, phone_enc, phone_hash, phone_last4, calling_code, message_content, status, twilio_sid)
+		select u.id, ${s.enc}, ${s.hash}, ${s.last4}, '1', 'Bench text ' || g, 'queued', 'SM' || ${prefix} || lpad(to_hex(g), 30, '0')
 		from generate_series(0, ${MESSAGES - 1}) g
 		cross join lateral (select id from auth.users order by id limit 1) u`;
 }
@@ -101,6 +115,18 @@ export async function run(): Promise<BenchResult[]> {
 		await db.sql`create index on public.bench_clear_verifications (phone_number, created_at)`;
 		for (let phase = 1; phase <= 2 * ROUNDS; phase++) await seedMessages(db, phase);
 		const [{ user }] = await db.sql<{ user: string }[]>`select id as user from auth.users limit 1`;
+		const [{ id: org }] = await db.sql<{ id: string }[]>`insert into public.organizations (slug, name) values ('bench-send', 'Bench send') returning id`;
+		// The send path's twins (see the header): same columns, defaults and checks, no triggers.
+		for (const twin of ['bench_sealed_messages', 'bench_clear_messages']) {
+			await db.sql.unsafe(`create table public.${twin} (like public.sms_messages including defaults including constraints)`);
+			await db.sql.unsafe(`alter table public.${twin} add primary key (id)`);
+			await db.sql.unsafe(`create index on public.${twin} (status, created_at) where status = 'pending'`);
+		}
+		await db.sql`alter table public.bench_clear_messages drop column phone_enc cascade, drop column phone_hash cascade,
+			drop column phone_last4 cascade, drop column calling_code cascade,
+			add column phone_number text not null constraint bench_clear_e164 check (public.is_e164(phone_number))`;
+		await db.sql`create index on public.bench_clear_messages (organization_id, phone_number, created_at desc, id desc)`;
+		await db.sql`create index on public.bench_sealed_messages (organization_id, phone_hash, created_at desc, id desc)`;
 		await db.sql`analyze`;
 
 		const sealed = new StatusWriter({ sql: db.sql });
@@ -123,7 +149,58 @@ export async function run(): Promise<BenchResult[]> {
 			});
 		};
 
-		const totals = { sealed: 0, clear: 0, sealedV: 0, clearV: 0, errors: 0 };
+		// The send path: enqueue (a text and its job in one transaction), then drain.
+		const sendNumber = (i: number) => `+1628${String(i % 10_000_000).padStart(7, '0')}`;
+		const enqueue = (twin: 'sealed' | 'clear') => async (i: number) => {
+			const phone = sendNumber(i);
+			const jobId = crypto.randomUUID();
+			await db.sql.begin(async (tx) => {
+				let id: string;
+				if (twin === 'sealed') {
+					const s = cipher.seal(phone);
+					[{ id }] = await tx<{ id: string }[]>`
+						insert into public.bench_sealed_messages (organization_id, user_id, phone_enc, phone_hash, phone_last4, calling_code, message_content, status, queue_job_id)
+						values (${org}, ${user}, ${s.enc}, ${s.hash}, ${s.last4}, ${callingCodeOf(phone)}, ${'Send path ' + i}, 'pending', ${jobId}) returning id`;
+				} else {
+					[{ id }] = await tx<{ id: string }[]>`
+						insert into public.bench_clear_messages (organization_id, user_id, phone_number, message_content, status, queue_job_id)
+						values (${org}, ${user}, ${phone}, ${'Send path ' + i}, 'pending', ${jobId}) returning id`;
+				}
+				await tx`insert into public.queue_jobs (id, job_type, payload, priority, run_at, dedup_key)
+					values (${jobId}, 'bench_send', ${tx.json({ message_id: id })}, 2, now() + interval '1 day', ${'bench_send:' + id})`;
+			});
+		};
+		/** Drains every pending text of a twin (claim a batch, open each number, hand over, mark sent); texts/s. */
+		const drain = async (twin: 'sealed' | 'clear'): Promise<{ rate: number; handed: number }> => {
+			const table = twin === 'sealed' ? 'public.bench_sealed_messages' : 'public.bench_clear_messages';
+			const column = twin === 'sealed' ? 'phone_enc' : 'phone_number';
+			let handed = 0;
+			let bytes = 0;
+			const started = performance.now();
+			await Promise.all(
+				Array.from({ length: CONCURRENCY }, async () => {
+					for (;;) {
+						const claimed = await db.sql.unsafe<{ id: string; to: string; body: string }[]>(
+							`with c as (select id from ${table} where status = 'pending' order by created_at limit 50 for update skip locked)
+							 update ${table} m set status = 'dispatching', updated_at = now() from c where m.id = c.id
+							 returning m.id, m.${column} as to, m.message_content as body`
+						);
+						if (claimed.length === 0) return;
+						// The hand-over: the provider gets the number (opened right here) and the body.
+						for (const m of claimed) {
+							const to = twin === 'sealed' ? cipher.decrypt(m.to) : m.to;
+							bytes += to.length + m.body.length;
+						}
+						await db.sql.unsafe(`update ${table} set status = 'sent', sent_at = now(), updated_at = now() where id = any($1::uuid[])`, [claimed.map((m) => m.id)]);
+						handed += claimed.length;
+					}
+				})
+			);
+			if (bytes === 0 && handed > 0) throw new Error('nothing handed over');
+			return { rate: handed / ((performance.now() - started) / 1000), handed };
+		};
+
+		const totals = { sealed: 0, clear: 0, sealedV: 0, clearV: 0, sealedQ: 0, clearQ: 0, sealedD: 0, clearD: 0, drained: 0, errors: 0 };
 		let phase = 0;
 		for (let round = 0; round < ROUNDS; round++) {
 			stage(`round ${round + 1}/${ROUNDS}: status webhooks, sealed then clear`);
@@ -139,7 +216,22 @@ export async function run(): Promise<BenchResult[]> {
 			totals.sealedV += c.rate;
 			totals.clearV += d.rate;
 			totals.errors += a.errors + b.errors + c.errors + d.errors;
+			// The send path, the order alternating per round: enqueue then drain, one twin after the other.
+			for (const twin of round % 2 === 0 ? (['sealed', 'clear'] as const) : (['clear', 'sealed'] as const)) {
+				stage(`round ${round + 1}/${ROUNDS}: send path (${twin}): enqueue, then drain`);
+				const q = await load(PHASE_MS, enqueue(twin));
+				const r = await drain(twin);
+				totals[twin === 'sealed' ? 'sealedQ' : 'clearQ'] += q.rate;
+				totals[twin === 'sealed' ? 'sealedD' : 'clearD'] += r.rate;
+				totals.drained += r.handed;
+				totals.errors += q.errors;
+			}
 		}
+		const [{ left }] = await db.sql<{ left: number }[]>`
+			select (select count(*) from public.bench_sealed_messages where status <> 'sent') + (select count(*) from public.bench_clear_messages where status <> 'sent') as left`;
+		if (Number(left) !== 0 || totals.drained === 0) throw new Error(`send path run is not valid: ${left} texts not drained, ${totals.drained} drained`);
+		const [probe] = await db.sql<{ phone_enc: string; phone_last4: string }[]>`select phone_enc, phone_last4 from public.bench_sealed_messages limit 1`;
+		if (!probe || !cipher.decrypt(probe.phone_enc).endsWith(probe.phone_last4)) throw new Error('sealed send-path row does not open');
 		const [{ stored }] = await db.sql<{ stored: number }[]>`
 			select count(*)::int as stored from public.sms_delivery_events where payload ->> 'To' like 'p1.%'`;
 		if (stored === 0 || totals.errors > 0) throw new Error(`bench run is not valid: ${stored} sealed payloads stored, ${totals.errors} errors`);
@@ -163,6 +255,22 @@ export async function run(): Promise<BenchResult[]> {
 				peer: { name: 'the same statements on a clear number column', value: totals.clearV / ROUNDS },
 				ratioTarget: '>= 0.9',
 				notes: `${ROUNDS} interleaved rounds of ${PHASE_MS / 1000} s at concurrency ${CONCURRENCY}`
+			},
+			{
+				name: 'send path, enqueue (Node seal + text row + job, one transaction)',
+				value: totals.sealedQ / ROUNDS,
+				unit: 'texts/s',
+				peer: { name: 'the same statements on a twin with a clear number column, no crypto', value: totals.clearQ / ROUNDS },
+				ratioTarget: '>= 0.9',
+				notes: `${ROUNDS} rounds (order alternating) of ${PHASE_MS / 1000} s at concurrency ${CONCURRENCY}; scratch twins of sms_messages (bench header)`
+			},
+			{
+				name: 'send path, drain (claim 50, open each number, hand over, mark sent)',
+				value: totals.sealedD / ROUNDS,
+				unit: 'texts/s',
+				peer: { name: 'the same drain of the clear twin, nothing to open', value: totals.clearD / ROUNDS },
+				ratioTarget: '>= 0.9',
+				notes: `${totals.drained} texts drained in all, ${CONCURRENCY} claimers; each phase drains what its enqueue phase wrote`
 			}
 		];
 	} finally {
