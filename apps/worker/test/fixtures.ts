@@ -10,6 +10,9 @@ import { SMSService, TwilioClient } from '@sms/twilio-service';
 import { createWorkerPool } from '../src/db.ts';
 import { createWorker, type CreateWorkerOptions, type Worker } from '../src/worker.ts';
 
+/** Sealed numbers for fixtures (the send path stores none in clear). */
+export { phoneColumns, phoneHash, sealedPhoneText } from '@sms/db/testing';
+
 export const ACCOUNT_SID = `AC${'a1'.repeat(16)}`;
 export const AUTH_TOKEN = 'test-auth-token';
 export const FROM = '+15005550006';
