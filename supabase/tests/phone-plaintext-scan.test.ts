@@ -50,11 +50,11 @@ describe('plaintext scan', () => {
 		const mine = '+14155550122';
 		const theirs = '+447700900456';
 		await t.sql`select public.set_verified_phone(${user}, ${sealedPhoneText(mine)}::public.sealed_phone)`;
-		await t.sql`select public.queue_sms_message(p_user_id => ${user}, p_message => 'Scan text to a user')`;
+		await t.sql`select public.queue_sms_message(p_user_id => ${user}, p_phone_sealed => null, p_message => 'Scan text to a user')`;
 		const [{ id: org }] = await t.sql<{ id: string }[]>`select id from public.organizations order by created_at limit 1`;
 		const [{ id: contact }] = await t.sql<{ id: string }[]>`
 			insert into public.contacts ${t.sql({ organization_id: org, name: 'Scan contact', ...phoneColumns(theirs) })} returning id`;
-		await t.sql`select public.queue_sms_message(p_user_id => null, p_message => 'Scan text to a contact', p_organization_id => ${org}, p_contact_id => ${contact})`;
+		await t.sql`select public.queue_sms_message(p_user_id => null, p_phone_sealed => null, p_message => 'Scan text to a contact', p_organization_id => ${org}, p_contact_id => ${contact})`;
 		await t.sql`select public.record_phone_opt_out(${sealedPhoneText(theirs)}::public.sealed_phone, true, 'keyword', 'STOP')`;
 		const [{ id: importId }] = await t.sql<{ id: string }[]>`
 			insert into public.sms_campaign_imports (organization_id, file_name, columns, phone_column) values (${org}, 'scan.csv', '{phone}', 'phone') returning id`;
