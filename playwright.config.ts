@@ -9,11 +9,13 @@ const SANDBOX_PORT = WEB_PORT + 1;
 const WORKER_PORT = WEB_PORT + 2;
 const PG_PORT = WEB_PORT + 3;
 const baseURL = `http://127.0.0.1:${WEB_PORT}`;
+const DATA_DIR = path.join(os.tmpdir(), `sms-e2e-${WEB_PORT}`);
 
 // Specs read these to reach the sandbox and to sign Twilio requests.
 process.env.E2E_BASE_URL = baseURL;
 process.env.E2E_SANDBOX_URL = `http://127.0.0.1:${SANDBOX_PORT}`;
 process.env.E2E_DATABASE_URL = `postgres://postgres:postgres@127.0.0.1:${PG_PORT}/sms`;
+process.env.E2E_DATA_DIR = DATA_DIR;
 process.env.E2E_WORKER_URL = `http://127.0.0.1:${WORKER_PORT}`;
 process.env.PUBLIC_BASE_URL = baseURL;
 process.env.TWILIO_AUTH_TOKEN = 'sandbox-auth-token-not-a-secret';
@@ -53,7 +55,7 @@ export default defineConfig({
 		stderr: 'pipe',
 		gracefulShutdown: { signal: 'SIGTERM', timeout: 20_000 },
 		env: {
-			DATA_DIR: path.join(os.tmpdir(), `sms-e2e-${WEB_PORT}`),
+			DATA_DIR,
 			PORT: String(WEB_PORT),
 			SANDBOX_PORT: String(SANDBOX_PORT),
 			WORKER_PORT: String(WORKER_PORT),

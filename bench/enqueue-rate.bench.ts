@@ -66,7 +66,7 @@ export async function run(): Promise<BenchResult[]> {
 				for (let i = next++; i < SINGLE; i = next++) {
 					const u = users[i % users.length]!;
 					await sql`select public.queue_sms_message(
-						p_user_id => ${u.userId}, p_phone_number => null,
+						p_user_id => ${u.userId}, p_phone_sealed => null,
 						p_message => ${`Reminder ${i}: your appointment is tomorrow at 10:00.`}, p_priority => 'normal')`;
 				}
 			})
@@ -78,7 +78,7 @@ export async function run(): Promise<BenchResult[]> {
 		const seqStart = performance.now();
 		for (let i = 0; i < seqN; i++) {
 			const u = users[i % users.length]!;
-			await sql`select public.queue_sms_message(p_user_id => ${u.userId}, p_phone_number => null, p_message => ${`Sequential ${i}`})`;
+			await sql`select public.queue_sms_message(p_user_id => ${u.userId}, p_phone_sealed => null, p_message => ${`Sequential ${i}`})`;
 		}
 		const seqMs = (performance.now() - seqStart) / seqN;
 

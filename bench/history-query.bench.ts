@@ -8,7 +8,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createDb, migrate, type Db } from '@sms/db';
+import { createDb, migrate, newPhoneKey, PhoneCipher, type Db } from '@sms/db';
 import { startEmbeddedPostgres } from '@sms/db/embedded';
 import { queryHistory, type HistoryCursor } from '../src/lib/server/sms/history-query.ts';
 import type { BenchResult } from '../scripts/bench.ts';
@@ -33,16 +33,23 @@ async function generate(db: Db): Promise<void> {
 	await sql`create unlogged table bench_users as
 		select row_number() over (order by id) - 1 as n, id from auth.users`;
 	await sql`create unique index on bench_users (n)`;
+	// Each user's number, sealed in Node (as the app stores it) and copied into each of their texts.
+	const cipher = new PhoneCipher({ keys: { h1: newPhoneKey() }, currentKeyId: 'h1', indexKey: newPhoneKey() });
+	const sealed = Array.from({ length: USERS }, (_, n) => cipher.seal(`+1202${String(n % 10_000_000).padStart(7, '0')}`));
+	await sql`alter table bench_users add column phone_enc text, add column phone_hash text, add column phone_last4 text`;
+	await sql`update bench_users b set phone_enc = u.e, phone_hash = u.h, phone_last4 = u.l
+		from unnest(${sealed.map((s) => s.enc)}::text[], ${sealed.map((s) => s.hash)}::text[], ${sealed.map((s) => s.last4)}::text[]) with ordinality as u(e, h, l, n)
+		where b.n = u.n - 1`;
 	for (let from = 1; from <= ROWS; from += CHUNK) {
 		const to = Math.min(ROWS, from + CHUNK - 1);
 		// One statement per chunk: users interleaved, times random over a year, realistic mix of verdicts.
 		await sql`
 			insert into public.sms_messages (
-				user_id, phone_number, message_content, notification_type, priority, status, status_reason,
+				user_id, phone_enc, phone_hash, phone_last4, calling_code, message_content, notification_type, priority, status, status_reason,
 				twilio_sid, segments, error_code, error_message, scheduled_for, sent_at, delivered_at, failed_at,
 				created_at, updated_at)
 			select u.id,
-				'+1202' || lpad((u.n % 10000000)::text, 7, '0'),
+				u.phone_enc, u.phone_hash, u.phone_last4, '1',
 				'Reminder ' || g || ': your task is due soon. Reply STOP to opt out.',
 				(array['task_reminder', 'daily_brief', 'urgent_alert', 'custom'])[1 + g % 4],
 				'normal',

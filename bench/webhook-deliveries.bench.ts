@@ -16,12 +16,15 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { createDb, migrate } from '@sms/db';
+import { createDb, migrate, newPhoneKey, phoneCipher, phoneKeysToEnv } from '@sms/db';
 import { startEmbeddedPostgres } from '@sms/db/embedded';
 import { deliverWebhook, generateWebhookSecret } from '@sms/webhooks';
 import { Webhook } from 'standardwebhooks';
 import type { BenchResult } from '../scripts/bench.ts';
 import { createWebhookDispatcher } from '../apps/worker/src/webhooks/dispatcher.ts';
+
+// Phone-number keys for this run: the contacts are stored sealed, the dispatcher opens them.
+if (!process.env.PHONE_ENCRYPTION_KEYS) Object.assign(process.env, phoneKeysToEnv({ keys: { b1: newPhoneKey() }, currentKeyId: 'b1', indexKey: newPhoneKey() }));
 
 const EVENTS = Number(process.env.BENCH_WEBHOOK_EVENTS ?? 10_000);
 const CONCURRENCY = 16; // the dispatcher's default
@@ -83,9 +86,12 @@ export async function run(): Promise<BenchResult[]> {
 		const [{ id: org }] = await db.sql`insert into public.organizations (slug, name) values ('hooks', 'Hooks') returning id`;
 		await db.sql`insert into public.organization_members (organization_id, user_id, role) values (${org}, ${owner}, 'owner')`;
 		await db.asUser({ sub: owner }, (tx) => tx`select public.create_webhook_endpoint(${org}::uuid, ${url}, '{message.sent}'::text[], ${secret}, 'bench')`);
+		const sealed = Array.from({ length: 500 }, (_, g) => phoneCipher().seal(`+1415${3_000_000 + g}`));
 		const contacts = await db.sql<{ id: string }[]>`
-			insert into public.contacts (organization_id, name, phone_number)
-			select ${org}, 'c' || g, '+1415' || lpad((3000000 + g)::text, 7, '0') from generate_series(0, 499) g returning id`;
+			insert into public.contacts (organization_id, name, phone_enc, phone_hash, phone_last4, calling_code)
+			select ${org}, 'c' || g, e, h, l, '1'
+			  from unnest(${sealed.map((s) => s.enc)}::text[], ${sealed.map((s) => s.hash)}::text[], ${sealed.map((s) => s.last4)}::text[]) with ordinality as u(e, h, l, g)
+			 order by g returning id`;
 		for (let done = 0; done < EVENTS; done += 1000) {
 			const rows = Array.from({ length: Math.min(1000, EVENTS - done) }, (_, i) => ({ contact_id: contacts[(done + i) % 500].id, organization_id: org, message: `hook ${done + i}` }));
 			await db.sql`select count(*) from public.queue_sms_messages_bulk(${db.sql.json(rows)})`;

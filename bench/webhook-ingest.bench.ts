@@ -20,7 +20,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { createHmac } from 'node:crypto';
-import { createDb, migrate, newPhoneKey, phoneKeysToEnv, repoRoot, type Db } from '@sms/db';
+import { createDb, migrate, newPhoneKey, PhoneCipher, phoneKeysToEnv, repoRoot, type Db } from '@sms/db';
 import { freePort, startEmbeddedPostgres } from '@sms/db/embedded';
 import { signTwilioRequest } from '@sms/twilio-service';
 import type { BenchResult } from '../scripts/bench.ts';
@@ -30,6 +30,8 @@ import { unpartitionDeliveryEvents } from './unpartitioned-events.ts';
 /** Phone-number keys for this run (the server seals the numbers it stores); the bench process uses them too. */
 const BENCH_PHONE_KEYS = { keys: { b1: newPhoneKey() }, currentKeyId: 'b1', indexKey: newPhoneKey() };
 if (!process.env.PHONE_ENCRYPTION_KEYS) Object.assign(process.env, phoneKeysToEnv(BENCH_PHONE_KEYS));
+/** The fixture texts' one number, sealed once (the same sealed value in every row). */
+const SEALED_TO = new PhoneCipher(BENCH_PHONE_KEYS).seal('+15551230000');
 
 const CONCURRENCY = 20;
 const DURATION_MS = Number(process.env.BENCH_WEBHOOK_MS ?? 10_000);
@@ -130,8 +132,8 @@ const sidOf = (phase: number, n: number) => `SM${phase.toString(16).padStart(2, 
 async function seedMessages(db: Db, phase: number): Promise<void> {
 	const prefix = phase.toString(16).padStart(2, '0');
 	await db.sql`
-		insert into public.sms_messages (user_id, phone_number, message_content, status, twilio_sid)
-		select u.id, '+15551230000', 'Bench text ' || g, 'queued', 'SM' || ${prefix} || lpad(to_hex(g), 30, '0')
+		insert into public.sms_messages (user_id, phone_enc, phone_hash, phone_last4, calling_code, message_content, status, twilio_sid)
+		select u.id, ${SEALED_TO.enc}, ${SEALED_TO.hash}, ${SEALED_TO.last4}, '1', 'Bench text ' || g, 'queued', 'SM' || ${prefix} || lpad(to_hex(g), 30, '0')
 		from generate_series(0, ${MESSAGES_PER_PHASE - 1}) g
 		cross join lateral (select id from auth.users order by id limit 1) u`;
 }
@@ -141,8 +143,8 @@ const referenceOf = (phase: number, n: number) => String(phase * 10_000_000 + n)
 /** MESSAGES_PER_PHASE texts sent through sms-retail, and (once) its webhook secret on their workspace. */
 async function seedProviderMessages(db: Db, phase: number): Promise<void> {
 	await db.sql`
-		insert into public.sms_messages (user_id, phone_number, message_content, status, provider, provider_reference)
-		select u.id, '+15551230000', 'Bench text ' || g, 'queued', 'sms-retail', (${phase * 10_000_000} + g)::text
+		insert into public.sms_messages (user_id, phone_enc, phone_hash, phone_last4, calling_code, message_content, status, provider, provider_reference)
+		select u.id, ${SEALED_TO.enc}, ${SEALED_TO.hash}, ${SEALED_TO.last4}, '1', 'Bench text ' || g, 'queued', 'sms-retail', (${phase * 10_000_000} + g)::text
 		from generate_series(0, ${MESSAGES_PER_PHASE - 1}) g
 		cross join lateral (select id from auth.users order by id limit 1) u`;
 	await db.sql`

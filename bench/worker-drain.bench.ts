@@ -12,7 +12,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { startSandbox } from '@sms/twilio-sandbox';
-import { createBenchUsers, peakRssMiB, startBenchDatabase } from '../apps/worker/test/bench-support.ts';
+import { benchPhoneEnv, createBenchUsers, peakRssMiB, startBenchDatabase } from '../apps/worker/test/bench-support.ts';
 import type { BenchResult } from '../scripts/bench.ts';
 
 const TEXTS = 10_000;
@@ -86,7 +86,8 @@ export async function run(): Promise<BenchResult[]> {
 				WORKER_PORT: '0',
 				WORKER_CONCURRENCY: String(CONCURRENCY),
 				WORKER_BATCH_SIZE: '100',
-				LOG_LEVEL: 'warn'
+				LOG_LEVEL: 'warn',
+				...benchPhoneEnv()
 			},
 			stdio: ['ignore', 'ignore', 'inherit']
 		});

@@ -1,7 +1,9 @@
 /**
  * Key rotation while the app writes: numbers keep arriving (under the new key), some old rows
  * are deleted, payloads arrive too — and afterwards every stored number is under the new key,
- * opens to what was written, and nothing deleted came back or went missing.
+ * opens to what was written, and nothing deleted came back or went missing. The same for the
+ * send path's five tables (texts, contacts, preferences, campaign recipients, opt-outs), with
+ * texts queued, contacts renumbered and texts deleted while the rotation runs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PhoneCipher, countStalePhones, newPhoneKey, openPayload, rotatePhoneKeys, sealPayload } from '@sms/db';
@@ -88,5 +90,103 @@ describe('rotating the phone key under traffic', () => {
 			select payload from public.sms_delivery_events where payload ->> 'MessageSid' like 'SMrot%' order by id`;
 		expect(events.map((e) => openPayload(newCipher, e.payload).To)).toEqual(Array.from({ length: 200 }, (_, i) => number(i)));
 		expect(events.every((e) => PhoneCipher.keyIdOf(e.payload.To) === 'k2')).toBe(true);
+	});
+});
+
+/** The send path's tables, filled under the old key. */
+const SEND_PATH = ['public.sms_messages', 'public.contacts', 'public.user_sms_preferences', 'public.sms_campaign_recipients', 'public.sms_phone_opt_outs'];
+const cols = (cipher: PhoneCipher, numbers: string[]) => {
+	const s = numbers.map((n) => cipher.seal(n));
+	return [s.map((x) => x.enc), s.map((x) => x.hash), s.map((x) => x.last4)] as const;
+};
+
+describe('rotating the phone key of the send path under traffic', () => {
+	let org: string;
+	let importId: string;
+	const N = 600;
+	const sp = (i: number) => `+1628${String(i).padStart(7, '0')}`;
+
+	beforeAll(async () => {
+		[{ id: org }] = await t.sql<{ id: string }[]>`insert into public.organizations (slug, name) values ('rotation', 'Rotation') returning id`;
+		[{ id: importId }] = await t.sql<{ id: string }[]>`
+			insert into public.sms_campaign_imports (organization_id, file_name, columns, phone_column) values (${org}, 'r.csv', '{phone}', 'phone') returning id`;
+		const numbers = Array.from({ length: N }, (_, i) => sp(i));
+		const users = await t.sql<{ id: string }[]>`
+			insert into auth.users (email, email_confirmed_at) select 'rot-' || g || '@example.com', now() from generate_series(1, ${N}) g returning id`;
+		const [e, h, l] = cols(oldCipher, numbers);
+		await t.sql`insert into public.user_sms_preferences (user_id, phone_enc, phone_hash, phone_last4, calling_code, phone_verified)
+			select u, e, h, l, '1', true from unnest(${users.map((u) => u.id)}::uuid[], ${e}::text[], ${h}::text[], ${l}::text[]) as x(u, e, h, l)`;
+		const [ce, ch, cl] = cols(oldCipher, numbers);
+		await t.sql`insert into public.contacts (organization_id, name, phone_enc, phone_hash, phone_last4, calling_code)
+			select ${org}, 'Contact ' || l, e, h, l, '1' from unnest(${ce}::text[], ${ch}::text[], ${cl}::text[]) as x(e, h, l)`;
+		const [re, rh, rl] = cols(oldCipher, numbers);
+		await t.sql`insert into public.sms_campaign_recipients (import_id, row_number, phone_enc, phone_hash, phone_last4, calling_code)
+			select ${importId}, n::int, e, h, l, '1' from unnest(${re}::text[], ${rh}::text[], ${rl}::text[]) with ordinality as x(e, h, l, n)`;
+		const [oe, oh, ol] = cols(oldCipher, numbers.filter((_, i) => i % 3 === 0));
+		await t.sql`insert into public.sms_phone_opt_outs (phone_enc, phone_hash, phone_last4, opted_out, opted_out_at, source)
+			select e, h, l, true, now(), 'keyword' from unnest(${oe}::text[], ${oh}::text[], ${ol}::text[]) as x(e, h, l)`;
+		await insertTexts(oldCipher, numbers);
+	}, 120_000);
+
+	async function insertTexts(cipher: PhoneCipher, numbers: string[]): Promise<void> {
+		const [e, h, l] = cols(cipher, numbers);
+		await t.sql`insert into public.sms_messages (organization_id, user_id, phone_enc, phone_hash, phone_last4, calling_code, message_content, status)
+			select ${org}, ${user}, e, h, l, '1', 'Rotation text', 'delivered' from unnest(${e}::text[], ${h}::text[], ${l}::text[]) as x(e, h, l)`;
+	}
+
+	it('re-encrypts every table under the new key; texts queued, contacts renumbered and texts deleted meanwhile are kept as written', async () => {
+		const stale = () => countStalePhones(t.sql, newCipher);
+		expect(await stale()).toBe(4 * N + N / 3);
+		let writing = true;
+		let next = 1_000_000;
+		const written: string[] = [];
+		const deleted = new Set<string>();
+		const renumbered = new Map<string, string>();
+		const traffic = (async () => {
+			for (let k = 0; writing; k++) {
+				const batch = Array.from({ length: 20 }, () => sp(next++));
+				await insertTexts(newCipher, batch);
+				written.push(...batch);
+				// An old text goes (retention), a contact gets a new number (an edit) — under the new key.
+				const victim = sp(k * 7);
+				const gone = await t.sql`delete from public.sms_messages where phone_hash = ${newCipher.blindIndex(victim)} returning id`;
+				if (gone.length > 0) deleted.add(victim);
+				const from = sp(k * 11 + 1);
+				const to = sp(5_000_000 + k);
+				const s = newCipher.seal(to);
+				const moved = await t.sql`update public.contacts set phone_enc = ${s.enc}, phone_hash = ${s.hash}, phone_last4 = ${s.last4}, name = ${'Contact ' + s.last4}
+					where organization_id = ${org} and phone_hash = ${newCipher.blindIndex(from)} returning id`;
+				if (moved.length > 0) renumbered.set(from, to);
+				await new Promise((r) => setTimeout(r, 5));
+			}
+		})();
+		const result = await rotatePhoneKeys(t.sql, newCipher, { batchSize: 100 });
+		writing = false;
+		await traffic;
+
+		for (const table of SEND_PATH) expect(result.find((r) => r.table === table), `${table} is rotated`).toBeDefined();
+		expect(written.length).toBeGreaterThan(0);
+		expect(deleted.size).toBeGreaterThan(0);
+		expect(renumbered.size).toBeGreaterThan(0);
+		expect(await stale()).toBe(0);
+
+		const all = Array.from({ length: N }, (_, i) => sp(i));
+		const check = async (table: string, where: string, want: string[]) => {
+			const rows = await t.sql.unsafe<{ phone_enc: string; phone_hash: string; phone_last4: string }[]>(
+				`select phone_enc, phone_hash, phone_last4 from ${table} where ${where}`
+			);
+			const opened = rows.map((r) => newCipher.decrypt(r.phone_enc));
+			expect([...opened].sort(), table).toEqual([...want].sort());
+			for (const [i, r] of rows.entries()) {
+				expect(PhoneCipher.keyIdOf(r.phone_enc)).toBe('k2');
+				expect(r.phone_hash).toBe(newCipher.blindIndex(opened[i]!));
+				expect(r.phone_last4).toBe(opened[i]!.slice(-4));
+			}
+		};
+		await check('public.sms_messages', `organization_id = '${org}'`, [...all.filter((n) => !deleted.has(n)), ...written]);
+		await check('public.contacts', `organization_id = '${org}'`, all.map((n) => renumbered.get(n) ?? n));
+		await check('public.user_sms_preferences', `phone_enc is not null and user_id in (select id from auth.users where email like 'rot-%')`, all);
+		await check('public.sms_campaign_recipients', `import_id = '${importId}'`, all);
+		await check('public.sms_phone_opt_outs', `true`, all.filter((_, i) => i % 3 === 0));
 	});
 });

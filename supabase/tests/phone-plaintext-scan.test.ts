@@ -1,11 +1,13 @@
 /**
  * No phone number in clear where numbers are encrypted: a freshly migrated (and seeded)
- * database, then one after the verification limits, STOP and the delivery log have been used.
+ * database, then one after the verification limits, STOP and the delivery log have been used,
+ * then after the send path's SQL: a verified number, texts queued to a user and to a contact,
+ * a STOP, a campaign's recipients.
  * The realistic run through the web app, the worker and the sandbox is tests/e2e/phone-encryption.spec.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { phoneCipher, seed, sealPayload } from '@sms/db';
-import { createTestDatabase, createUser, type TestDatabase } from '@sms/db/testing';
+import { createTestDatabase, createUser, phoneColumns, phoneHash, sealedPhoneText, type TestDatabase } from '@sms/db/testing';
 import { scanForClearPhones } from '@sms/db/testing/phone-scan';
 import { CLEAR_BY_DESIGN, NOT_YET_ENCRYPTED } from './phone-clear-columns.ts';
 
@@ -41,5 +43,33 @@ describe('plaintext scan', () => {
 		expect(hits).not.toContain('public.phone_verifications.phone_enc');
 		expect(hits).not.toContain('public.sms_delivery_events.payload');
 		for (const c of hits) expect(NOT_YET_ENCRYPTED, `${c} holds a number in clear`).toContain(c);
+	});
+
+	it('after the send path (verified number, texts to a user and a contact, STOP, campaign recipients), the five tables hold no number', async () => {
+		const user = await createUser(t.sql);
+		const mine = '+14155550122';
+		const theirs = '+447700900456';
+		await t.sql`select public.set_verified_phone(${user}, ${sealedPhoneText(mine)}::public.sealed_phone)`;
+		await t.sql`select public.queue_sms_message(p_user_id => ${user}, p_phone_sealed => null, p_message => 'Scan text to a user')`;
+		const [{ id: org }] = await t.sql<{ id: string }[]>`select id from public.organizations order by created_at limit 1`;
+		const [{ id: contact }] = await t.sql<{ id: string }[]>`
+			insert into public.contacts ${t.sql({ organization_id: org, name: 'Scan contact', ...phoneColumns(theirs) })} returning id`;
+		await t.sql`select public.queue_sms_message(p_user_id => null, p_phone_sealed => null, p_message => 'Scan text to a contact', p_organization_id => ${org}, p_contact_id => ${contact})`;
+		await t.sql`select public.record_phone_opt_out(${sealedPhoneText(theirs)}::public.sealed_phone, true, 'keyword', 'STOP')`;
+		const [{ id: importId }] = await t.sql<{ id: string }[]>`
+			insert into public.sms_campaign_imports (organization_id, file_name, columns, phone_column) values (${org}, 'scan.csv', '{phone}', 'phone') returning id`;
+		await t.sql`insert into public.sms_campaign_recipients ${t.sql({ import_id: importId, row_number: 1, name: 'Scan', ...phoneColumns(mine) })}`;
+		// The texts were written with the recipients' sealed values, copied as they are.
+		const texts = await t.sql<{ phone_hash: string }[]>`
+			select phone_hash from public.sms_messages where message_content like 'Scan text to a %' order by message_content desc`;
+		expect(texts.map((m) => m.phone_hash)).toEqual([phoneHash(mine), phoneHash(theirs)]);
+		const [{ opted_out }] = await t.sql<{ opted_out: boolean }[]>`select opted_out from public.sms_phone_opt_outs where phone_hash = ${phoneHash(theirs)}`;
+		expect(opted_out).toBe(true);
+
+		const hits = await columnsWithNumbers();
+		for (const c of hits) expect(NOT_YET_ENCRYPTED, `${c} holds a number in clear`).toContain(c);
+		for (const table of ['sms_messages', 'contacts', 'user_sms_preferences', 'sms_campaign_recipients', 'sms_phone_opt_outs']) {
+			expect(hits.filter((c) => c.startsWith(`public.${table}.phone`) || c.startsWith(`public.${table}.calling`))).toEqual([]);
+		}
 	});
 });

@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { signIn } from './support/auth.ts';
-import { connect, type Sql } from './support/db.ts';
+import { connect, openPhone, phoneHash, type Sql } from './support/db.ts';
 import { e2e, uniquePhone } from './support/env.ts';
 
 /**
@@ -53,9 +53,9 @@ test('owner creates a key, code sends a text with it, the owner revokes it and t
 	const accepted = await send(secret, phone, `e2e-${prefix}-1`);
 	expect(accepted.status).toBe(202);
 	const text = (await accepted.json()) as { id: string };
-	const [queued] = await sql<{ to_number: string; slug: string }[]>`
-		select m.phone_number as to_number, o.slug from public.sms_messages m join public.organizations o on o.id = m.organization_id where m.id = ${text.id}`;
-	expect(queued).toEqual({ to_number: phone, slug: SLUG });
+	const [queued] = await sql<{ phone_enc: string; slug: string }[]>`
+		select m.phone_enc, o.slug from public.sms_messages m join public.organizations o on o.id = m.organization_id where m.id = ${text.id}`;
+	expect({ to_number: openPhone(queued!.phone_enc), slug: queued!.slug }).toEqual({ to_number: phone, slug: SLUG });
 
 	await page.reload();
 	await expect(row.getByTestId('key-last-used')).not.toHaveText('never');
@@ -70,7 +70,7 @@ test('owner creates a key, code sends a text with it, the owner revokes it and t
 	const refused = await send(secret, uniquePhone(), `e2e-${prefix}-2`);
 	expect(refused.status).toBe(401);
 	expect(refused.headers.get('content-type')).toContain('application/problem+json');
-	const [after] = await sql<{ n: number }[]>`select count(*)::int as n from public.sms_messages where phone_number = ${phone}`;
+	const [after] = await sql<{ n: number }[]>`select count(*)::int as n from public.sms_messages where phone_hash = ${phoneHash(phone)}`;
 	expect(after.n).toBe(1);
 });
 

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { expect, test, type Page } from '@playwright/test';
 import { signIn } from './support/auth.ts';
-import { connect, type Sql } from './support/db.ts';
+import { connect, openPhone, type Sql } from './support/db.ts';
 import { e2e, uniquePhone } from './support/env.ts';
 
 /**
@@ -57,11 +57,11 @@ test('operator imports a messy list, previews, tests, sends at a throttle, pause
 	].join('\n');
 
 	// The owner's own verified phone (the seed verifies one): the test send goes there and nowhere else.
-	const [mine] = await sql<{ phone_number: string }[]>`
-		select p.phone_number from public.user_sms_preferences p join auth.users u on u.id = p.user_id
+	const [mine] = await sql<{ phone_enc: string }[]>`
+		select p.phone_enc from public.user_sms_preferences p join auth.users u on u.id = p.user_id
 		where u.email = 'admin@example.com' and p.phone_verified`;
 	expect(mine).toBeDefined();
-	const me = mine!.phone_number;
+	const me = openPhone(mine!.phone_enc);
 	await signIn(page, 'admin@example.com', `/w/${SLUG}/campaigns/new`);
 	await page.getByTestId('file-input').setInputFiles({ name: 'reminders.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
 	// The header "phone" wins detection; its numbers are landlines, so every row is refused.

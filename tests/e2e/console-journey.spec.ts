@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { expect, test, type Page } from '@playwright/test';
 import { parse } from 'csv-parse/sync';
 import { signIn } from './support/auth.ts';
-import { connect, type Sql } from './support/db.ts';
+import { connect, phoneColumns, type Sql } from './support/db.ts';
 
 /**
  * The operator console end to end (issue 12): the overview's top failure reason leads to the
@@ -23,10 +23,11 @@ const name = `Journey Person ${last4}`;
 let failedId: string;
 
 async function failedText(contactId: string, to: string, body: string, minutesAgo: number, code: number | null): Promise<string> {
+	const p = phoneColumns(to);
 	const [row] = await sql<{ id: string }[]>`
-		insert into public.sms_messages (organization_id, contact_id, phone_number, message_content, status, error_code, error_message,
+		insert into public.sms_messages (organization_id, contact_id, phone_enc, phone_hash, phone_last4, calling_code, message_content, status, error_code, error_message,
 			notification_type, provider, provider_reference, sent_at, failed_at, created_at)
-		values (${org}, ${contactId}, ${to}, ${body}, 'undelivered', ${code}, 'Unreachable destination handset', 'custom',
+		values (${org}, ${contactId}, ${p.phone_enc}, ${p.phone_hash}, ${p.phone_last4}, ${p.calling_code}, ${body}, 'undelivered', ${code}, 'Unreachable destination handset', 'custom',
 			'twilio', ${'SM' + Math.random().toString(16).slice(2).padEnd(32, '0')}, now() - ${minutesAgo + ' minutes'}::interval,
 			now() - ${minutesAgo - 1 + ' minutes'}::interval, now() - ${minutesAgo + 1 + ' minutes'}::interval)
 		returning id`;
@@ -40,11 +41,17 @@ test.beforeAll(async () => {
 	sql = connect();
 	const [o] = await sql<{ id: string }[]>`select id from public.organizations where slug = ${SLUG}`;
 	org = o!.id;
-	const [contact] = await sql<{ id: string }[]>`insert into public.contacts (organization_id, name, phone_number)
-		values (${org}, ${name}, ${phone}) returning id`;
-	others = await sql<{ id: string; phone: string }[]>`insert into public.contacts (organization_id, name, phone_number)
-		select ${org}, 'Journey other ' || g, '+1415557' || lpad((${Number(last4)} + g)::text, 4, '0') from generate_series(1, 5) g
-		on conflict do nothing returning id, phone_number as phone`;
+	const p = phoneColumns(phone);
+	const [contact] = await sql<{ id: string }[]>`insert into public.contacts (organization_id, name, phone_enc, phone_hash, phone_last4, calling_code)
+		values (${org}, ${name}, ${p.phone_enc}, ${p.phone_hash}, ${p.phone_last4}, ${p.calling_code}) returning id`;
+	const otherPhones = Array.from({ length: 5 }, (_, i) => `+1415557${String(Number(last4) + i + 1).padStart(4, '0')}`);
+	const sealed = otherPhones.map(phoneColumns);
+	const inserted = await sql<{ id: string; phone_hash: string }[]>`insert into public.contacts (organization_id, name, phone_enc, phone_hash, phone_last4, calling_code)
+		select ${org}, 'Journey other ' || g, e, h, l, c
+		  from unnest(${sealed.map((s) => s.phone_enc)}::text[], ${sealed.map((s) => s.phone_hash)}::text[], ${sealed.map((s) => s.phone_last4)}::text[],
+		              ${sealed.map((s) => s.calling_code)}::text[]) with ordinality as u(e, h, l, c, g)
+		on conflict do nothing returning id, phone_hash`;
+	others = inserted.map((r) => ({ id: r.id, phone: otherPhones[sealed.findIndex((s) => s.phone_hash === r.phone_hash)]! }));
 	// Enough 30003 failures today to be the top reason whatever else the run left in the demo workspace.
 	for (let i = 0; i < 25; i++) await failedText(others[i % others.length]!.id, others[i % others.length]!.phone, `Reminder ${i}`, 12 + i, CODE);
 	failedId = await failedText(contact!.id, phone, 'Your seat is B12', 10, CODE);

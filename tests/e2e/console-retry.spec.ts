@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { expect, test, type Page } from '@playwright/test';
 import { parse } from 'csv-parse/sync';
 import { sessionCookie, signIn } from './support/auth.ts';
-import { connect, userId, type Sql } from './support/db.ts';
+import { connect, phoneColumns, userId, type Sql } from './support/db.ts';
 import { e2e } from './support/env.ts';
 
 /**
@@ -38,13 +38,14 @@ async function failedText(): Promise<{ last4: string; name: string; failed: stri
 		const last4 = String(1000 + Math.floor(Math.random() * 9000));
 		const phone = `+1415555${last4}`;
 		const name = `Retry Person ${last4}`;
-		const [contact] = await sql<{ id: string }[]>`insert into public.contacts (organization_id, name, phone_number)
-			values (${org}, ${name}, ${phone}) on conflict do nothing returning id`;
+		const p = phoneColumns(phone);
+		const [contact] = await sql<{ id: string }[]>`insert into public.contacts (organization_id, name, phone_enc, phone_hash, phone_last4, calling_code)
+			values (${org}, ${name}, ${p.phone_enc}, ${p.phone_hash}, ${p.phone_last4}, ${p.calling_code}) on conflict do nothing returning id`;
 		if (!contact) continue;
-		await sql`insert into public.sms_messages (organization_id, contact_id, phone_number, message_content, status, created_at)
-			values (${org}, ${contact.id}, ${phone}, 'Doors open at 7pm', 'delivered', now() - interval '2 hours')`;
-		const [failed] = await sql<{ id: string }[]>`insert into public.sms_messages (organization_id, contact_id, phone_number, message_content, status, error_code, created_at)
-			values (${org}, ${contact.id}, ${phone}, 'Your seat is B12', 'undelivered', 30003, now() - interval '1 hour') returning id`;
+		await sql`insert into public.sms_messages (organization_id, contact_id, phone_enc, phone_hash, phone_last4, calling_code, message_content, status, created_at)
+			values (${org}, ${contact.id}, ${p.phone_enc}, ${p.phone_hash}, ${p.phone_last4}, ${p.calling_code}, 'Doors open at 7pm', 'delivered', now() - interval '2 hours')`;
+		const [failed] = await sql<{ id: string }[]>`insert into public.sms_messages (organization_id, contact_id, phone_enc, phone_hash, phone_last4, calling_code, message_content, status, error_code, created_at)
+			values (${org}, ${contact.id}, ${p.phone_enc}, ${p.phone_hash}, ${p.phone_last4}, ${p.calling_code}, 'Your seat is B12', 'undelivered', 30003, now() - interval '1 hour') returning id`;
 		return { last4, name, failed: failed!.id };
 	}
 }

@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { signIn } from './support/auth.ts';
-import { connect, type Sql } from './support/db.ts';
+import { connect, phoneColumns, type Sql } from './support/db.ts';
 
 /**
  * The operator console (issue 12), so far: the message list finds a person by the last four
@@ -25,13 +25,14 @@ test('search by last four finds the person; a failed text shows its timeline; th
 	const phone = `+1415555${last4}`;
 	const name = `Console Person ${last4}`;
 	const [org] = await sql<{ id: string }[]>`select id from public.organizations where slug = ${SLUG}`;
-	const [contact] = await sql<{ id: string }[]>`insert into public.contacts (organization_id, name, phone_number)
-		values (${org!.id}, ${name}, ${phone}) on conflict do nothing returning id`;
+	const p = phoneColumns(phone);
+	const [contact] = await sql<{ id: string }[]>`insert into public.contacts (organization_id, name, phone_enc, phone_hash, phone_last4, calling_code)
+		values (${org!.id}, ${name}, ${p.phone_enc}, ${p.phone_hash}, ${p.phone_last4}, ${p.calling_code}) on conflict do nothing returning id`;
 	test.skip(!contact, 'that number is already a contact of the demo workspace');
-	const [ok] = await sql<{ id: string }[]>`insert into public.sms_messages (organization_id, contact_id, phone_number, message_content, status, created_at)
-		values (${org!.id}, ${contact!.id}, ${phone}, 'Doors open at 7pm', 'delivered', now() - interval '2 hours') returning id`;
-	const [failed] = await sql<{ id: string }[]>`insert into public.sms_messages (organization_id, contact_id, phone_number, message_content, status, error_code, error_message, created_at)
-		values (${org!.id}, ${contact!.id}, ${phone}, 'Your seat is B12', 'undelivered', 30003, 'Unreachable destination handset', now() - interval '1 hour') returning id`;
+	const [ok] = await sql<{ id: string }[]>`insert into public.sms_messages (organization_id, contact_id, phone_enc, phone_hash, phone_last4, calling_code, message_content, status, created_at)
+		values (${org!.id}, ${contact!.id}, ${p.phone_enc}, ${p.phone_hash}, ${p.phone_last4}, ${p.calling_code}, 'Doors open at 7pm', 'delivered', now() - interval '2 hours') returning id`;
+	const [failed] = await sql<{ id: string }[]>`insert into public.sms_messages (organization_id, contact_id, phone_enc, phone_hash, phone_last4, calling_code, message_content, status, error_code, error_message, created_at)
+		values (${org!.id}, ${contact!.id}, ${p.phone_enc}, ${p.phone_hash}, ${p.phone_last4}, ${p.calling_code}, 'Your seat is B12', 'undelivered', 30003, 'Unreachable destination handset', now() - interval '1 hour') returning id`;
 	await sql`insert into public.sms_delivery_events (message_id, raw_status, status, source, sender_ip, payload, received_at, error_code)
 		values (${failed!.id}, 'sent', 'sent', 'webhook', '203.0.113.7', ${sql.json({ MessageStatus: 'sent' })}, now() - interval '59 minutes', null),
 			(${failed!.id}, 'undelivered', 'undelivered', 'webhook', '203.0.113.7', ${sql.json({ MessageStatus: 'undelivered', ErrorCode: '30003' })}, now() - interval '58 minutes', 30003)`;

@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { signIn } from './support/auth.ts';
-import { connect, userId, type Sql } from './support/db.ts';
+import { connect, phoneColumns, userId, type Sql } from './support/db.ts';
 
 /**
  * Operations (issue 16): the health page shows the running worker's heartbeat and a worker that
@@ -46,13 +46,14 @@ test('the health page shows the live worker and a silent one', async ({ page }) 
 
 test('a failure-rate alert opens, shows everywhere with its numbers, links to the texts, and resolves', async ({ page }) => {
 	test.setTimeout(90_000);
-	const [contact] = await sql<{ id: string }[]>`insert into public.contacts (organization_id, name, phone_number)
-		values (${org}, 'Magic Failing Number', ${FAILING}) returning id`;
-	await sql`insert into public.sms_messages (organization_id, contact_id, phone_number, message_content, status, provider, error_code, error_message, failed_at, created_at)
-		select ${org}, ${contact!.id}, ${FAILING}, 'Reminder ' || n, 'failed', 'twilio', 21211, 'Invalid ''To'' Phone Number', now() - interval '2 minutes', now() - interval '3 minutes'
+	const p = phoneColumns(FAILING);
+	const [contact] = await sql<{ id: string }[]>`insert into public.contacts (organization_id, name, phone_enc, phone_hash, phone_last4, calling_code)
+		values (${org}, 'Magic Failing Number', ${p.phone_enc}, ${p.phone_hash}, ${p.phone_last4}, ${p.calling_code}) returning id`;
+	await sql`insert into public.sms_messages (organization_id, contact_id, phone_enc, phone_hash, phone_last4, calling_code, message_content, status, provider, error_code, error_message, failed_at, created_at)
+		select ${org}, ${contact!.id}, ${p.phone_enc}, ${p.phone_hash}, ${p.phone_last4}, ${p.calling_code}, 'Reminder ' || n, 'failed', 'twilio', 21211, 'Invalid ''To'' Phone Number', now() - interval '2 minutes', now() - interval '3 minutes'
 		from generate_series(1, 24) n`;
-	await sql`insert into public.sms_messages (organization_id, contact_id, phone_number, message_content, status, provider, sent_at, delivered_at, created_at)
-		select ${org}, ${contact!.id}, ${FAILING}, 'Fine ' || n, 'delivered', 'twilio', now() - interval '2 minutes', now() - interval '2 minutes', now() - interval '3 minutes'
+	await sql`insert into public.sms_messages (organization_id, contact_id, phone_enc, phone_hash, phone_last4, calling_code, message_content, status, provider, sent_at, delivered_at, created_at)
+		select ${org}, ${contact!.id}, ${p.phone_enc}, ${p.phone_hash}, ${p.phone_last4}, ${p.calling_code}, 'Fine ' || n, 'delivered', 'twilio', now() - interval '2 minutes', now() - interval '2 minutes', now() - interval '3 minutes'
 		from generate_series(1, 4) n`;
 	// The delivered ones had their status callbacks (so "callbacks silent" stays quiet).
 	await sql`insert into public.sms_delivery_events (message_id, raw_status, status, source, provider, payload, received_at)

@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { signIn } from './support/auth.ts';
-import { connect, type Sql } from './support/db.ts';
+import { connect, phoneColumns, type Sql } from './support/db.ts';
 
 /**
  * Failover as an operator sees it (issue 14): a text that sms-retail refused (down) and
@@ -23,12 +23,13 @@ test('the message page shows each provider attempt and where the text went', asy
 	const ref = crypto.randomUUID();
 	const [org] = await sql<{ id: string }[]>`select id from public.organizations where slug = ${SLUG}`;
 	const phone = `+1415556${String(1000 + Math.floor(Math.random() * 9000))}`;
-	const [contact] = await sql<{ id: string }[]>`insert into public.contacts (organization_id, name, phone_number)
-		values (${org!.id}, 'Failover Person', ${phone}) on conflict do nothing returning id`;
+	const p = phoneColumns(phone);
+	const [contact] = await sql<{ id: string }[]>`insert into public.contacts (organization_id, name, phone_enc, phone_hash, phone_last4, calling_code)
+		values (${org!.id}, 'Failover Person', ${p.phone_enc}, ${p.phone_hash}, ${p.phone_last4}, ${p.calling_code}) on conflict do nothing returning id`;
 	test.skip(!contact, 'that number is already a contact of the demo workspace');
 	const [m] = await sql<{ id: string }[]>`
-		insert into public.sms_messages (organization_id, contact_id, phone_number, message_content, status, provider, provider_reference, created_at)
-		values (${org!.id}, ${contact!.id}, ${phone}, 'Failover, seen from the console', 'delivered', '23telecom', ${ref}, now() - interval '5 minutes')
+		insert into public.sms_messages (organization_id, contact_id, phone_enc, phone_hash, phone_last4, calling_code, message_content, status, provider, provider_reference, created_at)
+		values (${org!.id}, ${contact!.id}, ${p.phone_enc}, ${p.phone_hash}, ${p.phone_last4}, ${p.calling_code}, 'Failover, seen from the console', 'delivered', '23telecom', ${ref}, now() - interval '5 minutes')
 		returning id`;
 	await sql`insert into public.sms_send_attempts (message_id, organization_id, provider, outcome, reference, error_kind, error_code, error_message, started_at, finished_at)
 		values (${m!.id}, ${org!.id}, 'sms-retail', 'refused', null, 'provider_unavailable', 'service_unavailable', 'Service temporarily unavailable.',

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { expect, test, type APIRequestContext } from '@playwright/test';
-import { connect, type Sql } from './support/db.ts';
+import { connect, phoneColumns, type Sql } from './support/db.ts';
 
 /**
  * POST /api/webhooks/sms against the production build: both HTTP providers' delivery reports
@@ -36,9 +36,10 @@ test.afterAll(async () => {
 
 /** A text in the test workspace, dispatched through `provider`; the reference attached unless early. */
 async function text(provider: 'sms-retail' | '23telecom', reference: string, attach = true): Promise<string> {
+	const p = phoneColumns('+15551230000');
 	const [{ id }] = await sql<{ id: string }[]>`
-		insert into public.sms_messages (user_id, organization_id, phone_number, message_content, status)
-		values (${user}, ${org}, '+15551230000', 'Provider e2e', 'dispatching') returning id`;
+		insert into public.sms_messages (user_id, organization_id, phone_enc, phone_hash, phone_last4, calling_code, message_content, status)
+		values (${user}, ${org}, ${p.phone_enc}, ${p.phone_hash}, ${p.phone_last4}, ${p.calling_code}, 'Provider e2e', 'dispatching') returning id`;
 	if (attach) await attachRef(id, provider, reference);
 	return id;
 }

@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { sessionCookie } from './support/auth.ts';
-import { connect, insertMessage, userId, type Sql } from './support/db.ts';
+import { connect, insertMessage, openPhone, phoneHash, setVerifiedPhone, userId, type Sql } from './support/db.ts';
 import { e2e, uniqueEmail, uniquePhone } from './support/env.ts';
 import { newSid, postSigned, STATUS_PATH, statusParams } from './support/twilio.ts';
 
@@ -40,8 +40,9 @@ function action(who: Account, name: string, fields: Record<string, string>): Pro
 }
 
 async function prefs(id: string) {
-	const [row] = await sql<{ phone_number: string | null; phone_verified: boolean; daily_limit: number; opted_out: boolean }[]>`
-		select phone_number, phone_verified, daily_limit, opted_out from public.user_sms_preferences where user_id = ${id}`;
+	// The blind index: the same number gives the same value (the ciphertext differs on every seal).
+	const [row] = await sql<{ phone_hash: string | null; phone_verified: boolean; daily_limit: number; opted_out: boolean }[]>`
+		select phone_hash, phone_verified, daily_limit, opted_out from public.user_sms_preferences where user_id = ${id}`;
 	return row ?? null;
 }
 
@@ -152,7 +153,7 @@ test.describe('page actions cannot reach past my own preferences', () => {
 		const alice = await account('iso-prefs-alice');
 		const bob = await account('iso-prefs-bob');
 		const alicePhone = uniquePhone();
-		await sql`select public.set_verified_phone(${alice.id}, ${alicePhone})`;
+		await setVerifiedPhone(sql, alice.id, alicePhone);
 		const aliceBefore = await prefs(alice.id);
 
 		for (const dailyLimit of ['51', '1000', '-1', '1e9']) {
@@ -173,7 +174,7 @@ test.describe('page actions cannot reach past my own preferences', () => {
 			user_id: alice.id
 		});
 		expect(res.status).toBe(200);
-		expect(await prefs(bob.id)).toEqual({ phone_number: null, phone_verified: false, daily_limit: 7, opted_out: false });
+		expect(await prefs(bob.id)).toEqual({ phone_hash: null, phone_verified: false, daily_limit: 7, opted_out: false });
 		expect(await prefs(alice.id)).toEqual(aliceBefore);
 	});
 
@@ -182,7 +183,7 @@ test.describe('page actions cannot reach past my own preferences', () => {
 		const bob = await account('iso-test-bob');
 		const alicePhone = uniquePhone();
 		const bobPhone = uniquePhone();
-		await sql`select public.set_verified_phone(${alice.id}, ${alicePhone})`;
+		await setVerifiedPhone(sql, alice.id, alicePhone);
 
 		// Unverified: refused, whatever the form says.
 		const refused = await action(bob, 'sendTest', { phone: alicePhone, phoneNumber: alicePhone, to: alicePhone });
@@ -190,13 +191,13 @@ test.describe('page actions cannot reach past my own preferences', () => {
 		const [{ n: none }] = await sql<{ n: number }[]>`select count(*)::int as n from public.sms_messages where user_id = ${bob.id}`;
 		expect(none).toBe(0);
 
-		await sql`select public.set_verified_phone(${bob.id}, ${bobPhone})`;
+		await setVerifiedPhone(sql, bob.id, bobPhone);
 		const sent = await action(bob, 'sendTest', { phone: alicePhone, phoneNumber: alicePhone, to: alicePhone });
 		expect(sent.status).toBe(200);
-		const rows = await sql<{ phone_number: string }[]>`select phone_number from public.sms_messages where user_id = ${bob.id}`;
-		expect(rows.map((r) => r.phone_number)).toEqual([bobPhone]);
+		const rows = await sql<{ phone_enc: string }[]>`select phone_enc from public.sms_messages where user_id = ${bob.id}`;
+		expect(rows.map((r) => openPhone(r.phone_enc))).toEqual([bobPhone]);
 		const [{ n: toAlice }] = await sql<{ n: number }[]>`
-			select count(*)::int as n from public.sms_messages where phone_number = ${alicePhone}`;
+			select count(*)::int as n from public.sms_messages where phone_hash = ${phoneHash(alicePhone)}`;
 		expect(toAlice).toBe(0);
 	});
 
@@ -205,8 +206,8 @@ test.describe('page actions cannot reach past my own preferences', () => {
 		const bob = await account('iso-verify-bob');
 		const alicePhone = uniquePhone();
 		const bobPhone = uniquePhone();
-		await sql`select public.set_verified_phone(${alice.id}, ${alicePhone})`;
-		await sql`select public.set_verified_phone(${bob.id}, ${bobPhone})`;
+		await setVerifiedPhone(sql, alice.id, alicePhone);
+		await setVerifiedPhone(sql, bob.id, bobPhone);
 		const [aliceBefore, bobBefore] = [await prefs(alice.id), await prefs(bob.id)];
 		const textsBefore = await sandboxMessagesTo(alicePhone);
 

@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { sessionCookie } from './support/auth.ts';
-import { connect, userId, type Sql } from './support/db.ts';
+import { connect, phoneHash, userId, type Sql } from './support/db.ts';
 import { e2e, uniqueEmail, uniquePhone } from './support/env.ts';
 
 /**
@@ -39,7 +39,7 @@ async function sandboxVerification(phone: string): Promise<{ code: string; wrong
 
 async function verifiedOwners(phone: string): Promise<string[]> {
 	const rows = await sql<{ user_id: string }[]>`
-		select user_id from public.user_sms_preferences where phone_number = ${phone} and phone_verified`;
+		select user_id from public.user_sms_preferences where phone_hash = ${phoneHash(phone)} and phone_verified`;
 	return rows.map((r) => r.user_id);
 }
 

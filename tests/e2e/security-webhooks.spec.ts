@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 import twilio from 'twilio';
 import { signInRequest } from './support/auth.ts';
-import { connect, eventCount, insertMessage, messageState, userId, type Sql } from './support/db.ts';
+import { connect, eventCount, insertMessage, messageState, phoneHash, sealedPhone, setVerifiedPhone, userId, type Sql } from './support/db.ts';
 import { e2e, uniqueEmail, uniquePhone } from './support/env.ts';
 import { INCOMING_PATH, newSid, postSigned, STATUS_PATH, statusParams } from './support/twilio.ts';
 
@@ -22,7 +22,7 @@ async function verifiedUser(request: Parameters<typeof signInRequest>[0]): Promi
 	await signInRequest(request, email);
 	const id = await userId(sql, email);
 	const phone = uniquePhone();
-	await sql`select public.set_verified_phone(${id}, ${phone})`;
+	await setVerifiedPhone(sql, id, phone);
 	return { id, phone };
 }
 
@@ -32,7 +32,7 @@ async function inboundCount(sid: string): Promise<number> {
 }
 
 async function numberOptedOut(phone: string): Promise<boolean | null> {
-	const [row] = await sql<{ opted_out: boolean }[]>`select opted_out from public.sms_phone_opt_outs where phone_number = ${phone}`;
+	const [row] = await sql<{ opted_out: boolean }[]>`select opted_out from public.sms_phone_opt_outs where phone_hash = ${phoneHash(phone)}`;
 	return row?.opted_out ?? null;
 }
 
@@ -118,7 +118,7 @@ test.describe('spoofed inbound texts', () => {
 			await signInRequest(request, email);
 			return email;
 		})());
-		await sql`select public.set_unverified_phone(${other}, ${owner.phone})`;
+		await sql`select public.set_unverified_phone(${other}, ${sealedPhone(sql, owner.phone)})`;
 		const res = await postSigned(request, { path: INCOMING_PATH, params: inbound(newSid(), owner.phone, 'STOP') });
 		expect(res.status()).toBe(200);
 		const rows = await sql<{ opted_out: boolean }[]>`

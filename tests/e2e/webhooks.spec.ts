@@ -5,7 +5,7 @@ import { localPhoneKeys, phoneKeysToEnv } from '../../packages/db/src/phone-cryp
 import { freePort } from './support/net.ts';
 import { expect, test, type APIRequestContext } from '@playwright/test';
 import { signInRequest } from './support/auth.ts';
-import { connect, eventCount, insertMessage, messageState, userId, type Sql } from './support/db.ts';
+import { connect, eventCount, insertMessage, messageState, phoneColumns, phoneHash, userId, type Sql } from './support/db.ts';
 import { e2e, uniqueEmail, uniquePhone } from './support/env.ts';
 import { INCOMING_PATH, newSid, postSigned, STATUS_PATH, statusParams } from './support/twilio.ts';
 
@@ -136,10 +136,11 @@ test.describe('incoming texts', () => {
 		const phone = uniquePhone();
 		const owner = await signedInUser(request);
 		const other = await signedInUser(request);
-		await sql`insert into public.user_sms_preferences (user_id, phone_number, phone_verified)
-			values (${owner}, ${phone}, true), (${other}, ${phone}, false)`;
+		const [mine, theirs] = [phoneColumns(phone), phoneColumns(phone)];
+		await sql`insert into public.user_sms_preferences (user_id, phone_enc, phone_hash, phone_last4, calling_code, phone_verified)
+			values (${owner}, ${mine.phone_enc}, ${mine.phone_hash}, ${mine.phone_last4}, ${mine.calling_code}, true), (${other}, ${theirs.phone_enc}, ${theirs.phone_hash}, ${theirs.phone_last4}, ${theirs.calling_code}, false)`;
 		const optedOut = async () =>
-			(await sql<{ opted_out: boolean }[]>`select opted_out from public.user_sms_preferences where phone_number = ${phone}`).map(
+			(await sql<{ opted_out: boolean }[]>`select opted_out from public.user_sms_preferences where phone_hash = ${phoneHash(phone)}`).map(
 				(r) => r.opted_out
 			);
 		const text = (body: string) =>
@@ -162,7 +163,7 @@ test.describe('incoming texts', () => {
 		expect(await optedOut()).toEqual([false, false]);
 
 		const [{ n }] = await sql<{ n: number }[]>`
-			select count(*)::int as n from public.sms_messages where phone_number = ${phone} and direction = 'inbound' and user_id = ${owner}`;
+			select count(*)::int as n from public.sms_messages where phone_hash = ${phoneHash(phone)} and direction = 'inbound' and user_id = ${owner}`;
 		expect(n).toBe(4);
 	});
 });

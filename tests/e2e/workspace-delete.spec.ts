@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { signIn } from './support/auth.ts';
-import { connect, userId, type Sql } from './support/db.ts';
+import { connect, phoneColumns, userId, type Sql } from './support/db.ts';
 import { e2e, uniqueEmail } from './support/env.ts';
 
 /**
@@ -27,7 +27,8 @@ test('an owner deletes a workspace after typing its slug; an admin cannot', asyn
 	await owner.getByRole('button', { name: 'Create workspace' }).click();
 	await owner.waitForURL((u) => u.pathname === `/w/${slug}`);
 	const [org] = await sql<{ id: string }[]>`select id from public.organizations where slug = ${slug}`;
-	await sql`insert into public.contacts (organization_id, name, phone_number) values (${org.id}, 'Pat', '+14155550123')`;
+	const pat = phoneColumns('+14155550123');
+	await sql`insert into public.contacts (organization_id, name, phone_enc, phone_hash, phone_last4, calling_code) values (${org.id}, 'Pat', ${pat.phone_enc}, ${pat.phone_hash}, ${pat.phone_last4}, ${pat.calling_code})`;
 
 	// An admin (arranged in the database) sees no delete control, and forging the POST is refused.
 	const admin = await (await browser.newContext()).newPage();

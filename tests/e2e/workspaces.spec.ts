@@ -1,6 +1,6 @@
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { signIn } from './support/auth.ts';
-import { connect, type Sql } from './support/db.ts';
+import { connect, openPhone, phoneHash, type Sql } from './support/db.ts';
 import { e2e, uniqueEmail } from './support/env.ts';
 
 /**
@@ -147,13 +147,14 @@ test('owner invites a viewer and an operator; the viewer cannot write; the opera
 	await expect(rows.first()).toContainText(contactName);
 	await expect(rows.first()).toContainText('+14155550123');
 
-	// Stored in E.164 in the Demo workspace, and the addition is in the audit log with its author.
-	const [stored] = await sql<{ phone_number: string; tags: string[]; actor: string | null }[]>`
-		select c.phone_number, c.tags,
+	// Stored sealed (opens to the E.164 form, under its blind index) in the Demo workspace, and the addition is in the audit log with its author.
+	const [row] = await sql<{ phone_enc: string; phone_hash: string; tags: string[]; actor: string | null }[]>`
+		select c.phone_enc, c.phone_hash, c.tags,
 			(select u.email from public.audit_log a join auth.users u on u.id = a.actor_id
 			 where a.target_type = 'contact' and a.target_id = c.id::text and a.action = 'contact.created') as actor
 		from public.contacts c where c.name = ${contactName}`;
-	expect(stored).toEqual({ phone_number: '+14155550123', tags: ['e2e', 'vip'], actor: operatorEmail });
+	const stored = { phone_number: openPhone(row!.phone_enc), hashed: row!.phone_hash === phoneHash('+14155550123'), tags: row!.tags, actor: row!.actor };
+	expect(stored).toEqual({ phone_number: '+14155550123', hashed: true, tags: ['e2e', 'vip'], actor: operatorEmail });
 
 	// The last owner cannot leave: no button, and a forged request is refused with the reason.
 	await owner.goto(`/w/${SLUG}/members`);

@@ -6,7 +6,20 @@
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createDb, migrate, type Sql } from '@sms/db';
+import { createDb, migrate, newPhoneKey, phoneCipher, phoneKeysToEnv, type Sql } from '@sms/db';
+import { callingCodeOf } from '@sms/twilio-service/validate';
+
+/**
+ * Phone-number keys for a bench run (numbers are stored sealed; the worker opens them), in this
+ * process's environment unless given: pass `benchPhoneEnv()` to a worker process the bench starts.
+ */
+if (!process.env.PHONE_ENCRYPTION_KEYS || !process.env.PHONE_INDEX_KEY) {
+	Object.assign(process.env, phoneKeysToEnv({ keys: { b1: newPhoneKey() }, currentKeyId: 'b1', indexKey: newPhoneKey() }));
+}
+export function benchPhoneEnv(): Record<string, string> {
+	const { PHONE_ENCRYPTION_KEYS = '', PHONE_ENCRYPTION_KEY_ID = '', PHONE_INDEX_KEY = '' } = process.env;
+	return { PHONE_ENCRYPTION_KEYS, PHONE_ENCRYPTION_KEY_ID, PHONE_INDEX_KEY };
+}
 import { startEmbeddedPostgres } from '@sms/db/embedded';
 
 export interface BenchDatabase {
@@ -41,7 +54,8 @@ export async function createBenchUsers(sql: Sql, count: number, dailyLimit: numb
 		const phone = `+1555${String(1_000_000 + i).slice(1)}`;
 		const [{ id: userId }] = await sql<{ id: string }[]>`
 			insert into auth.users (email, email_confirmed_at) values (${`bench-${i}@example.com`}, now()) returning id`;
-		await sql`select public.set_verified_phone(${userId}, ${phone})`;
+		const s = phoneCipher().seal(phone);
+		await sql`select public.set_verified_phone(${userId}, row(${s.enc}, ${s.hash}, ${s.last4}, ${callingCodeOf(phone)})::public.sealed_phone)`;
 		await sql`update public.user_sms_preferences set daily_limit = ${dailyLimit} where user_id = ${userId}`;
 		users.push({ userId, phone });
 	}

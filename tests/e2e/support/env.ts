@@ -18,6 +18,10 @@ export const e2e = {
 	get publicBaseUrl() {
 		return required('PUBLIC_BASE_URL');
 	},
+	/** The stack's data directory (its generated phone keys: support/db.ts cipher()). */
+	get dataDir() {
+		return required('E2E_DATA_DIR');
+	},
 	/** The stack's own database, for arranging fixtures and reading what landed. */
 	get databaseUrl() {
 		return required('E2E_DATABASE_URL');
