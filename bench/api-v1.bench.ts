@@ -28,7 +28,7 @@ const DURATION_MS = Number(process.env.BENCH_API_MS ?? 10_000);
 const WARMUP_MS = 500;
 const ROUNDS = 6;
 const BATCH = 1000;
-const BATCH_ROUNDS = Number(process.env.BENCH_API_BATCH_ROUNDS ?? 5);
+const BATCH_ROUNDS = Number(process.env.BENCH_API_BATCH_ROUNDS ?? 10);
 
 const stage = (m: string) => process.stderr.write(`  api-v1: ${m}\n`);
 const percentile = (s: number[], p: number) => (s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : NaN);
