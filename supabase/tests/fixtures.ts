@@ -4,12 +4,15 @@
  */
 import postgres from 'postgres';
 import type { Sql, TransactionSql } from '@sms/db';
-import { createUser, type TestDatabase } from '@sms/db/testing';
+import { createUser, phoneHash, sealedPhoneText, type TestDatabase } from '@sms/db/testing';
 
 export interface Person {
 	id: string;
 	email: string;
+	/** E.164, for the test's own comparisons (the database holds it sealed only). */
 	phone: string;
+	/** Its blind index (public.user_sms_preferences.phone_hash and every table's phone_hash). */
+	phoneHash: string;
 }
 
 /** Rejects unless `run` fails with a Postgres error; resolves to its SQLSTATE. */
@@ -46,8 +49,8 @@ export async function createPerson(sql: Sql, label: string): Promise<Person> {
 	const email = `${label}-${Math.random().toString(36).slice(2, 8)}@example.com`;
 	const id = await createUser(sql, { email });
 	const phone = nextPhone();
-	await sql`select public.set_verified_phone(${id}, ${phone})`;
-	return { id, email, phone };
+	await sql`select public.set_verified_phone(${id}, ${sealedPhoneText(phone)}::public.sealed_phone)`;
+	return { id, email, phone, phoneHash: phoneHash(phone) };
 }
 
 export async function makeAdmin(sql: Sql, person: Person): Promise<void> {
