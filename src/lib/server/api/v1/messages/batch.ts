@@ -3,16 +3,18 @@ import { validationProblem, zodIssues } from '$lib/api/v1/problems';
 import type { Problem } from '$lib/api/v1/schemas/common';
 import type { BatchItemError, BatchItemInput } from './outcome.ts';
 import { sqlIssues } from './sql-errors.ts';
+import { openedPhone, sealRecipient } from '../phones.ts';
 
 /**
- * Each text validated on its own by the schema; the ones it refuses go to the database as their
- * problem (so the kept answer holds them too). Field names carry the index ("messages.3.to.phone").
+ * Each text validated on its own by the schema, its `to.phone` sealed; the ones it refuses go to
+ * the database as their problem (so the kept answer holds them too). Field names carry the index
+ * ("messages.3.to.phone").
  */
 export function batchItems(messages: unknown[]): BatchItemInput[] {
 	return messages.map((item, index) => {
 		const parsed = SendMessageRequest.safeParse(item);
 		return parsed.success
-			? { index, message: parsed.data }
+			? { index, message: sealRecipient(parsed.data) }
 			: { index, problem: validationProblem(zodIssues(parsed.error, ['messages', index])) };
 	});
 }
@@ -35,7 +37,9 @@ export interface StoredBatch {
 		userId: (string | null)[] | null;
 		contactId: (string | null)[] | null;
 		externalId: (string | null)[] | null;
-		phone: string[] | null;
+		/** As stored: phone_enc (opened here on the way out), beside its last four. */
+		phone: (string | null)[] | null;
+		phoneLast4: (string | null)[] | null;
 	};
 	refused: ({ index: number; problem: Problem } | { index: number; error: BatchItemError })[];
 }
@@ -57,8 +61,8 @@ function refusedProblem(index: number, error: BatchItemError, messages: unknown[
 }
 
 /**
- * The answer as the client gets it (BatchResponse, one result per text in input order). Pure, so
- * a replayed answer (kept in the database as it was computed) reads the same.
+ * The answer as the client gets it (BatchResponse, one result per text in input order, numbers
+ * opened). A replayed answer (kept in the database as it was computed) reads the same.
  */
 export function batchAnswer(stored: StoredBatch | StoredBatchV1, messages: unknown[]): BatchResponse {
 	if ('results' in stored) {
@@ -71,6 +75,15 @@ export function batchAnswer(stored: StoredBatch | StoredBatchV1, messages: unkno
 	const results: BatchResponse['results'] = new Array(stored.accepted + stored.rejected);
 	const c = stored.ok;
 	const n = c.index?.length ?? 0;
+	// Texts to one contact hold its number as one ciphertext (copied as it is): opened once.
+	const opened = new Map<string, string>();
+	const phoneAt = (k: number) => {
+		const stored = c.phone?.[k] ?? null;
+		if (stored === null) return openedPhone(null, c.phoneLast4?.[k] ?? null);
+		let shown = opened.get(stored);
+		if (shown === undefined) opened.set(stored, (shown = openedPhone(stored, c.phoneLast4?.[k] ?? null)));
+		return shown;
+	};
 	for (let k = 0; k < n; k++) {
 		const index = c.index![k];
 		results[index] = {
@@ -80,7 +93,7 @@ export function batchAnswer(stored: StoredBatch | StoredBatchV1, messages: unkno
 				id: c.id![k],
 				status: c.status![k],
 				statusReason: c.statusReason![k],
-				to: { userId: c.userId![k], contactId: c.contactId![k], externalId: c.externalId![k], phone: c.phone![k] },
+				to: { userId: c.userId![k], contactId: c.contactId![k], externalId: c.externalId![k], phone: phoneAt(k) },
 				sendAt: c.sendAt![k],
 				createdAt: c.createdAt![k]
 			}
