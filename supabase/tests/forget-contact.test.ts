@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '@sms/db/testing';
-import { asPerson, nextSid, sqlError } from './fixtures.ts';
+import { asPerson, nextSid, openPhone, phoneHash, phoneValues, sealedPhoneText, sqlError } from './fixtures.ts';
 import { createWorkspaces, type Workspaces } from './workspace-fixtures.ts';
 
 let t: TestDatabase;
@@ -29,14 +29,14 @@ function nextNumber(): string {
 
 async function contact(org: string, name = 'Fiona Forgetme'): Promise<{ id: string; phone: string }> {
 	const phone = nextNumber();
-	const [c] = await t.sql`insert into public.contacts (organization_id, name, phone_number, external_id, attributes, tags)
-		values (${org}, ${name}, ${phone}, ${`crm-${phone}`}, '{"city":"Leeds"}', '{vip}') returning id`;
+	const [c] = await t.sql`insert into public.contacts (organization_id, name, phone_enc, phone_hash, phone_last4, calling_code, external_id, attributes, tags)
+		values (${org}, ${name}, ${phoneValues(t.sql, phone)}, ${`crm-${phone}`}, '{"city":"Leeds"}', '{vip}') returning id`;
 	return { id: c.id as string, phone };
 }
 
 /** A text to the contact that went through the provider and ended `status`, with a priced callback. */
 async function finishedText(contactId: string, phone: string, status: 'delivered' | 'undelivered', body = 'Hi Fiona, your table is booked'): Promise<string> {
-	const [{ id }] = await t.sql`select public.queue_sms_message(p_user_id => null, p_phone_number => null,
+	const [{ id }] = await t.sql`select public.queue_sms_message(p_user_id => null, p_phone_sealed => null,
 		p_message => ${body}, p_contact_id => ${contactId}::uuid) as id`;
 	const sid = nextSid();
 	await t.sql`select public.mark_sms_dispatching(${id})`;
@@ -72,9 +72,9 @@ describe('forget_contact', () => {
 		const otherText = await finishedText(other.id, other.phone, 'delivered', 'Hi Olive');
 		// An uploaded campaign list holding both numbers.
 		const [list] = await t.sql`insert into public.sms_campaign_imports (organization_id, columns, phone_column) values (${w.a}, '{phone,name}', 'phone') returning id`;
-		await t.sql`insert into public.sms_campaign_recipients (import_id, row_number, phone_number, name, variables)
-			values (${list.id}, 1, ${c.phone}, 'Fiona Forgetme', '{"table":"7"}'), (${list.id}, 2, ${other.phone}, 'Olive Other', '{}')`;
-		const [{ id: inbound }] = await t.sql`select public.record_inbound_sms(${'SM' + 'f'.repeat(32)}, ${c.phone}, 'Thanks Fiona here',
+		await t.sql`insert into public.sms_campaign_recipients (import_id, row_number, phone_enc, phone_hash, phone_last4, calling_code, name, variables)
+			values (${list.id}, 1, ${phoneValues(t.sql, c.phone)}, 'Fiona Forgetme', '{"table":"7"}'), (${list.id}, 2, ${phoneValues(t.sql, other.phone)}, 'Olive Other', '{}')`;
+		const [{ id: inbound }] = await t.sql`select public.record_inbound_sms(${'SM' + 'f'.repeat(32)}, ${sealedPhoneText(c.phone)}::public.sealed_phone, 'Thanks Fiona here',
 			${t.sql.json({ From: c.phone, Body: 'Thanks Fiona here' })}) as id`;
 		await t.sql`select public.compact_sms_message_rollups()`;
 
@@ -84,8 +84,8 @@ describe('forget_contact', () => {
 
 		const [{ r }] = await forget('admin', c.id);
 		expect(r).toMatchObject({ texts: 3, canceled: 0 });
-		const [reply] = await t.sql`select phone_number, message_content, status from public.sms_messages where id = ${inbound}`;
-		expect(reply).toEqual({ phone_number: '+44', message_content: '[Text removed: the contact was forgotten]', status: 'received' });
+		const [reply] = await t.sql`select phone_enc, phone_hash, phone_last4, calling_code, message_content, status from public.sms_messages where id = ${inbound}`;
+		expect(reply).toEqual({ phone_enc: null, phone_hash: null, phone_last4: null, calling_code: '44', message_content: '[Text removed: the contact was forgotten]', status: 'received' });
 
 		expect(await t.sql`select 1 from public.contacts where id = ${c.id}`).toHaveLength(0);
 		expect(await kept(ids)).toEqual(before.texts);
@@ -96,10 +96,10 @@ describe('forget_contact', () => {
 		const [{ spend: spendAfter }] = await t.sql`select internal.alert_month_spend(${w.a}, now())::text as spend`;
 		expect(spendAfter).toBe(spendBefore);
 
-		const texts = await t.sql`select phone_number, message_content, template_vars, contact_id, recipient_redacted_at, calling_code
+		const texts = await t.sql`select phone_enc, phone_hash, phone_last4, message_content, template_vars, contact_id, recipient_redacted_at, calling_code
 			from public.sms_messages where id in ${t.sql(ids)}`;
 		for (const m of texts) {
-			expect(m).toMatchObject({ phone_number: '+44', message_content: '[Text removed: the contact was forgotten]', template_vars: null, contact_id: null, calling_code: '44' });
+			expect(m).toMatchObject({ phone_enc: null, phone_hash: null, phone_last4: null, message_content: '[Text removed: the contact was forgotten]', template_vars: null, contact_id: null, calling_code: '44' });
 			expect(m.recipient_redacted_at).toBeInstanceOf(Date);
 		}
 		const payloads = await t.sql`select payload from public.sms_delivery_events where message_id in ${t.sql(ids)} and payload is not null`;
@@ -110,28 +110,29 @@ describe('forget_contact', () => {
 		}
 		// Nothing anywhere in the texts, events or audit log still holds the number or the name.
 		const [{ n }] = await t.sql`select count(*)::int as n from public.sms_messages m
-			where m.phone_number = ${c.phone} or m.message_content like '%Fiona%'`;
+			where m.phone_hash = ${phoneHash(c.phone)} or m.message_content like '%Fiona%'`;
 		expect(n).toBe(0);
 		const [{ leaks }] = await t.sql`select count(*)::int as leaks from public.audit_log a
-			where a.organization_id = ${w.a} and (a::text like ${'%' + c.phone.slice(1) + '%'} or a::text like '%Fiona%')`;
+			where a.organization_id = ${w.a} and (a::text like ${'%' + c.phone.slice(1) + '%'} or a::text like ${'%' + phoneHash(c.phone) + '%'}
+				or a::text like '%p1.%' and a.target_id = ${c.id} or a::text like '%Fiona%')`;
 		expect(leaks).toBe(0);
 		const [audit] = await t.sql`select actor_id, after from public.audit_log where action = 'contact.forgotten' and target_id = ${c.id}`;
 		expect(audit.actor_id).toBe(w.people.admin.id);
 		expect(audit.after).toMatchObject({ texts_redacted: (r as { texts: number }).texts, by: 'member' });
 
 		// Off the uploaded list; the other person stays on it.
-		const listed = await t.sql`select phone_number from public.sms_campaign_recipients where import_id = ${list.id}`;
-		expect(listed.map((r) => r.phone_number)).toEqual([other.phone]);
+		const listed = await t.sql`select phone_enc from public.sms_campaign_recipients where import_id = ${list.id}`;
+		expect(listed.map((r) => openPhone(r.phone_enc))).toEqual([other.phone]);
 		// Another contact's texts are untouched.
-		const [o] = await t.sql`select phone_number, message_content, contact_id from public.sms_messages where id = ${otherText}`;
-		expect(o).toEqual({ phone_number: other.phone, message_content: 'Hi Olive', contact_id: other.id });
+		const [o] = await t.sql`select phone_enc, message_content, contact_id from public.sms_messages where id = ${otherText}`;
+		expect({ ...o, phone_enc: openPhone(o.phone_enc) }).toEqual({ phone_enc: other.phone, message_content: 'Hi Olive', contact_id: other.id });
 	});
 
 	it('cancels texts not yet handed to the provider, and refuses while one is being handed over', async () => {
 		const c = await contact(w.a);
-		const [{ id: pending }] = await t.sql`select public.queue_sms_message(p_user_id => null, p_phone_number => null,
+		const [{ id: pending }] = await t.sql`select public.queue_sms_message(p_user_id => null, p_phone_sealed => null,
 			p_message => 'Later', p_contact_id => ${c.id}::uuid) as id`;
-		const [{ id: dispatching }] = await t.sql`select public.queue_sms_message(p_user_id => null, p_phone_number => null,
+		const [{ id: dispatching }] = await t.sql`select public.queue_sms_message(p_user_id => null, p_phone_sealed => null,
 			p_message => 'Now', p_contact_id => ${c.id}::uuid) as id`;
 		await t.sql`select public.mark_sms_dispatching(${dispatching})`;
 		expect((await sqlError(() => forget('owner', c.id))).code).toBe('WS023');
@@ -140,9 +141,9 @@ describe('forget_contact', () => {
 		await t.sql`select public.mark_sms_failed(${dispatching}, 30008, 'Unknown error')`;
 		const [{ r }] = await forget('owner', c.id);
 		expect(r).toMatchObject({ canceled: 1, texts: 2 });
-		const [m] = await t.sql`select m.status, m.phone_number, j.status as job from public.sms_messages m
+		const [m] = await t.sql`select m.status, m.phone_hash, j.status as job from public.sms_messages m
 			join public.queue_jobs j on j.id = m.queue_job_id where m.id = ${pending}`;
-		expect(m).toEqual({ status: 'canceled', phone_number: '+44', job: 'canceled' });
+		expect(m).toEqual({ status: 'canceled', phone_hash: null, job: 'canceled' });
 	});
 
 	it('is for admins and up of the workspace, or the service role; a plain delete is refused', async () => {

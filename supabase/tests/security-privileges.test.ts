@@ -10,6 +10,7 @@ import { phoneCipher, type TransactionSql } from '@sms/db';
 import { createTestDatabase, type TestDatabase } from '@sms/db/testing';
 import { asPerson, createPerson, makeAdmin, sqlState, type Person } from './fixtures.ts';
 import { WORKSPACE_API } from './workspace-api.ts';
+import { openPhone, phoneHash, sealedPhone, sealedPhoneText } from '@sms/db/testing';
 
 const PERMISSION_DENIED = '42501';
 
@@ -183,33 +184,37 @@ describe('functions in schema public', () => {
 	it('a signed-in user cannot queue a text to an arbitrary number, for themselves or anyone else', async () => {
 		for (const target of [alice.id, bob.id]) {
 			const code = await sqlState(() =>
-				asPerson(t, alice, (tx) => tx`select public.queue_sms_message(${target}, '+14155550123', 'hi')`)
+				asPerson(t, alice, (tx) => tx`select public.queue_sms_message(${target}, ${sealedPhoneText('+14155550123')}::public.sealed_phone, 'hi')`)
 			);
 			expect(code).toBe(PERMISSION_DENIED);
 		}
 		const bulk = await sqlState(() =>
 			asPerson(t, alice, (tx) =>
-				tx`select public.queue_sms_messages_bulk(${tx.json([{ user_id: alice.id, phone_number: '+14155550123', message: 'hi' }])})`
+				tx`select public.queue_sms_messages_bulk(${tx.json([{ user_id: alice.id, phone_sealed: sealedPhone('+14155550123'), message: 'hi' }])})`
 			)
 		);
 		expect(bulk).toBe(PERMISSION_DENIED);
-		const [{ n }] = await t.sql<{ n: number }[]>`select count(*)::int as n from public.sms_messages where phone_number = '+14155550123'`;
+		const [{ n }] = await t.sql<{ n: number }[]>`select count(*)::int as n from public.sms_messages where phone_hash = ${phoneHash('+14155550123')}`;
 		expect(n).toBe(0);
 	});
 
 	it("a signed-in user cannot verify a phone, take someone's number, or opt a number in or out through the SQL API", async () => {
 		const attempts = [
-			(tx: TransactionSql) => tx`select public.set_verified_phone(${alice.id}, '+14155550999')`,
-			(tx: TransactionSql) => tx`select public.set_verified_phone(${alice.id}, ${bob.phone})`,
+			(tx: TransactionSql) => tx`select public.set_verified_phone(${alice.id}, ${sealedPhoneText('+14155550999')}::public.sealed_phone)`,
+			(tx: TransactionSql) => tx`select public.set_verified_phone(${alice.id}, ${sealedPhoneText(bob.phone)}::public.sealed_phone)`,
 			(tx: TransactionSql) => tx`select public.clear_phone(${bob.id})`,
-			(tx: TransactionSql) => tx`select public.record_phone_opt_out(${bob.phone}, true, 'api')`,
+			(tx: TransactionSql) => tx`select public.record_phone_opt_out(${sealedPhoneText(bob.phone)}::public.sealed_phone, true, 'api')`,
 			(tx: TransactionSql) => tx`select public.reserve_sms_daily_slot(${alice.id}, current_date, 1000)`,
 			(tx: TransactionSql) => tx`select public.release_sms_daily_slot(${alice.id}, current_date)`
 		];
 		for (const attempt of attempts) expect(await sqlState(() => asPerson(t, alice, attempt))).toBe(PERMISSION_DENIED);
-		const rows = await t.sql<{ user_id: string; phone_number: string; phone_verified: boolean; opted_out: boolean }[]>`
-			select user_id, phone_number, phone_verified, opted_out from public.user_sms_preferences
-			 where user_id in (${alice.id}, ${bob.id}) order by phone_number`;
+		const rows = (
+			await t.sql<{ user_id: string; phone_enc: string; phone_verified: boolean; opted_out: boolean }[]>`
+				select user_id, phone_enc, phone_verified, opted_out from public.user_sms_preferences
+				 where user_id in (${alice.id}, ${bob.id})`
+		)
+			.map(({ phone_enc, ...r }) => ({ ...r, phone_number: openPhone(phone_enc) }))
+			.sort((a, b) => a.phone_number.localeCompare(b.phone_number));
 		expect(rows).toEqual(
 			[
 				{ user_id: alice.id, phone_number: alice.phone, phone_verified: true, opted_out: false },
@@ -290,7 +295,7 @@ describe('rows that belong to nobody or to a number, not to the user', () => {
 	});
 
 	it("an inbound text from bob's verified number is bob's alone", async () => {
-		await t.db.asService((tx) => tx`select public.record_inbound_sms('SMinbound-security', ${bob.phone}, 'private reply')`);
+		await t.db.asService((tx) => tx`select public.record_inbound_sms('SMinbound-security', ${sealedPhoneText(bob.phone)}::public.sealed_phone, 'private reply')`);
 		const aliceSees = await asPerson(t, alice, (tx) => tx`select id from public.sms_messages where twilio_sid = 'SMinbound-security'`);
 		const bobSees = await asPerson(t, bob, (tx) => tx`select id from public.sms_messages where twilio_sid = 'SMinbound-security'`);
 		expect(aliceSees.length).toBe(0);
@@ -300,19 +305,19 @@ describe('rows that belong to nobody or to a number, not to the user', () => {
 	it("holding someone's number unverified does not reveal that number's opt-out record", async () => {
 		const mallory = await createPerson(t.sql, 'mallory');
 		// Mallory typed bob's number (a code went to bob's phone; she never saw it).
-		await t.sql`select public.set_unverified_phone(${mallory.id}, ${bob.phone})`;
-		await t.db.asService((tx) => tx`select public.record_phone_opt_out(${bob.phone}, true, 'keyword', 'STOP')`);
-		const seen = await asPerson(t, mallory, (tx) => tx`select phone_number from public.sms_phone_opt_outs`);
-		expect(seen.map((r) => r.phone_number)).not.toContain(bob.phone);
+		await t.sql`select public.set_unverified_phone(${mallory.id}, ${sealedPhoneText(bob.phone)}::public.sealed_phone)`;
+		await t.db.asService((tx) => tx`select public.record_phone_opt_out(${sealedPhoneText(bob.phone)}::public.sealed_phone, true, 'keyword', 'STOP')`);
+		const seen = await asPerson(t, mallory, (tx) => tx`select phone_hash from public.sms_phone_opt_outs`);
+		expect(seen.map((r) => r.phone_hash)).not.toContain(phoneHash(bob.phone));
 		// Her own row says opted out (STOP applies to the number), but she cannot lift it herself:
 		// her opt-in changes her row only, and the worker also reads the number-level record.
 		await asPerson(t, mallory, (tx) => tx`update public.user_sms_preferences set opted_out = false where user_id = ${mallory.id}`);
 		const [record] = await t.sql<{ opted_out: boolean }[]>`
-			select opted_out from public.sms_phone_opt_outs where phone_number = ${bob.phone}`;
+			select opted_out from public.sms_phone_opt_outs where phone_hash = ${phoneHash(bob.phone)}`;
 		expect(record.opted_out).toBe(true);
 		const [bobRow] = await t.sql<{ opted_out: boolean }[]>`select opted_out from public.user_sms_preferences where user_id = ${bob.id}`;
 		expect(bobRow.opted_out).toBe(true);
-		await t.db.asService((tx) => tx`select public.record_phone_opt_out(${bob.phone}, false, 'keyword', 'START')`);
+		await t.db.asService((tx) => tx`select public.record_phone_opt_out(${sealedPhoneText(bob.phone)}::public.sealed_phone, false, 'keyword', 'START')`);
 	});
 
 	it('a user cannot give themselves a daily limit above the maximum through an insert either', async () => {

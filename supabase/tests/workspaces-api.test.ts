@@ -9,6 +9,7 @@ import type { TransactionSql } from '@sms/db';
 import { createTestDatabase, createUser, type TestDatabase } from '@sms/db/testing';
 import { asPerson, createPerson, type Person } from './fixtures.ts';
 import { ROLE_NAMES, createWorkspaces, tryAsRole, type RoleName, type Workspaces } from './workspace-fixtures.ts';
+import { openPhone, phoneColumns, phoneHash } from '@sms/db/testing';
 
 let t: TestDatabase;
 let w: Workspaces;
@@ -17,8 +18,7 @@ let contactId: string;
 beforeAll(async () => {
 	t = await createTestDatabase();
 	w = await createWorkspaces(t.sql, 'api');
-	const [c] = await t.sql`insert into public.contacts (organization_id, name, phone_number)
-		values (${w.a}, 'Ada Contact', '+14155558001') returning id`;
+	const [c] = await t.sql`insert into public.contacts ${t.sql({ organization_id: w.a, name: 'Ada Contact', ...phoneColumns('+14155558001') })} returning id`;
 	contactId = c.id;
 });
 
@@ -49,7 +49,7 @@ const calls: Record<string, Call> = {
 	'make the viewer an operator': (tx) => tx`select public.set_member_role(${w.a}, ${w.people.viewer.id}, 'operator')`,
 	'demote the owner': (tx) => tx`select public.set_member_role(${w.a}, ${w.people.owner.id}, 'viewer')`,
 	'remove the operator': (tx) => tx`select public.remove_member(${w.a}, ${w.people.operator.id})`,
-	'add a contact': (tx) => tx`select public.upsert_contact(${w.a}, ${tx.json({ name: 'New', phone_number: '+14155558002' })})`,
+	'add a contact': (tx) => tx`select public.upsert_contact(${w.a}, ${tx.json({ name: 'New', ...phoneColumns('+14155558002') })})`,
 	'edit a contact': (tx) => tx`select public.update_contact(${contactId}, ${tx.json({ name: 'Edited' })})`,
 	'delete a contact': (tx) => tx`select public.delete_contact(${contactId})`,
 	'forget a contact': (tx) => tx`select public.forget_contact(${contactId})`,
@@ -105,11 +105,16 @@ describe('the workspace API, role by role', () => {
 		expect(actual).toEqual(expected[name]);
 	});
 
-	it("search finds nothing for a non-member, the contact for a viewer — by name, by any phone format, by last four", async () => {
-		const find = (role: RoleName, q: string) =>
-			tryAsRole(t, w, role, async (tx) => (await tx`select name from public.search_contacts(${w.a}, ${q})`).map((r) => r.name));
+	it("search finds nothing for a non-member, the contact for a viewer — by name, by a full number's hash, by last four", async () => {
+		// A full number in any format reaches SQL as the hash of its E.164 form (Node normalises it).
+		const find = (role: RoleName, q: string, hash: string | null = null) =>
+			tryAsRole(t, w, role, async (tx) =>
+				(await tx`select name from public.search_contacts(${w.a}, ${q}, p_phone_hash => ${hash})`).map((r) => r.name));
 		expect(await find('non_member', 'ada')).toEqual([]);
-		for (const q of ['ADA', '(415) 555-8001', '+1 415 555 8001', '8001']) expect(await find('viewer', q)).toEqual(['Ada Contact']);
+		expect(await find('non_member', '(415) 555-8001', phoneHash('+14155558001'))).toEqual([]);
+		for (const q of ['ADA', '8001']) expect(await find('viewer', q)).toEqual(['Ada Contact']);
+		for (const q of ['(415) 555-8001', '+1 415 555 8001']) expect(await find('viewer', q, phoneHash('+14155558001'))).toEqual(['Ada Contact']);
+		expect(await find('viewer', '(415) 555-8009', phoneHash('+14155558009'))).toEqual([]);
 		expect(await find('viewer', '9999')).toEqual([]);
 	});
 });
@@ -261,17 +266,23 @@ describe('settings and contacts: bad input gets a named error and writes nothing
 	it('upsert_contact updates by external id, and names the problem with a bad contact', async () => {
 		const up = (contact: Record<string, unknown>) =>
 			asPerson(t, w.people.operator, async (tx) => (await tx`select (public.upsert_contact(${w.a}, ${tx.json(contact as never)})).*`)[0]);
-		const first = await up({ external_id: 'crm-7', name: 'Grace', phone_number: '+14155558010', tags: ['vip'] });
+		const first = await up({ external_id: 'crm-7', name: 'Grace', ...phoneColumns('+14155558010'), tags: ['vip'] });
 		const second = await up({ external_id: 'crm-7', name: 'Grace Hopper', time_zone: 'Asia/Tokyo' });
-		expect(second).toMatchObject({ id: first.id, name: 'Grace Hopper', phone_number: '+14155558010', tags: ['vip'], time_zone: 'Asia/Tokyo', phone_last4: '8010' });
+		expect(second).toMatchObject({ id: first.id, name: 'Grace Hopper', phone_hash: phoneHash('+14155558010'), tags: ['vip'], time_zone: 'Asia/Tokyo', phone_last4: '8010', calling_code: '1' });
+		expect(openPhone(second.phone_enc)).toBe('+14155558010');
 		for (const [contact, message] of [
-			[{ name: 'X', phone_number: '4155558011' }, /E\.164/],
-			[{ name: 'X', phone_number: '+14155558010' }, /phone number/],
-			[{ name: 'X', phone_number: '+14155558012', time_zone: 'Nowhere' }, /time zone/],
-			[{ name: '', phone_number: '+14155558013' }, /name/],
-			[{ name: 'X', phone_number: '+14155558014', owner: 'me' }, /not a contact field/]
+			// A clear number is no contact field any more; one where the ciphertext belongs is no sealed value.
+			[{ name: 'X', phone_number: '+14155558011' }, /not a contact field/],
+			[{ name: 'X', ...phoneColumns('+14155558011'), phone_enc: '+14155558011' }, /not a sealed value/],
+			[{ name: 'X', phone_hash: phoneHash('+14155558011') }, /together/],
+			[{ name: 'X', ...phoneColumns('+14155558010') }, /phone number/],
+			[{ name: 'X', ...phoneColumns('+14155558012'), time_zone: 'Nowhere' }, /time zone/],
+			[{ name: '', ...phoneColumns('+14155558013') }, /name/],
+			[{ name: 'X', ...phoneColumns('+14155558014'), owner: 'me' }, /not a contact field/]
 		] as const) {
-			await expect(up(contact)).rejects.toMatchObject({ code: 'WS020', message: expect.stringMatching(message) });
+			const error = await up(contact).then(() => null, (e: Error) => e);
+			expect(error).toMatchObject({ code: 'WS020', message: expect.stringMatching(message) });
+			expect(error!.message).not.toContain('4155558');
 		}
 	});
 });

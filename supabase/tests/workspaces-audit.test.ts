@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TransactionSql } from '@sms/db';
 import { createTestDatabase, createUser, type TestDatabase } from '@sms/db/testing';
 import { asPerson, createPerson, type Person } from './fixtures.ts';
+import { phoneColumns, phoneHash } from '@sms/db/testing';
 
 let t: TestDatabase;
 let owner: Person;
@@ -110,7 +111,7 @@ describe('every action writes one audit row', () => {
 	it('contacts: created, updated, deleted — by RLS writes and by the API alike', async () => {
 		const since = await lastId();
 		const [c] = await asOwnerFrom('192.0.2.9', (tx) =>
-			tx`insert into public.contacts (organization_id, name, phone_number) values (${org}, 'Audit Me', '+14155559001') returning id`
+			tx`insert into public.contacts ${tx({ organization_id: org, name: 'Audit Me', ...phoneColumns('+14155559001') })} returning id`
 		);
 		await asOwnerFrom('192.0.2.9', (tx) => tx`select public.update_contact(${c.id}, ${tx.json({ tags: ['vip'] })})`);
 		await asOwnerFrom('192.0.2.9', (tx) => tx`select public.delete_contact(${c.id})`);
@@ -124,8 +125,10 @@ describe('every action writes one audit row', () => {
 		// Deleting is forgetting: the person's name and number leave every row of theirs (the
 		// change itself stays recorded), and the last row says what was redacted.
 		expect(rows[1]).toMatchObject({ before: { tags: '[forgotten]' }, after: { tags: '[forgotten]' } });
-		expect(rows[2].before).toMatchObject({ name: '[forgotten]', phone_number: '[forgotten]' });
+		expect(rows[2].before).toMatchObject({ name: '[forgotten]', phone_enc: '[forgotten]', phone_hash: '[forgotten]' });
 		expect(JSON.stringify(rows)).not.toContain('4155559001');
+		expect(JSON.stringify(rows)).not.toContain(phoneHash('+14155559001'));
+		expect(JSON.stringify(rows)).not.toMatch(/"p1\./);
 		expect(rows[3].after).toEqual({ texts_redacted: 0, texts_canceled: 0, events_redacted: 0, by: 'member' });
 	});
 

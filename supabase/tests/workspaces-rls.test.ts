@@ -11,6 +11,13 @@ import type { TransactionSql } from '@sms/db';
 import { createTestDatabase, type TestDatabase } from '@sms/db/testing';
 import { asPerson } from './fixtures.ts';
 import { ROLE_NAMES, createWorkspaces, tryAsRole, type RoleName, type Workspaces } from './workspace-fixtures.ts';
+import { phoneColumns, sealedPhone } from '@sms/db/testing';
+
+/** The four sealed columns as SQL literals, for the raw statements below (base64url: no quotes inside). */
+function sealedValues(e164: string): string {
+	const p = sealedPhone(e164);
+	return `'${p.enc}', '${p.hash}', '${p.last4}', '${p.calling_code}'`;
+}
 
 type Outcome = 'rows' | 'ok' | 'none' | 'denied';
 type Op = 'select' | 'insert' | 'update' | 'delete';
@@ -21,8 +28,10 @@ let w: Workspaces;
 beforeAll(async () => {
 	t = await createTestDatabase();
 	w = await createWorkspaces(t.sql, 'rls');
-	await t.sql`insert into public.contacts (organization_id, name, phone_number) values
-		(${w.a}, 'Ada Contact', '+14155557001'), (${w.b}, 'Bea Contact', '+14155557002')`;
+	await t.sql`insert into public.contacts ${t.sql([
+		{ organization_id: w.a, name: 'Ada Contact', ...phoneColumns('+14155557001') },
+		{ organization_id: w.b, name: 'Bea Contact', ...phoneColumns('+14155557002') }
+	])}`;
 	for (const [org, owner] of [[w.a, w.people.owner], [w.b, w.people.other_member]] as const) {
 		await asPerson(t, owner, (tx) => tx`select public.create_organization_invitation(${org}, 'invitee@example.com', 'viewer')`);
 	}
@@ -56,7 +65,7 @@ const statements: Record<string, Record<Op, string>> = {
 	},
 	contacts: {
 		select: 'select id from public.contacts where organization_id = $1',
-		insert: "insert into public.contacts (organization_id, name, phone_number) values ($1, 'New Contact', '+14155557099')",
+		insert: `insert into public.contacts (organization_id, name, phone_enc, phone_hash, phone_last4, calling_code) values ($1, 'New Contact', ${sealedValues('+14155557099')})`,
 		update: "update public.contacts set name = 'Changed' where organization_id = $1",
 		delete: 'delete from public.contacts where organization_id = $1'
 	},
@@ -162,7 +171,7 @@ describe('across workspaces', () => {
 		const [b] = await t.sql`select id from public.contacts where organization_id = ${w.b} limit 1`;
 		if (b) await expect(tryAsRole(t, w, 'operator', (tx) => tx`select public.forget_contact(${b.id})`)).rejects.toMatchObject({ code: 'WS018' });
 		for (const query of [
-			`insert into public.contacts (organization_id, name, phone_number) values ('${w.b}', 'x', '+14155557098')`,
+			`insert into public.contacts (organization_id, name, phone_enc, phone_hash, phone_last4, calling_code) values ('${w.b}', 'x', ${sealedValues('+14155557098')})`,
 			`update public.contacts set organization_id = '${w.b}' where organization_id = '${w.a}'`
 		]) {
 			await expect(tryAsRole(t, w, 'operator', (tx) => tx.unsafe(query))).rejects.toMatchObject({ code: '42501' });
@@ -171,7 +180,7 @@ describe('across workspaces', () => {
 
 	it("texts and their events: A's members read A's, nobody else does (the recipient user still reads their own)", async () => {
 		const [c] = await t.sql`select id from public.contacts where organization_id = ${w.a}`;
-		const [{ id }] = await t.sql`select public.queue_sms_message(p_user_id => null, p_phone_number => null, p_message => 'to a contact',
+		const [{ id }] = await t.sql`select public.queue_sms_message(p_user_id => null, p_phone_sealed => null, p_message => 'to a contact',
 			p_organization_id => ${w.a}::uuid, p_contact_id => ${c.id}::uuid) as id`;
 		await t.sql`select public.mark_sms_suppressed(${id}, 'test')`;
 		const seen: Record<string, [number, number]> = {};

@@ -142,7 +142,7 @@ describe('texts to contacts', () => {
 		const phone = nextPhone();
 		const first = await createContact(env.sql, await createWorkspace(env.sql, {}), phone);
 		const second = await createContact(env.sql, await createWorkspace(env.sql, {}), phone);
-		await env.sql`select public.record_phone_opt_out(${phone}, true, 'keyword', 'STOP')`;
+		await env.sql`select public.record_phone_opt_out(${sealedPhoneText(phone)}::public.sealed_phone, true, 'keyword', 'STOP')`;
 		const ids = [await textContact(env.sql, first, 'after stop 1'), await textContact(env.sql, second, 'after stop 2')];
 		for (const id of ids) {
 			const row = await waitFor(async () => {

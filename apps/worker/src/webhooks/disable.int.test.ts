@@ -4,6 +4,7 @@ import { createTestDatabase, createUser, type TestDatabase } from '@sms/db/testi
 import { generateWebhookSecret } from '@sms/webhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWebhookDispatcher } from './dispatcher.ts';
+import { phoneColumns } from '../../test/fixtures.ts';
 
 let t: TestDatabase;
 let org: string;
@@ -38,7 +39,7 @@ describe('an endpoint failing for a day', () => {
 		const [{ id: endpointId }] = await t.db.asUser({ sub: owner }, (tx) => tx<{ id: string }[]>`
 			select public.create_webhook_endpoint(${org}::uuid, ${url}, '{message.sent}'::text[], ${generateWebhookSecret()}, 'down') as id`);
 		const [c] = await t.sql<{ id: string }[]>`
-			insert into public.contacts (organization_id, name, phone_number) values (${org}, 'C', '+14155550401') returning id`;
+			insert into public.contacts ${t.sql({ organization_id: org, name: 'C', ...phoneColumns('+14155550401') })} returning id`;
 		const [{ id }] = await t.sql<{ id: string }[]>`select public.queue_sms_message(null, null, 'hi', p_contact_id => ${c.id}) as id`;
 		await t.sql`update public.sms_messages set status = 'sent' where id = ${id}`;
 		// It has been failing since yesterday.

@@ -5,6 +5,7 @@ import { generateWebhookSecret } from '@sms/webhooks';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWebhookDispatcher } from './dispatcher.ts';
+import { phoneColumns } from '../../test/fixtures.ts';
 
 let t: TestDatabase;
 let org: string;
@@ -22,8 +23,8 @@ async function endpoint(url: string, events: string[], secret = generateWebhookS
 
 async function textTo(phone: string): Promise<string> {
 	const [c] = await t.sql<{ id: string }[]>`
-		insert into public.contacts (organization_id, name, phone_number) values (${org}, 'C', ${phone})
-		on conflict (organization_id, phone_number) do update set name = excluded.name returning id`;
+		insert into public.contacts ${t.sql({ organization_id: org, name: 'C', ...phoneColumns(phone) })}
+		on conflict (organization_id, phone_hash) do update set name = excluded.name returning id`;
 	const [{ id }] = await t.sql<{ id: string }[]>`select public.queue_sms_message(null, null, 'hi', p_contact_id => ${c.id}) as id`;
 	return id;
 }
@@ -65,7 +66,8 @@ afterAll(async () => {
 describe('outbound webhooks through the queue', () => {
 	it('a receiver that fails then recovers gets every event, signed, with the same webhook-id on retries', async () => {
 		const { id: endpointId, secret } = await endpoint(`http://127.0.0.1:${port}/hook`, ['message.sent', 'message.delivered']);
-		const ids = await Promise.all(['+14155550201', '+14155550202', '+14155550203'].map(textTo));
+		const phones = ['+14155550201', '+14155550202', '+14155550203'];
+		const ids = await Promise.all(phones.map(textTo));
 		// Status changes as the status path makes them: each records its event in the same transaction.
 		for (const id of ids) await t.sql`update public.sms_messages set status = 'sent' where id = ${id}`;
 		for (const id of ids) await t.sql`update public.sms_messages set status = 'delivered' where id = ${id}`;
@@ -77,12 +79,17 @@ describe('outbound webhooks through the queue', () => {
 		await drain(d);
 
 		const verifier = new Webhook(secret);
-		const events = received.map((r) => ({ id: r.id, event: verifier.verify(r.body, r.headers) as { type: string; data: { id: string } } }));
+		const events = received.map((r) => ({ id: r.id, event: verifier.verify(r.body, r.headers) as { type: string; data: { id: string; phone: string } } }));
 		const delivered = new Map(events.map((e) => [e.id, e.event]));
 		expect(delivered.size).toBe(6);
 		expect([...delivered.values()].map((e) => `${e.type}:${e.data.id}`).sort()).toEqual(
 			ids.flatMap((id) => [`message.delivered:${id}`, `message.sent:${id}`]).sort()
 		);
+		// The endpoint gets the number opened (the database keeps it sealed), in the signed body.
+		for (const e of delivered.values()) expect(e.data.phone).toBe(phones[ids.indexOf(e.data.id)]);
+		expect(Object.keys([...delivered.values()][0].data)).not.toContain('phoneEnc');
+		const [{ kept }] = await t.sql<{ kept: string }[]>`select string_agg(payload::text, ' ') as kept from public.webhook_deliveries where endpoint_id = ${endpointId}`;
+		for (const p of phones) expect(kept).not.toContain(p.slice(1));
 		expect(received.length).toBe(6 + 8);
 		const attempts = await t.sql<{ ok: boolean; status_code: number; response_excerpt: string }[]>`
 			select a.ok, a.status_code, a.response_excerpt from public.webhook_delivery_attempts a

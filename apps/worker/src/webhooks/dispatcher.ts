@@ -2,6 +2,7 @@ import type { Sql } from '@sms/db';
 import type { Logger } from 'pino';
 import { deliverWebhook, isRetryable, nextRetryDelayMs, type DeliveryOutcome, type DeliveryRequest, type WebhookNetworkMode } from '@sms/webhooks';
 import { silentLogger } from '../logger.ts';
+import { openWebhookPayload } from './open-payload.ts';
 
 /**
  * Outbound webhooks, as a job type of their own (`deliver_webhook`): claims those jobs with the
@@ -61,7 +62,7 @@ export function createWebhookDispatcher(o: WebhookDispatcherOptions) {
 			url: d.url,
 			secret: d.secret,
 			eventId: d.event_id,
-			payload: JSON.stringify(d.payload),
+			payload: JSON.stringify(openWebhookPayload(d.payload)),
 			mode: o.mode,
 			timeoutMs: o.timeoutMs,
 			resolve: o.resolve

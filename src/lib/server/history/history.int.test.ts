@@ -3,6 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeHistoryCursor, encodeHistoryCursor, queryHistory } from '$lib/server/sms/history-query';
 import { parseHistoryParams } from './params.ts';
 import { historyItem, historyPage, historyView } from './service.ts';
+import { sealedPhone } from '@sms/db/testing';
+
+/** A number's four sealed columns (enc, hash, last4, calling_code), as SQL parameters. */
+const sealedValues = (e164: string) => {
+	const p = sealedPhone(e164);
+	return t.sql`${p.enc}::text, ${p.hash}::text, ${p.last4}::text, ${p.calling_code}::text`;
+};
 
 let t: TestDatabase;
 let alice: string;
@@ -11,8 +18,8 @@ const claims = (sub: string) => ({ sub, role: 'authenticated' as const });
 
 async function text(userId: string, body: string, status: string, extra: { error_code?: number; status_reason?: string; scheduled_for?: Date } = {}) {
 	const [row] = await t.sql<{ id: string }[]>`
-		insert into public.sms_messages (user_id, phone_number, message_content, status, error_code, status_reason, scheduled_for, notification_type, created_at)
-		values (${userId}, '+14155550100', ${body}, ${status}, ${extra.error_code ?? null}, ${extra.status_reason ?? null},
+		insert into public.sms_messages (user_id, phone_enc, phone_hash, phone_last4, calling_code, message_content, status, error_code, status_reason, scheduled_for, notification_type, created_at)
+		values (${userId}, ${sealedValues('+14155550100')}, ${body}, ${status}, ${extra.error_code ?? null}, ${extra.status_reason ?? null},
 			${extra.scheduled_for ?? null}, ${body.startsWith('urgent') ? 'urgent_alert' : 'custom'},
 			-- same created_at for several rows: the id breaks the tie, and the cursor must too
 			'2026-01-02T10:00:00.123456Z'::timestamptz + make_interval(secs => ${body.length}))

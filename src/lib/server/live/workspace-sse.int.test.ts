@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LiveHub } from './hub.ts';
 import { workspaceChannel, type WorkspaceNotice } from './workspace-channel.ts';
 import { workspaceEventStream } from './workspace-sse.ts';
+import { phoneColumns } from '@sms/db/testing';
 
 let t: TestDatabase;
 let hub: LiveHub<WorkspaceNotice>;
@@ -20,8 +21,8 @@ async function workspace(slug: string): Promise<string> {
 }
 
 async function queueTo(org: string, phone: string): Promise<string> {
-	const [c] = await t.sql<{ id: string }[]>`insert into public.contacts (organization_id, name, phone_number) values (${org}, 'Live', ${phone}) returning id`;
-	const [{ id }] = await t.sql<{ id: string }[]>`select public.queue_sms_message(p_user_id => null, p_phone_number => null,
+	const [c] = await t.sql<{ id: string }[]>`insert into public.contacts ${t.sql({ organization_id: org, name: 'Live', ...phoneColumns(phone) })} returning id`;
+	const [{ id }] = await t.sql<{ id: string }[]>`select public.queue_sms_message(p_user_id => null, p_phone_sealed => null,
 		p_message => 'hi', p_organization_id => ${org}::uuid, p_contact_id => ${c!.id}::uuid) as id`;
 	return id;
 }

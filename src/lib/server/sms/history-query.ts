@@ -1,5 +1,6 @@
 import type { TransactionSql } from '@sms/db';
 import type { VerdictKind } from '@sms/twilio-service';
+import { shownPhone } from '../phones/view.ts';
 
 /** Keyset position: the last row of the previous page. created_at is kept as text to keep microseconds. */
 export interface HistoryCursor {
@@ -21,6 +22,7 @@ export interface HistoryQuery {
 export interface HistoryRow {
 	id: string;
 	user_id: string;
+	/** Opened from phone_enc (the reader's own texts, or an admin's view, as before the sealing). */
 	phone_number: string;
 	message_content: string;
 	notification_type: string;
@@ -51,7 +53,7 @@ export interface HistoryResult {
  */
 function selectRows(tx: TransactionSql) {
 	return tx`
-		select m.id, m.user_id, m.phone_number, m.message_content, m.notification_type, t.label as type_label,
+		select m.id, m.user_id, m.phone_enc, m.phone_last4, m.message_content, m.notification_type, t.label as type_label,
 			m.status, m.provider_status, m.status_reason, m.error_code, m.error_message, m.scheduled_for,
 			m.sent_at, m.delivered_at, m.failed_at, m.created_at,
 			to_char(m.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_at_key
@@ -59,11 +61,18 @@ function selectRows(tx: TransactionSql) {
 		left join public.sms_notification_types t on t.key = m.notification_type`;
 }
 
+type SealedHistoryRow = Omit<HistoryRow, 'phone_number'> & { phone_enc: string | null; phone_last4: string | null };
+
+/** The number opened in Node; the sealed columns are not passed on. */
+function opened({ phone_enc, phone_last4, ...row }: SealedHistoryRow): HistoryRow {
+	return { ...row, phone_number: shownPhone(phone_enc, phone_last4, true) };
+}
+
 export async function queryHistory(tx: TransactionSql, query: HistoryQuery): Promise<HistoryResult> {
 	// The cursor goes in as ::text first: a parameter typed timestamptz would be serialised by
 	// postgres.js through a JS Date, dropping microseconds and skipping rows that share a millisecond.
 	const limit = Math.min(Math.max(Math.trunc(query.limit), 1), 200);
-	const rows = await tx<HistoryRow[]>`
+	const rows = await tx<SealedHistoryRow[]>`
 		${selectRows(tx)}
 		where m.direction = 'outbound'
 			${query.userId ? tx`and m.user_id = ${query.userId}` : tx``}
@@ -73,7 +82,7 @@ export async function queryHistory(tx: TransactionSql, query: HistoryQuery): Pro
 		order by m.created_at desc, m.id desc
 		limit ${limit + 1}`;
 	const more = rows.length > limit;
-	const page = more ? rows.slice(0, limit) : [...rows];
+	const page = (more ? rows.slice(0, limit) : rows).map(opened);
 	const last = page.at(-1);
 	return { rows: page, nextCursor: more && last ? { createdAt: last.created_at_key, id: last.id } : null };
 }
@@ -81,8 +90,8 @@ export async function queryHistory(tx: TransactionSql, query: HistoryQuery): Pro
 /** One outbound message by id (null when absent or not visible under RLS). */
 export async function queryHistoryItem(tx: TransactionSql, id: string): Promise<HistoryRow | null> {
 	if (!UUID.test(id)) return null;
-	const rows = await tx<HistoryRow[]>`${selectRows(tx)} where m.id = ${id}::uuid and m.direction = 'outbound'`;
-	return rows[0] ?? null;
+	const rows = await tx<SealedHistoryRow[]>`${selectRows(tx)} where m.id = ${id}::uuid and m.direction = 'outbound'`;
+	return rows[0] ? opened(rows[0]) : null;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -3,6 +3,7 @@ import { createTestDatabase, createUser, type TestDatabase } from '@sms/db/testi
 import type { Claims } from '@sms/db';
 import { adoptDeviceTimeZone, loadSettings, PreferencesError, savePreferences, setOptedOut, usedOn } from './preferences.ts';
 import { queueTestText, TestTextError, TEST_TEXT_BODY } from './test-text.ts';
+import { openPhone, phoneHash, sealedPhoneText } from '@sms/db/testing';
 
 let database: TestDatabase;
 let seq = 0;
@@ -13,7 +14,7 @@ async function verifiedUser(): Promise<{ id: string; phone: string }> {
 	const id = await createUser(database.sql);
 	seq += 1;
 	const phone = `+1202555${String(1000 + seq).padStart(4, '0')}`;
-	await database.db.asService((tx) => tx`select public.set_verified_phone(${id}, ${phone})`);
+	await database.db.asService((tx) => tx`select public.set_verified_phone(${id}, ${sealedPhoneText(phone)}::public.sealed_phone)`);
 	return { id, phone };
 }
 
@@ -105,7 +106,7 @@ describe('savePreferences (as the user, under RLS)', () => {
 
 	it('is not "saved" just because sending a code created the row', async () => {
 		const user = await createUser(database.sql);
-		await database.db.asService((tx) => tx`select public.set_unverified_phone(${user}, '+12025550188')`);
+		await database.db.asService((tx) => tx`select public.set_unverified_phone(${user}, ${sealedPhoneText('+12025550188')}::public.sealed_phone)`);
 		const s = await database.db.asUser(claims(user), (tx) => loadSettings(tx, { userId: user }));
 		expect(s).toMatchObject({ saved: false, phoneNumber: '+12025550188', timeZone: 'UTC' });
 	});
@@ -173,7 +174,7 @@ describe('opt-out', () => {
 	it('shows a STOP against the number, and opting back in lifts it for that number', async () => {
 		const { id, phone } = await verifiedUser();
 		await database.db.asService(
-			(tx) => tx`select public.record_phone_opt_out(p_phone_number => ${phone}, p_opted_out => true, p_source => 'keyword', p_keyword => 'STOP')`
+			(tx) => tx`select public.record_phone_opt_out(p_phone => ${sealedPhoneText(phone)}::public.sealed_phone, p_opted_out => true, p_source => 'keyword', p_keyword => 'STOP')`
 		);
 		let s = await database.db.asUser(claims(id), (tx) => loadSettings(tx, { userId: id }));
 		expect(s.optedOut).toBe(true);
@@ -188,15 +189,15 @@ describe('opt-out', () => {
 	it("does not show or lift the opt-out of a number the user has not verified", async () => {
 		const owner = await verifiedUser();
 		await database.db.asService(
-			(tx) => tx`select public.record_phone_opt_out(p_phone_number => ${owner.phone}, p_opted_out => true, p_source => 'keyword', p_keyword => 'STOP')`
+			(tx) => tx`select public.record_phone_opt_out(p_phone => ${sealedPhoneText(owner.phone)}::public.sealed_phone, p_opted_out => true, p_source => 'keyword', p_keyword => 'STOP')`
 		);
 		const other = await createUser(database.sql);
-		await database.db.asService((tx) => tx`select public.set_unverified_phone(${other}, ${owner.phone})`);
+		await database.db.asService((tx) => tx`select public.set_unverified_phone(${other}, ${sealedPhoneText(owner.phone)}::public.sealed_phone)`);
 		await setOptedOut(database.db, { claims: claims(other), userId: other, optedOut: false });
 		const s = await database.db.asUser(claims(other), (tx) => loadSettings(tx, { userId: other }));
 		expect(s.numberOptOut).toBeNull();
 		const [row] = await database.sql<{ opted_out: boolean }[]>`
-			select opted_out from public.sms_phone_opt_outs where phone_number = ${owner.phone}`;
+			select opted_out from public.sms_phone_opt_outs where phone_hash = ${phoneHash(owner.phone)}`;
 		expect(row.opted_out).toBe(true);
 	});
 });
@@ -214,16 +215,17 @@ describe('queueTestText', () => {
 	it("queues a normal text to the user's verified phone, with its job", async () => {
 		const { id, phone } = await verifiedUser();
 		const { messageId } = await queueTestText(database.db, { userId: id });
-		const [m] = await database.sql<{ phone_number: string; message_content: string; status: string; queue_job_id: string }[]>`
-			select phone_number, message_content, status, queue_job_id from public.sms_messages where id = ${messageId}`;
-		expect(m).toMatchObject({ phone_number: phone, message_content: TEST_TEXT_BODY, status: 'pending' });
+		const [m] = await database.sql<{ phone_enc: string; message_content: string; status: string; queue_job_id: string }[]>`
+			select phone_enc, message_content, status, queue_job_id from public.sms_messages where id = ${messageId}`;
+		expect(m).toMatchObject({ message_content: TEST_TEXT_BODY, status: 'pending' });
+		expect(openPhone(m.phone_enc)).toBe(phone);
 		const jobs = await database.sql`select 1 from public.queue_jobs where id = ${m.queue_job_id} and job_type = 'send_sms'`;
 		expect(jobs).toHaveLength(1);
 	});
 
 	it('refuses without a verified phone', async () => {
 		const user = await createUser(database.sql);
-		await database.db.asService((tx) => tx`select public.set_unverified_phone(${user}, '+12025559999')`);
+		await database.db.asService((tx) => tx`select public.set_unverified_phone(${user}, ${sealedPhoneText('+12025559999')}::public.sealed_phone)`);
 		const error = await queueTestText(database.db, { userId: user }).catch((e: unknown) => e);
 		expect(error).toBeInstanceOf(TestTextError);
 		expect(error).toMatchObject({ code: 'no_verified_phone' });

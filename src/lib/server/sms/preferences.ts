@@ -1,6 +1,7 @@
 import type { Db, TransactionSql } from '@sms/db';
 import { isValidTimeZone } from '@sms/twilio-service';
 import { usableTimeZone } from '../time-zone-fallback.ts';
+import { shownPhone } from '../phones/view.ts';
 
 export interface NotificationTypeSetting {
 	key: string;
@@ -52,7 +53,9 @@ export async function loadSettings(tx: TransactionSql, options: { userId: string
 	const [[prefs], types, [{ max, default_limit }]] = await Promise.all([
 		tx<
 			{
-				phone_number: string | null;
+				phone_enc: string | null;
+				phone_hash: string | null;
+				phone_last4: string | null;
 				phone_verified: boolean;
 				phone_verified_at: Date | null;
 				time_zone: string;
@@ -62,7 +65,7 @@ export async function loadSettings(tx: TransactionSql, options: { userId: string
 				opted_out: boolean;
 				opted_out_at: Date | null;
 			}[]
-		>`select phone_number, phone_verified, phone_verified_at, time_zone, quiet_hours_start::text,
+		>`select phone_enc, phone_hash, phone_last4, phone_verified, phone_verified_at, time_zone, quiet_hours_start::text,
 		         quiet_hours_end::text, daily_limit, opted_out, opted_out_at
 		    from public.user_sms_preferences where user_id = ${options.userId}`,
 		tx<
@@ -84,18 +87,19 @@ export async function loadSettings(tx: TransactionSql, options: { userId: string
 		tx<{ max: number; default_limit: number }[]>`select public.sms_max_daily_limit() as max, public.sms_default_daily_limit() as default_limit`
 	]);
 	let numberOptOut: NumberOptOut | null = null;
-	if (prefs?.phone_verified && prefs.phone_number) {
+	if (prefs?.phone_verified && prefs.phone_hash) {
 		// RLS lets a user read the opt-out record of their own verified number only.
 		const [row] = await tx<
 			{ opted_out: boolean; source: string; last_keyword: string | null; opted_out_at: Date | null }[]
 		>`select opted_out, source, last_keyword, opted_out_at from public.sms_phone_opt_outs
-		   where phone_number = ${prefs.phone_number}`;
+		   where phone_hash = ${prefs.phone_hash}`;
 		if (row) numberOptOut = { optedOut: row.opted_out, source: row.source, keyword: row.last_keyword, at: row.opted_out_at };
 	}
 	return {
 		// savePreferences writes every type's switch; nothing else does.
 		saved: Boolean(prefs) && types.some((t) => t.chosen),
-		phoneNumber: prefs?.phone_number ?? null,
+		// The user's own number: opened for them (null when none is stored).
+		phoneNumber: prefs?.phone_enc ? shownPhone(prefs.phone_enc, prefs.phone_last4, true) : null,
 		phoneVerified: prefs?.phone_verified ?? false,
 		phoneVerifiedAt: prefs?.phone_verified_at ?? null,
 		...usableTimeZone(prefs?.time_zone ?? 'UTC'),
@@ -199,19 +203,23 @@ export async function setOptedOut(
 		await tx`
 			insert into public.user_sms_preferences (user_id, opted_out) values (${options.userId}, ${options.optedOut})
 			on conflict (user_id) do update set opted_out = excluded.opted_out`;
-		const [row] = await tx<{ phone_number: string | null; phone_verified: boolean }[]>`
-			select phone_number, phone_verified from public.user_sms_preferences where user_id = ${options.userId}`;
-		return row?.phone_verified ? row.phone_number : null;
+		const [row] = await tx<
+			{ phone_enc: string | null; phone_hash: string | null; phone_last4: string | null; calling_code: string | null; phone_verified: boolean }[]
+		>`select phone_enc, phone_hash, phone_last4, calling_code, phone_verified
+		    from public.user_sms_preferences where user_id = ${options.userId}`;
+		return row?.phone_verified && row.phone_hash ? row : null;
 	});
 	if (!options.optedOut && phone) {
 		// The number-level record is not the user's to write directly; the server lifts it for
 		// the user's own verified number only.
 		await db.asService(async (tx) => {
 			const [row] = await tx<{ opted_out: boolean }[]>`
-				select opted_out from public.sms_phone_opt_outs where phone_number = ${phone}`;
+				select opted_out from public.sms_phone_opt_outs where phone_hash = ${phone.phone_hash}`;
 			if (row?.opted_out) {
+				// The sealed values are copied as they are.
 				await tx`select public.record_phone_opt_out(
-					p_phone_number => ${phone}, p_opted_out => false, p_source => 'api', p_keyword => null)`;
+					p_phone => row(${phone.phone_enc}, ${phone.phone_hash}, ${phone.phone_last4}, ${phone.calling_code})::public.sealed_phone,
+					p_opted_out => false, p_source => 'api', p_keyword => null)`;
 			}
 		});
 	}

@@ -49,7 +49,7 @@ export async function queueTestText(
 		const [row] = await tx<{ id: string }[]>`
 			select public.queue_sms_message(
 				p_user_id => ${options.userId},
-				p_phone_number => null,
+				p_phone_sealed => null,
 				p_message => ${TEST_TEXT_BODY},
 				p_priority => 'normal',
 				p_scheduled_for => null,

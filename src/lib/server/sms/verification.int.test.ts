@@ -4,6 +4,7 @@ import { startSandbox, type Sandbox } from '@sms/twilio-sandbox';
 import { TwilioClient } from '@sms/twilio-service';
 import { confirmPhoneVerification, startPhoneVerification, VerificationError, type VerificationDeps } from './verification.ts';
 import { DEFAULT_VERIFICATION_LIMITS, type VerificationLimits } from './rate-limit.ts';
+import { openPhone, phoneHash } from '@sms/db/testing';
 
 const ACCOUNT_SID = `AC${'1f'.repeat(16)}`;
 const AUTH_TOKEN = 'verification-test-token';
@@ -42,9 +43,13 @@ async function failure(promise: Promise<unknown>): Promise<VerificationError> {
 }
 
 async function prefsOf(userId: string) {
-	const [row] = await database.sql<{ phone_number: string | null; phone_verified: boolean }[]>`
-		select phone_number, phone_verified from public.user_sms_preferences where user_id = ${userId}`;
-	return row ?? null;
+	const [row] = await database.sql<{ phone_enc: string | null; phone_hash: string | null; phone_verified: boolean }[]>`
+		select phone_enc, phone_hash, phone_verified from public.user_sms_preferences where user_id = ${userId}`;
+	if (!row) return null;
+	// Stored sealed: the number as it opens, and its hash must be the number's.
+	const phone_number = row.phone_enc === null ? null : openPhone(row.phone_enc);
+	expect(row.phone_hash).toBe(phone_number === null ? null : phoneHash(phone_number));
+	return { phone_number, phone_verified: row.phone_verified };
 }
 
 beforeAll(async () => {

@@ -2,6 +2,8 @@ import type { Db, TransactionSql } from '@sms/db';
 import { normalizePhone, PhoneNumberError, type CountryCode } from '@sms/twilio-service';
 import type { Logger } from 'pino';
 import { checkVerificationNumber } from './number-policy.ts';
+import { sealE164 } from '../phones/input.ts';
+import { phoneCipher } from '@sms/db';
 import { checkFailure, startFailure } from './verification-failures.ts';
 import {
 	checkCheckLimits,
@@ -109,7 +111,7 @@ function refused(decision: Exclude<LimitDecision, { allowed: true }>, action: 's
 async function takenByAnother(tx: TransactionSql, userId: string, phoneNumber: string): Promise<boolean> {
 	const rows = await tx`
 		select 1 from public.user_sms_preferences
-		 where phone_number = ${phoneNumber} and phone_verified and user_id <> ${userId}`;
+		 where phone_hash = ${phoneCipher().blindIndex(phoneNumber)} and phone_verified and user_id <> ${userId}`;
 	return rows.length > 0;
 }
 
@@ -194,10 +196,11 @@ export async function startPhoneVerification(
 
 	await deps.db.asService(async (tx) => {
 		await setAttemptOutcome(tx, { id: gate.attemptId, outcome: 'sent' });
-		const [current] = await tx<{ phone_number: string | null }[]>`
-			select phone_number from public.user_sms_preferences where user_id = ${input.userId}`;
-		if (current?.phone_number !== phoneNumber) {
-			await tx`select public.set_unverified_phone(${input.userId}, ${phoneNumber})`;
+		const [current] = await tx<{ phone_hash: string | null }[]>`
+			select phone_hash from public.user_sms_preferences where user_id = ${input.userId}`;
+		if (current?.phone_hash !== phoneCipher().blindIndex(phoneNumber)) {
+			const p = sealE164(phoneNumber);
+			await tx`select public.set_unverified_phone(${input.userId}, row(${p.enc}, ${p.hash}, ${p.last4}, ${p.callingCode})::public.sealed_phone)`;
 		}
 	});
 	deps.log?.info({ userId: input.userId, verificationSid: verification.sid }, 'verification code sent');
@@ -276,7 +279,8 @@ export async function confirmPhoneVerification(
 
 	try {
 		await deps.db.asService(async (tx) => {
-			await tx`select public.set_verified_phone(${input.userId}, ${phoneNumber})`;
+			const p = sealE164(phoneNumber);
+			await tx`select public.set_verified_phone(${input.userId}, row(${p.enc}, ${p.hash}, ${p.last4}, ${p.callingCode})::public.sealed_phone)`;
 			await setAttemptOutcome(tx, { id: gate.attemptId, outcome: 'approved' });
 		});
 	} catch (error) {

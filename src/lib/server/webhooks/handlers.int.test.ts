@@ -5,6 +5,14 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handleIncomingText, type IncomingContext } from './incoming.ts';
 import { handleStatusCallback } from './status-callback.ts';
+import { phoneHash } from '@sms/db/testing';
+import { sealedPhone } from '@sms/db/testing';
+
+/** A number's four sealed columns (enc, hash, last4, calling_code), as SQL parameters. */
+const sealedValues = (e164: string) => {
+	const p = sealedPhone(e164);
+	return t.sql`${p.enc}::text, ${p.hash}::text, ${p.last4}::text, ${p.calling_code}::text`;
+};
 
 const TOKEN = 'test-auth-token-0123456789';
 const PUBLIC = 'https://sms.example.com';
@@ -47,8 +55,8 @@ function post(options: {
 
 async function message(twilioSid: string | null, status = 'queued'): Promise<string> {
 	const [row] = await t.sql<{ id: string }[]>`
-		insert into public.sms_messages (user_id, phone_number, message_content, status, twilio_sid)
-		values (${userId}, '+15551230001', 'Your code', ${status}, ${twilioSid}) returning id`;
+		insert into public.sms_messages (user_id, phone_enc, phone_hash, phone_last4, calling_code, message_content, status, twilio_sid)
+		values (${userId}, ${sealedValues('+15551230001')}, 'Your code', ${status}, ${twilioSid}) returning id`;
 	return row.id;
 }
 
@@ -160,7 +168,7 @@ describe('incoming text', () => {
 	beforeAll(async () => {
 		owner = await createUser(t.sql);
 		other = await createUser(t.sql);
-		await t.sql`insert into public.user_sms_preferences (user_id, phone_number, phone_verified) values (${owner}, ${PHONE}, true), (${other}, ${PHONE}, false)`;
+		await t.sql`insert into public.user_sms_preferences (user_id, phone_enc, phone_hash, phone_last4, calling_code, phone_verified) values (${owner}, ${sealedValues(PHONE)}, true), (${other}, ${sealedValues(PHONE)}, false)`;
 	});
 
 	async function reply(body: string, n: number, context = ctx) {
@@ -171,7 +179,7 @@ describe('incoming text', () => {
 
 	async function optedOut(): Promise<boolean[]> {
 		const rows = await t.sql<{ opted_out: boolean }[]>`
-			select opted_out from public.user_sms_preferences where phone_number = ${PHONE} order by user_id = ${owner} desc`;
+			select opted_out from public.user_sms_preferences where phone_hash = ${phoneHash(PHONE)} order by user_id = ${owner} desc`;
 		return rows.map((r) => r.opted_out);
 	}
 

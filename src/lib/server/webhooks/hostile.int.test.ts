@@ -11,6 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_WEBHOOK_BODY_BYTES } from './form.ts';
 import { handleIncomingText, type IncomingContext } from './incoming.ts';
 import { handleStatusCallback } from './status-callback.ts';
+import { sealedPhone } from '@sms/db/testing';
+
+/** A number's four sealed columns (enc, hash, last4, calling_code), as SQL parameters. */
+const sealedValues = (e164: string) => {
+	const p = sealedPhone(e164);
+	return t.sql`${p.enc}::text, ${p.hash}::text, ${p.last4}::text, ${p.calling_code}::text`;
+};
 
 const TOKEN = 'hostile-test-auth-token-0123';
 const PUBLIC = 'https://sms.example.com';
@@ -27,8 +34,8 @@ beforeAll(async () => {
 	t = await createTestDatabase();
 	ctx = { db: t.db, authToken: TOKEN, publicBaseUrl: PUBLIC, log: pino({ level: 'silent' }), keywordReplies: 'app', helpText: 'Help.' };
 	const userId = await createUser(t.sql);
-	await t.sql`insert into public.sms_messages (user_id, phone_number, message_content, status, twilio_sid)
-		select ${userId}, '+15551230001', 'text ' || n, 'queued', 'SM' || lpad(to_hex(n), 32, 'd') from generate_series(0, ${VALID - 1}) n`;
+	await t.sql`insert into public.sms_messages (user_id, phone_enc, phone_hash, phone_last4, calling_code, message_content, status, twilio_sid)
+		select ${userId}, ${sealedValues('+15551230001')}, 'text ' || n, 'queued', 'SM' || lpad(to_hex(n), 32, 'd') from generate_series(0, ${VALID - 1}) n`;
 });
 afterAll(() => t?.close());
 

@@ -1,5 +1,6 @@
 import { phoneCipher, sealPayload, type Db } from '@sms/db';
 import type { KeywordKind } from './keywords.ts';
+import { sealE164 } from '../phones/input.ts';
 import type { InboundText } from './inbound-report.ts';
 
 export interface StoredInbound {
@@ -25,17 +26,18 @@ export async function storeInboundText(options: {
 		// a captured signed request replayed — signatures carry no timestamp) must not re-apply
 		// an old START over a newer STOP. Two concurrent first deliveries both apply the same
 		// keyword, which is harmless.
+		const from = sealE164(text.from);
 		const [seen] = await tx`select 1 from public.sms_messages where twilio_sid = ${text.sid}`;
 		const [stored] = await tx<{ id: string }[]>`
 			select public.record_inbound_sms(
-				p_sid => ${text.sid}, p_from => ${text.from}, p_body => ${text.body},
+				p_sid => ${text.sid}, p_from => row(${from.enc}, ${from.hash}, ${from.last4}, ${from.callingCode})::public.sealed_phone, p_body => ${text.body},
 				p_payload => ${JSON.stringify(sealPayload(phoneCipher(), text.payload))}::text::jsonb
 			) as id`;
 		let optOutUserIds: string[] = [];
 		if (keyword && keyword.kind !== 'help' && !seen) {
 			const [result] = await tx<{ result: { user_ids: string[] } }[]>`
 				select public.record_phone_opt_out(
-					p_phone_number => ${text.from},
+					p_phone => row(${from.enc}, ${from.hash}, ${from.last4}, ${from.callingCode})::public.sealed_phone,
 					p_opted_out => ${keyword.kind === 'opt_out'},
 					p_source => 'keyword',
 					p_keyword => ${keyword.keyword}

@@ -4,6 +4,13 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebhookContext } from './context.ts';
 import { handleStatusCallback } from './status-callback.ts';
+import { sealedPhone } from '@sms/db/testing';
+
+/** A number's four sealed columns (enc, hash, last4, calling_code), as SQL parameters. */
+const sealedValues = (e164: string) => {
+	const p = sealedPhone(e164);
+	return t.sql`${p.enc}::text, ${p.hash}::text, ${p.last4}::text, ${p.calling_code}::text`;
+};
 
 const TOKEN = 'test-auth-token-0123456789';
 const PUBLIC = 'https://sms.example.com';
@@ -33,8 +40,8 @@ beforeAll(async () => {
 	const userId = await createUser(t.sql);
 	for (let n = 0; n < 105; n++) {
 		await t.sql`
-			insert into public.sms_messages (user_id, phone_number, message_content, status, twilio_sid)
-			values (${userId}, '+15551230001', ${`text ${n}`}, 'queued', ${sid(n)})`;
+			insert into public.sms_messages (user_id, phone_enc, phone_hash, phone_last4, calling_code, message_content, status, twilio_sid)
+			values (${userId}, ${sealedValues('+15551230001')}, ${`text ${n}`}, 'queued', ${sid(n)})`;
 	}
 });
 afterAll(() => t?.close());

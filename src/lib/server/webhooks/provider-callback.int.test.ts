@@ -7,6 +7,7 @@ import { createDb, openPayload, phoneCipher } from '@sms/db';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handleProviderCallback, type ProviderWebhookContext } from './provider-callback.ts';
+import { sealedPhoneText } from '@sms/db/testing';
 
 const NOW = Date.UTC(2026, 11, 1, 12, 0, 0);
 const RETAIL_SECRET = 'retail-whsec';
@@ -23,7 +24,7 @@ const hmac = (secret: string, data: string) => createHmac('sha256', secret).upda
 beforeAll(async () => {
 	t = await createTestDatabase();
 	userId = await createUser(t.sql);
-	await t.sql`select public.set_verified_phone(${userId}, '+14155550199')`;
+	await t.sql`select public.set_verified_phone(${userId}, ${sealedPhoneText('+14155550199')}::public.sealed_phone)`;
 	const [o] = await t.sql<{ id: string }[]>`insert into public.organizations (slug, name) values ('prov-hook', 'Hook') returning id`;
 	org = o!.id;
 	await t.sql`select public.add_organization_member(${org}, ${userId}, 'owner')`;

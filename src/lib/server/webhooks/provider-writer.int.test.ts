@@ -2,6 +2,13 @@ import { createTestDatabase, createUser, type TestDatabase } from '@sms/db/testi
 import type { DeliveryReport } from '@sms/providers/webhook';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProviderCallbackWriter } from './provider-writer.ts';
+import { sealedPhone } from '@sms/db/testing';
+
+/** A number's four sealed columns (enc, hash, last4, calling_code), as SQL parameters. */
+const sealedValues = (e164: string) => {
+	const p = sealedPhone(e164);
+	return t.sql`${p.enc}::text, ${p.hash}::text, ${p.last4}::text, ${p.calling_code}::text`;
+};
 
 let t: TestDatabase;
 let userId: string;
@@ -23,8 +30,8 @@ function report(reference: string, status: DeliveryReport['status'], extra: Part
 
 async function message(reference: string): Promise<string> {
 	const [row] = await t.sql<{ id: string }[]>`
-		insert into public.sms_messages (user_id, phone_number, message_content, status, provider, provider_reference)
-		values (${userId}, '+15551230001', 'Hello', 'queued', 'sms-retail', ${reference}) returning id`;
+		insert into public.sms_messages (user_id, phone_enc, phone_hash, phone_last4, calling_code, message_content, status, provider, provider_reference)
+		values (${userId}, ${sealedValues('+15551230001')}, 'Hello', 'queued', 'sms-retail', ${reference}) returning id`;
 	return row.id;
 }
 
@@ -79,8 +86,8 @@ describe('ProviderCallbackWriter', () => {
 				insert into public.workspace_providers (organization_id, provider, position, base_url) values (${o}, 'sms-retail', 1, 'https://r.example') returning id`;
 			await t.sql`insert into public.workspace_provider_secrets (provider_id, webhook_secret) values (${p!.id}, ${secret})`;
 		}
-		await t.sql`insert into public.sms_messages (organization_id, user_id, phone_number, message_content, status, provider, provider_reference)
-			values (${org!.id}, ${userId}, '+15551230001', 'Hi', 'queued', 'sms-retail', '3001')`;
+		await t.sql`insert into public.sms_messages (organization_id, user_id, phone_enc, phone_hash, phone_last4, calling_code, message_content, status, provider, provider_reference)
+			values (${org!.id}, ${userId}, ${sealedValues('+15551230001')}, 'Hi', 'queued', 'sms-retail', '3001')`;
 		const writer = new ProviderCallbackWriter(t.sql);
 		const [owned, early] = await Promise.all([writer.secretsFor('sms-retail', '3001'), writer.secretsFor('sms-retail', '3999')]);
 		expect(owned).toEqual(['secret-a']);

@@ -4,6 +4,13 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handleIncomingText, type IncomingContext } from './incoming.ts';
 import { handleStatusCallback } from './status-callback.ts';
+import { sealedPhone } from '@sms/db/testing';
+
+/** A number's four sealed columns (enc, hash, last4, calling_code), as SQL parameters. */
+const sealedValues = (e164: string) => {
+	const p = sealedPhone(e164);
+	return t.sql`${p.enc}::text, ${p.hash}::text, ${p.last4}::text, ${p.calling_code}::text`;
+};
 
 /**
  * Twilio's signatures carry no timestamp: a captured signed callback posted again must be
@@ -46,8 +53,8 @@ afterAll(async () => t.close());
 describe('replayed status callbacks', () => {
 	it('a retry with the same token is answered 200 and applied once', async () => {
 		const s = sid();
-		await t.sql`insert into public.sms_messages (user_id, phone_number, message_content, status, twilio_sid)
-		            values (${userId}, '+15551230002', 'x', 'sent', ${s})`;
+		await t.sql`insert into public.sms_messages (user_id, phone_enc, phone_hash, phone_last4, calling_code, message_content, status, twilio_sid)
+		            values (${userId}, ${sealedValues('+15551230002')}, 'x', 'sent', ${s})`;
 		for (let i = 0; i < 3; i++) {
 			const res = await handleStatusCallback(ctx, post(STATUS_PATH, { MessageSid: s, MessageStatus: 'delivered' }, 'tok-1'));
 			expect(res.status).toBe(200);

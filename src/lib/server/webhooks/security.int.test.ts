@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_WEBHOOK_BODY_BYTES } from './form.ts';
 import { handleIncomingText, type IncomingContext } from './incoming.ts';
 import { handleStatusCallback } from './status-callback.ts';
+import { sealedPhoneText, phoneHash } from '@sms/db/testing';
 
 const TOKEN = 'security-test-auth-token';
 const PUBLIC = 'https://sms.example.com';
@@ -36,7 +37,7 @@ function signedText(options: { sid: string; from: string; body: string }) {
 }
 
 async function numberOptedOut(phone: string): Promise<boolean | null> {
-	const [row] = await t.sql<{ opted_out: boolean }[]>`select opted_out from public.sms_phone_opt_outs where phone_number = ${phone}`;
+	const [row] = await t.sql<{ opted_out: boolean }[]>`select opted_out from public.sms_phone_opt_outs where phone_hash = ${phoneHash(phone)}`;
 	return row?.opted_out ?? null;
 }
 
@@ -50,7 +51,7 @@ describe('replayed keyword texts', () => {
 	it('a START delivered again (same SID) after a newer STOP leaves the number opted out', async () => {
 		const phone = '+15557651001';
 		const user = await createUser(t.sql);
-		await t.sql`select public.set_verified_phone(${user}, ${phone})`;
+		await t.sql`select public.set_verified_phone(${user}, ${sealedPhoneText(phone)}::public.sealed_phone)`;
 
 		expect((await handleIncomingText(ctx, signedText({ sid: sid(1), from: phone, body: 'START' }))).status).toBe(200);
 		expect((await handleIncomingText(ctx, signedText({ sid: sid(2), from: phone, body: 'STOP' }))).status).toBe(200);

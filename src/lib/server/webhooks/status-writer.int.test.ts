@@ -2,6 +2,13 @@ import { createTestDatabase, createUser, type TestDatabase } from '@sms/db/testi
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StatusReport } from './status-report.ts';
 import { StatusWriter } from './status-writer.ts';
+import { sealedPhone } from '@sms/db/testing';
+
+/** A number's four sealed columns (enc, hash, last4, calling_code), as SQL parameters. */
+const sealedValues = (e164: string) => {
+	const p = sealedPhone(e164);
+	return t.sql`${p.enc}::text, ${p.hash}::text, ${p.last4}::text, ${p.calling_code}::text`;
+};
 
 let t: TestDatabase;
 let userId: string;
@@ -13,8 +20,8 @@ function report(twilioSid: string, status: string, extra: Partial<StatusReport> 
 
 async function message(twilioSid: string): Promise<string> {
 	const [row] = await t.sql<{ id: string }[]>`
-		insert into public.sms_messages (user_id, phone_number, message_content, status, twilio_sid)
-		values (${userId}, '+15551230001', 'Hello', 'queued', ${twilioSid}) returning id`;
+		insert into public.sms_messages (user_id, phone_enc, phone_hash, phone_last4, calling_code, message_content, status, twilio_sid)
+		values (${userId}, ${sealedValues('+15551230001')}, 'Hello', 'queued', ${twilioSid}) returning id`;
 	return row.id;
 }
 
