@@ -1,4 +1,4 @@
-import { createTestDatabase, createUser, type TestDatabase } from '@sms/db/testing';
+import { createTestDatabase, createUser, sealedPhoneText, type TestDatabase } from '@sms/db/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { hashApiKey } from './keys.ts';
 import { apiCaller, createKey, createWorkspace } from './test-support.ts';
@@ -32,7 +32,7 @@ beforeAll(async () => {
 	key = await createKey(t.db, ws);
 	userId = await createUser(t.sql);
 	await t.sql`insert into public.organization_members (organization_id, user_id, role) values (${ws.organizationId}, ${userId}, 'viewer')`;
-	await t.sql`select public.set_verified_phone(${userId}, '+14155550100')`;
+	await t.sql`select public.set_verified_phone(${userId}, ${sealedPhoneText('+14155550100')}::public.sealed_phone)`;
 	// Templates belong to a workspace: this one is the key's.
 	await t.sql`insert into public.sms_templates (organization_id, template_key, name, message_template, template_vars, notification_type)
 		values (${ws.organizationId}, 'task_due', 'Task due', 'Reminder: {{task}} is due {{due}}', '["task","due"]', 'task_reminder')`;
@@ -270,8 +270,8 @@ describe('contacts', () => {
 		expect(del.status).toBe(204);
 		// The person is gone; the text stays, canceled (it was not yet sent), without body or number.
 		expect(await t.sql`select 1 from public.contacts where external_id = 'ext-7'`).toHaveLength(0);
-		const [m] = await t.sql`select status, phone_number, message_content, contact_id from public.sms_messages where id = ${texted.json.id as string}`;
-		expect(m).toEqual({ status: 'canceled', phone_number: '+44', message_content: '[Text removed: the contact was forgotten]', contact_id: null });
+		const [m] = await t.sql`select status, phone_enc, calling_code, message_content, contact_id from public.sms_messages where id = ${texted.json.id as string}`;
+		expect(m).toEqual({ status: 'canceled', phone_enc: null, calling_code: '44', message_content: '[Text removed: the contact was forgotten]', contact_id: null });
 		const [audit] = await t.sql`select after from public.audit_log where action = 'contact.forgotten' order by id desc limit 1`;
 		expect(audit.after).toMatchObject({ texts_redacted: 1, texts_canceled: 1, by: 'api' });
 		expect((await call('deleteContact', { method: 'DELETE', path: '/contacts/ext-7', params: { externalId: 'ext-7' }, key: key.secret })).status).toBe(404);

@@ -3,12 +3,16 @@ import type { Contact, PutContactRequest } from '$lib/api/v1/schemas/contacts';
 import { problem, validationProblem } from '$lib/api/v1/problems';
 import { sqlError, sqlIssues } from './messages/sql-errors.ts';
 import { ApiProblem } from './respond.ts';
+import { sealE164 } from '$lib/server/phones/input';
+import { openedPhone } from './phones.ts';
 
 interface ContactRow {
 	id: string;
 	external_id: string;
 	name: string | null;
-	phone_number: string;
+	/** The number sealed, opened on the way out. */
+	phone_enc: string;
+	phone_last4: string;
 	time_zone: string | null;
 	attributes: Record<string, unknown> | null;
 	user_id: string | null;
@@ -22,7 +26,7 @@ function toContact(r: ContactRow): Contact {
 		id: r.id,
 		externalId: r.external_id,
 		name: r.name,
-		phone: r.phone_number,
+		phone: openedPhone(r.phone_enc, r.phone_last4),
 		timeZone: r.time_zone,
 		attributes: r.attributes ?? {},
 		createdAt: r.created_at.toISOString(),
@@ -38,9 +42,12 @@ export async function putContact(
 	body: PutContactRequest
 ): Promise<{ contact: Contact; created: boolean }> {
 	let row: ContactRow | undefined;
+	// Sealed before SQL (E.164 by the schema, so no default country applies).
+	const s = sealE164(body.phone);
 	try {
 		[row] = await tx<ContactRow[]>`
-			select * from public.api_put_contact(${organizationId}::uuid, ${externalId}, ${body.name ?? null}, ${body.phone},
+			select * from public.api_put_contact(${organizationId}::uuid, ${externalId}, ${body.name ?? null},
+				row(${s.enc}, ${s.hash}, ${s.last4}, ${s.callingCode})::public.sealed_phone,
 				${body.timeZone ?? null}, ${body.attributes === undefined ? null : tx.json(body.attributes as never)}::jsonb)`;
 	} catch (e) {
 		const err = sqlError(e);

@@ -1,4 +1,4 @@
-import { createTestDatabase, createUser, type TestDatabase } from '@sms/db/testing';
+import { createTestDatabase, createUser, openPhone, phoneColumns, phoneHash, sealedPhoneText, type TestDatabase } from '@sms/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiCaller, createKey, createWorkspace } from './test-support.ts';
 
@@ -17,7 +17,7 @@ const batch = (messages: unknown[], o: { key?: string; headers?: Record<string, 
 	call('sendBatch', { path: '/messages/batch', key: o.key ?? key.secret, body: { messages }, headers: o.headers });
 
 async function contactsWith(phone: string): Promise<number> {
-	const [{ n }] = await t.sql<{ n: number }[]>`select count(*)::int as n from public.contacts where phone_number = ${phone}`;
+	const [{ n }] = await t.sql<{ n: number }[]>`select count(*)::int as n from public.contacts where phone_hash = ${phoneHash(phone)}`;
 	return n;
 }
 
@@ -29,13 +29,13 @@ beforeAll(async () => {
 	key = await createKey(t.db, ws);
 	userId = await createUser(t.sql);
 	await t.sql`insert into public.organization_members (organization_id, user_id, role) values (${ws.organizationId}, ${userId}, 'operator')`;
-	await t.sql`select public.set_verified_phone(${userId}, '+14155550111')`;
+	await t.sql`select public.set_verified_phone(${userId}, ${sealedPhoneText('+14155550111')}::public.sealed_phone)`;
 	await t.sql`insert into public.sms_templates (organization_id, template_key, name, message_template, template_vars, notification_type)
 		values (${ws.organizationId}, 'brief', 'Brief', 'Your brief: {{count}} tasks', '["count"]', 'daily_brief')`;
 	// Another workspace's template with the same key must never be the one rendered.
 	await t.sql`insert into public.sms_templates (organization_id, template_key, name, message_template, template_vars, notification_type)
 		values (${other.organizationId}, 'brief', 'Theirs', 'THEIR TEXT {{count}}', '["count"]', 'daily_brief')`;
-	[{ id: theirContact }] = await t.sql`insert into public.contacts (organization_id, name, phone_number) values (${other.organizationId}, 'T', '+14155550999') returning id`;
+	[{ id: theirContact }] = await t.sql`insert into public.contacts ${t.sql({ organization_id: other.organizationId, name: 'T', ...phoneColumns('+14155550999') })} returning id`;
 });
 afterAll(async () => t?.close());
 
@@ -90,7 +90,7 @@ describe('POST /messages arriving together', () => {
 
 	it('are written together, fewer commits than texts, each answered with its own text', async () => {
 		const [c] = await t.sql<{ id: string }[]>`
-			insert into public.contacts (organization_id, name, phone_number) values (${ws.organizationId}, 'Together', '+14155550601') returning id`;
+			insert into public.contacts ${t.sql({ organization_id: ws.organizationId, name: 'Together', ...phoneColumns('+14155550601') })} returning id`;
 		const bodies = Array.from({ length: 30 }, (_, i) => ({ to: { contactId: c.id }, body: `together ${i}` }));
 		const answers = await together(bodies);
 		expect(answers.every((a) => a.status === 202)).toBe(true);
@@ -103,7 +103,7 @@ describe('POST /messages arriving together', () => {
 
 	it('a request the database refuses fails alone; the others are queued once', async () => {
 		const [c] = await t.sql<{ id: string }[]>`
-			insert into public.contacts (organization_id, name, phone_number) values (${ws.organizationId}, 'Mixed', '+14155550602') returning id`;
+			insert into public.contacts ${t.sql({ organization_id: ws.organizationId, name: 'Mixed', ...phoneColumns('+14155550602') })} returning id`;
 		const bad = new Map<number, Record<string, unknown>>([
 			[7, { to: { contactId: theirContact }, body: 'together 7' }],
 			[13, { to: { contactId: c.id }, body: 'together 13', type: 'no_such_type' }]
@@ -166,7 +166,7 @@ describe('POST /messages/batch in one call', () => {
 		// concurrent DELETE /contacts would make it): a trigger on the batch's creation of a contact
 		// for a new number, which comes between the two, deletes it.
 		const [x] = await t.sql<{ id: string }[]>`
-			insert into public.contacts (organization_id, name, phone_number) values (${ws.organizationId}, 'Vanishing', '+14155550700') returning id`;
+			insert into public.contacts ${t.sql({ organization_id: ws.organizationId, name: 'Vanishing', ...phoneColumns('+14155550700') })} returning id`;
 		await t.sql.unsafe(`
 			create function public.test_vanish_contact() returns trigger language plpgsql as $$
 			begin delete from public.contacts where id = '${x.id}'; return null; end $$;
@@ -217,5 +217,82 @@ describe('POST /messages/batch in one call', () => {
 		expect(all.filter((r) => r.headers.get('idempotent-replayed') === 'true')).toHaveLength(19);
 		const [{ n }] = await t.sql<{ n: number }[]>`select count(*)::int as n from public.sms_messages where message_content = 'concurrent batch'`;
 		expect(n).toBe(1);
+	});
+});
+
+describe('numbers sealed at rest (issue 11)', () => {
+	it('a text to a new number creates its contact by blind index, with no name and the number sealed; the answer opens it', async () => {
+		const res = await call('sendMessage', { path: '/messages', key: key.secret, body: { to: { phone: '+14155550811' }, body: 'sealed one' }, headers: { 'idempotency-key': 'sealed-1' } });
+		expect(res.status).toBe(202);
+		expect((res.json.to as { phone: string }).phone).toBe('+14155550811');
+		expect(res.json.to).not.toHaveProperty('phoneLast4');
+		const contacts = await t.sql<{ id: string; name: string | null; phone_enc: string; phone_last4: string; calling_code: string }[]>`
+			select id, name, phone_enc, phone_last4, calling_code from public.contacts where phone_hash = ${phoneHash('+14155550811')}`;
+		expect(contacts).toHaveLength(1);
+		expect(contacts[0]).toMatchObject({ id: (res.json.to as { contactId: string }).contactId, name: null, phone_last4: '0811', calling_code: '1' });
+		expect(openPhone(contacts[0].phone_enc)).toBe('+14155550811');
+		const [m] = await t.sql<{ phone_enc: string; phone_hash: string }[]>`select phone_enc, phone_hash from public.sms_messages where id = ${res.json.id as string}`;
+		expect(m.phone_hash).toBe(phoneHash('+14155550811'));
+		expect(m.phone_enc).toBe(contacts[0].phone_enc);
+		// The kept answer holds the number sealed; its replay opens it again.
+		const [kept] = await t.sql<{ body: string }[]>`
+			select response_body::text as body from public.api_idempotency_keys where organization_id = ${ws.organizationId} and idempotency_key = 'sealed-1'`;
+		expect(kept.body).not.toContain('4155550811');
+		const again = await call('sendMessage', { path: '/messages', key: key.secret, body: { to: { phone: '+14155550811' }, body: 'sealed one' }, headers: { 'idempotency-key': 'sealed-1' } });
+		expect(again.json).toEqual(res.json);
+		// A second text to the number finds the same contact.
+		const second = await call('sendMessage', { path: '/messages', key: key.secret, body: { to: { phone: '+14155550811' }, body: 'sealed two' } });
+		expect((second.json.to as { contactId: string }).contactId).toBe(contacts[0].id);
+		expect(await contactsWith('+14155550811')).toBe(1);
+	});
+
+	it('a batch to new numbers (twice the same) creates one contact each, nameless, and keeps its answer sealed', async () => {
+		const messages = [
+			{ to: { phone: '+14155550821' }, body: 'b1' },
+			{ to: { phone: '+14155550822' }, body: 'b2' },
+			{ to: { phone: '+14155550821' }, body: 'b3' }
+		];
+		const res = await batch(messages, { headers: { 'idempotency-key': 'sealed-batch' } });
+		expect(res.status).toBe(200);
+		const results = res.json.results as { ok: boolean; message: { to: { phone: string; contactId: string } } }[];
+		expect(results.map((r) => r.message.to.phone)).toEqual(['+14155550821', '+14155550822', '+14155550821']);
+		expect(results[0].message.to.contactId).toBe(results[2].message.to.contactId);
+		const rows = await t.sql<{ name: string | null; phone_hash: string }[]>`
+			select name, phone_hash from public.contacts where organization_id = ${ws.organizationId}
+			  and phone_hash in ${t.sql([phoneHash('+14155550821'), phoneHash('+14155550822')])}`;
+		expect(rows).toHaveLength(2);
+		expect(rows.every((r) => r.name === null)).toBe(true);
+		const [kept] = await t.sql<{ body: string }[]>`
+			select response_body::text as body from public.api_idempotency_keys where organization_id = ${ws.organizationId} and idempotency_key = 'sealed-batch'`;
+		expect(kept.body).not.toMatch(/415555082[12]/);
+		const again = await batch(messages, { headers: { 'idempotency-key': 'sealed-batch' } });
+		expect(again.json).toEqual(res.json);
+	});
+
+	it('a batch with a template to a new number (the general path) seals it too', async () => {
+		const res = await batch([{ to: { phone: '+14155550831' }, template: 'brief', variables: { count: 2 } }, { to: { userId }, body: 'to the user' }]);
+		const results = res.json.results as { ok: boolean; message: { to: { phone: string } } }[];
+		expect(results.map((r) => r.ok)).toEqual([true, true]);
+		expect(results.map((r) => r.message.to.phone)).toEqual(['+14155550831', '+14155550111']);
+		const [c] = await t.sql<{ name: string | null }[]>`select name from public.contacts where organization_id = ${ws.organizationId} and phone_hash = ${phoneHash('+14155550831')}`;
+		expect(c.name).toBeNull();
+	});
+
+	it('PUT /contacts seals the number and GET /messages?phone= finds texts by it', async () => {
+		const put = await call('putContact', { method: 'PUT', path: '/contacts/sealed-c', params: { externalId: 'sealed-c' }, key: key.secret, body: { name: 'Sealy', phone: '+447700900841' } });
+		expect(put.status).toBe(201);
+		expect(put.json.phone).toBe('+447700900841');
+		const [c] = await t.sql<{ phone_enc: string; calling_code: string }[]>`select phone_enc, calling_code from public.contacts where organization_id = ${ws.organizationId} and external_id = 'sealed-c'`;
+		expect(openPhone(c.phone_enc)).toBe('+447700900841');
+		expect(c.calling_code).toBe('44');
+		const sent = await call('sendMessage', { path: '/messages', key: key.secret, body: { to: { externalId: 'sealed-c' }, body: 'find me' } });
+		expect(sent.status).toBe(202);
+		const list = await call('listMessages', { method: 'GET', path: '/messages?phone=%2B447700900841', key: key.secret });
+		expect(list.status).toBe(200);
+		const data = list.json.data as { id: string; to: { phone: string } }[];
+		expect(data.map((m) => m.id)).toEqual([sent.json.id]);
+		expect(data[0].to.phone).toBe('+447700900841');
+		const got = await call('getMessage', { method: 'GET', path: `/messages/${sent.json.id}`, params: { id: sent.json.id as string }, key: key.secret });
+		expect((got.json.to as { phone: string }).phone).toBe('+447700900841');
 	});
 });

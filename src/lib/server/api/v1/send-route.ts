@@ -11,6 +11,7 @@ import { sqlError, sqlIssues } from './messages/sql-errors.ts';
 import { apiKeyLimits } from './rate-limiter.ts';
 import { ApiProblem } from './respond.ts';
 import { parseOrProblem } from './validate.ts';
+import { openAccepted, sealRecipient } from './phones.ts';
 
 type SendOperation = 'sendMessage' | 'sendBatch';
 
@@ -51,7 +52,7 @@ export function apiSendRoute(operationId: SendOperation, backend: () => ApiBacke
 			if (operationId === 'sendMessage') {
 				const message = request.body as SendMessage;
 				try {
-					outcome = await backend().sendMessage({ ...credentials, message, idempotencyKey, fingerprint });
+					outcome = await backend().sendMessage({ ...credentials, message: sealRecipient(message), idempotencyKey, fingerprint });
 				} catch (e) {
 					const err = sqlError(e);
 					const issues = err && sqlIssues(err, { template: message.template });
@@ -70,7 +71,9 @@ export function apiSendRoute(operationId: SendOperation, backend: () => ApiBacke
 					problem('idempotency_key_reused', 'This Idempotency-Key was already used with a different request (method, path or body); use a new key for a new request.')
 				);
 			}
-			const body = operationId === 'sendBatch' ? batchAnswer(outcome.body as never, messages) : outcome.body;
+			// The answers hold numbers sealed (as kept for the Idempotency-Key): opened on the way out.
+			const body =
+				operationId === 'sendBatch' ? batchAnswer(outcome.body as never, messages) : outcome.status === 202 ? openAccepted(outcome.body as never) : outcome.body;
 			return respond({ status: outcome.status, body, replayed: outcome.replayed });
 		} catch (e) {
 			return failure(e, event, operationId);

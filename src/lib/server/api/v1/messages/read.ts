@@ -2,6 +2,8 @@ import type { TransactionSql } from '@sms/db';
 import type { ListMessagesQuery, Message, MessageList } from '$lib/api/v1/schemas/messages';
 import { problem, validationProblem } from '$lib/api/v1/problems';
 import { ApiProblem } from '../respond.ts';
+import { phoneCipher } from '@sms/db';
+import { openedPhone } from '../phones.ts';
 
 interface Row {
 	id: string;
@@ -10,7 +12,9 @@ interface Row {
 	user_id: string | null;
 	contact_id: string | null;
 	external_id: string | null;
-	phone_number: string;
+	/** The number sealed (null once its contact was forgotten), opened on the way out. */
+	phone_enc: string | null;
+	phone_last4: string | null;
 	notification_type: string;
 	priority: Message['priority'];
 	message_content: string;
@@ -43,7 +47,7 @@ export function toMessage(r: Row): Message {
 		status: r.status,
 		verdict: verdict(r.status),
 		statusReason: r.status_reason,
-		to: { userId: r.user_id, contactId: r.contact_id, externalId: r.external_id, phone: r.phone_number },
+		to: { userId: r.user_id, contactId: r.contact_id, externalId: r.external_id, phone: openedPhone(r.phone_enc, r.phone_last4) },
 		type: r.notification_type,
 		priority: r.priority,
 		body: r.message_content,
@@ -64,7 +68,7 @@ export function toMessage(r: Row): Message {
 
 /** The columns every read selects (`m` messages, `c` contacts, `md` metadata). */
 const COLUMNS = (tx: TransactionSql) => tx`
-	m.id, m.status, m.status_reason, m.user_id, m.contact_id, c.external_id, m.phone_number,
+	m.id, m.status, m.status_reason, m.user_id, m.contact_id, c.external_id, m.phone_enc, m.phone_last4,
 	m.notification_type, m.priority, m.message_content, m.template_key, md.metadata,
 	m.scheduled_for, m.segments, m.price, m.price_unit, m.error_code, m.error_message,
 	m.created_at, m.sent_at, m.delivered_at, m.failed_at`;
@@ -116,7 +120,8 @@ export async function listMessages(
 	if (q.userId) conds.push(tx`m.user_id = ${q.userId}`);
 	if (q.contactId) conds.push(tx`m.contact_id = ${q.contactId}`);
 	if (q.externalId) conds.push(tx`c.external_id = ${q.externalId}`);
-	if (q.phone) conds.push(tx`m.phone_number = ${q.phone}`);
+	// By the blind index (sms_messages_org_phone_idx), never the number.
+	if (q.phone) conds.push(tx`m.phone_hash = ${phoneCipher().blindIndex(q.phone)}`);
 	if (q.createdAfter) conds.push(tx`m.created_at >= ${q.createdAfter}::timestamptz`);
 	if (q.createdBefore) conds.push(tx`m.created_at < ${q.createdBefore}::timestamptz`);
 	// Compared as text, so metadata[taskId]=42 finds both 42 and "42".
