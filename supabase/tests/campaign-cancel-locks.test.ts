@@ -8,6 +8,7 @@
  * 20261203120000); these tests fail with 40P01 when either does not.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TransactionSql } from '@sms/db';
 import { createTestDatabase, type TestDatabase } from '@sms/db/testing';
 import { asPerson } from './fixtures.ts';
 import { createWorkspaces, type Workspaces } from './workspace-fixtures.ts';
@@ -48,7 +49,7 @@ async function startedCampaign(count: number): Promise<{ id: string; texts: stri
 	return { id, texts: rows.map((r) => r.id) };
 }
 
-const dispatch = (sql: TestDatabase['sql'], ids: string[]) => sql`
+const dispatch = (sql: TransactionSql, ids: string[]) => sql`
 	select * from public.sms_begin_dispatch(${ids}::uuid[], array_fill(current_date, array[${ids.length}::int]), array_fill(1000, array[${ids.length}::int]))`;
 
 const cancel = (id: string) => asPerson(t, w.people.operator, (tx) => tx`select public.cancel_campaign(${id})`);
