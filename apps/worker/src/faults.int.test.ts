@@ -286,3 +286,34 @@ describe('reconciliation', () => {
 		expect(result.polled).toBeLessThan(6);
 	});
 });
+
+describe('sealed numbers', () => {
+	it('opens the number only to send it; one that cannot be opened holds back its own text, not the batch', async () => {
+		const [readable, unreadable] = [nextPhone(), nextPhone()];
+		const a = await createSmsUser(env.sql, { phone: readable });
+		const b = await createSmsUser(env.sql, { phone: unreadable });
+		const sent = await queueText(env.sql, { userId: a, body: 'opened just before sending' });
+		const held = await queueText(env.sql, { userId: b, body: 'under a key this worker lacks' });
+		// As if written under a key that was removed from PHONE_ENCRYPTION_KEYS too early.
+		await env.sql`update public.sms_messages
+			set phone_enc = 'p1.retired.' || split_part(phone_enc, '.', 3) || '.' || split_part(phone_enc, '.', 4)
+			where id = ${held}`;
+		await env.startWorker({ retryBaseMs: 50, retryMaxMs: 100 });
+		const done = await waitFor(async () => {
+			const r = await messageRow(env.sql, sent);
+			return r.job_status === 'completed' ? r : null;
+		});
+		expect(done.twilio_sid).toMatch(/^SM/);
+		// The provider got the clear number (the worker opened it); the database still holds it sealed only.
+		expect(sandboxTexts(env.sandbox, readable).map((m) => m.body)).toEqual(['opened just before sending']);
+		const row = await waitFor(async () => {
+			const r = await messageRow(env.sql, held);
+			return r.job_last_error ? r : null;
+		});
+		expect(row.job_last_error).toMatch(/cannot open the recipient's number: phone key "retired" is not configured/);
+		expect(row.job_last_error).not.toContain(unreadable.slice(1));
+		expect(row.status).toBe('pending');
+		expect(sandboxTexts(env.sandbox, unreadable)).toHaveLength(0);
+	});
+});
+

@@ -84,11 +84,13 @@ function plan(deps: PipelineDeps, job: ClaimedJob, contexts: Map<string, SendCon
 			return 'failed';
 		});
 	}
-	if (ctx.status === 'dispatching') return other(() => recover(deps, job, ctx, log));
-	if (ctx.status !== 'pending' && ctx.status !== 'scheduled') {
+	if (ctx.status !== 'dispatching' && ctx.status !== 'pending' && ctx.status !== 'scheduled') {
 		// Already accepted, final or canceled (e.g. a duplicate job, or a crash after attach).
 		return other(() => skip(deps, job));
 	}
+	// Sending and recovery both need the number: without it, the job is retried (the key may be back).
+	if (ctx.phoneError !== undefined) return other(() => Promise.reject(new Error(`cannot open the recipient's number: ${ctx.phoneError}`)));
+	if (ctx.status === 'dispatching') return other(() => recover(deps, job, ctx, log));
 	try {
 		const decision = decide(deps, ctx, now, ctx.usedToday);
 		if (decision.action === 'suppress') return other(() => suppress(deps, job, ctx, decision.reason, log));

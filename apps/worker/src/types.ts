@@ -22,7 +22,10 @@ export interface SendContext extends DeliveryPrefs {
 	messageId: string;
 	/** The recipient: the user, or for a text to a contact the contact's id (DESIGN §13). */
 	userId: string;
+	/** Opened from sms_messages.phone_enc when the context is read; kept in memory only. */
 	phoneNumber: string;
+	/** Why the number could not be opened (e.g. its key is not configured): the text is not sent, its job retried. */
+	phoneError?: string;
 	body: string;
 	status: MessageStatus;
 	priority: Priority;

@@ -1,4 +1,4 @@
-import { phoneCipher, type Sql } from '@sms/db';
+import { PhoneCryptoError, phoneCipher, type PhoneCipher, type Sql } from '@sms/db';
 import { isProviderId } from '@sms/providers';
 import { deliveryPrefs, isValidTimeZone, type Priority } from '@sms/twilio-service';
 import type { Logger } from '../logger.ts';
@@ -102,9 +102,7 @@ export class ContextLoader {
 			map.set(r.message_id, {
 				messageId: r.message_id,
 				userId: r.user_id,
-				// Opened here, in the process that hands the text to the provider, and kept in memory
-				// only. A forgotten recipient has none (its text was canceled before it was forgotten).
-				phoneNumber: r.phone_enc === null ? '' : cipher!.decrypt(r.phone_enc),
+				...openNumber(cipher!, r.phone_enc),
 				body: r.body,
 				status: r.status,
 				priority: r.priority,
@@ -129,5 +127,20 @@ export class ContextLoader {
 			});
 		}
 		return map;
+	}
+}
+
+/**
+ * The number, opened here — in the process that hands the text to the provider — and kept in
+ * memory only. One that cannot be opened (its key is not configured) stops its own text, not
+ * the batch. A forgotten recipient has none (its text was canceled before it was forgotten).
+ */
+function openNumber(cipher: PhoneCipher, enc: string | null): { phoneNumber: string; phoneError?: string } {
+	if (enc === null) return { phoneNumber: '', phoneError: 'the text has no recipient number (forgotten)' };
+	try {
+		return { phoneNumber: cipher.decrypt(enc) };
+	} catch (error) {
+		if (!(error instanceof PhoneCryptoError)) throw error;
+		return { phoneNumber: '', phoneError: error.message };
 	}
 }
