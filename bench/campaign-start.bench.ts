@@ -7,12 +7,52 @@
  * BENCH_CAMPAIGN_RECIPIENTS sets N (smaller on a busy machine).
  */
 import { Logger, makeWorkerUtils } from 'graphile-worker';
-import { createDb } from '@sms/db';
+import { createDb, newPhoneKey, phoneCipher, phoneKeysToEnv, type Sql } from '@sms/db';
 import { startBenchDatabase } from '../apps/worker/test/bench-support.ts';
 import type { BenchResult } from '../scripts/bench.ts';
 
 const N = Number(process.env.BENCH_CAMPAIGN_RECIPIENTS ?? 100_000);
 const CHUNK = 5_000;
+
+// Numbers are stored sealed (the import seals them in Node): keys for this run unless given.
+if (!process.env.PHONE_ENCRYPTION_KEYS || !process.env.PHONE_INDEX_KEY) {
+	Object.assign(process.env, phoneKeysToEnv({ keys: { b1: newPhoneKey() }, currentKeyId: 'b1', indexKey: newPhoneKey() }));
+}
+
+const benchPhone = (i: number) => '+1555' + String(i).padStart(7, '0');
+
+/** Recipients 1..n of an import, sealed as the import writes them (not timed). */
+async function insertRecipients(sql: Sql, importId: string, n: number): Promise<void> {
+	const cipher = phoneCipher();
+	for (let from = 1; from <= n; from += CHUNK) {
+		const rows = [];
+		for (let i = from; i < Math.min(from + CHUNK, n + 1); i++) {
+			const s = cipher.seal(benchPhone(i));
+			rows.push({ row_number: i + 1, phone_enc: s.enc, phone_hash: s.hash, phone_last4: s.last4, first_name: `Name${i}`, code: `SAVE${i % 1000}` });
+		}
+		await sql`
+			insert into public.sms_campaign_recipients (import_id, row_number, phone_enc, phone_hash, phone_last4, calling_code, variables, country)
+			select ${importId}, r.row_number, r.phone_enc, r.phone_hash, r.phone_last4, '1',
+			       jsonb_build_object('first_name', r.first_name, 'code', r.code), 'US'
+			from jsonb_to_recordset(${sql.json(rows)}) as r(row_number integer, phone_enc text, phone_hash text, phone_last4 text, first_name text, code text)`;
+	}
+}
+
+/** One in a hundred numbers opted out, sealed. */
+async function insertOptOuts(sql: Sql, n: number): Promise<void> {
+	const cipher = phoneCipher();
+	const rows = [];
+	for (let i = 100; i <= n; i += 100) {
+		const s = cipher.seal(benchPhone(i));
+		rows.push({ phone_enc: s.enc, phone_hash: s.hash, phone_last4: s.last4 });
+	}
+	for (let k = 0; k < rows.length; k += CHUNK) {
+		await sql`
+			insert into public.sms_phone_opt_outs (phone_enc, phone_hash, phone_last4, opted_out, opted_out_at, source)
+			select r.phone_enc, r.phone_hash, r.phone_last4, true, now(), 'keyword'
+			from jsonb_to_recordset(${sql.json(rows.slice(k, k + CHUNK))}) as r(phone_enc text, phone_hash text, phone_last4 text)`;
+	}
+}
 
 async function graphile(): Promise<number> {
 	const db = await startBenchDatabase('campaign-start-graphile');
@@ -41,15 +81,9 @@ export async function run(): Promise<BenchResult[]> {
 		await db.sql`select public.add_organization_member(${org!.id}, ${operator}, 'owner')`;
 		await db.sql`insert into public.sms_pricing (iso_country, price_unit, outbound_price, expires_at) values ('US', 'USD', 0.0079, now() + interval '1 day')`;
 		const [imp] = await db.sql<{ id: string }[]>`insert into public.sms_campaign_imports (organization_id) values (${org!.id}) returning id`;
-		await db.sql`
-			insert into public.sms_campaign_recipients (import_id, row_number, phone_number, variables, country)
-			select ${imp!.id}, i + 1, '+1555' || lpad(i::text, 7, '0'),
-			       jsonb_build_object('first_name', 'Name' || i, 'code', 'SAVE' || (i % 1000)), 'US'
-			from generate_series(1, ${N}) as i`;
+		await insertRecipients(db.sql, imp!.id, N);
 		// One in a hundred numbers opted out: skipped and counted, as in a real list.
-		await db.sql`
-			insert into public.sms_phone_opt_outs (phone_number, opted_out, opted_out_at, source)
-			select '+1555' || lpad(i::text, 7, '0'), true, now(), 'keyword' from generate_series(100, ${N}, 100) as i`;
+		await insertOptOuts(db.sql, N);
 		const claims = { sub: operator, role: 'authenticated' as const };
 		const app = createDb({ url: db.url, max: 2, applicationName: 'bench-campaign' });
 		try {

@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
 import path from 'node:path';
-import { createDb } from '@sms/db';
+import { createDb, newPhoneKey, phoneCipher, phoneKeysToEnv } from '@sms/db';
 import { startSandbox } from '@sms/twilio-sandbox';
 import { startBenchDatabase } from '../apps/worker/test/bench-support.ts';
 import type { BenchResult } from '../scripts/bench.ts';
@@ -22,6 +22,11 @@ const WARM_UP = RATE * 3;
 const ACCOUNT_SID = `AC${'c3'.repeat(16)}`;
 const AUTH_TOKEN = 'bench-token';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// Numbers are stored sealed: keys for this run unless given (passed to the worker it starts).
+if (!process.env.PHONE_ENCRYPTION_KEYS || !process.env.PHONE_INDEX_KEY) {
+	Object.assign(process.env, phoneKeysToEnv({ keys: { b1: newPhoneKey() }, currentKeyId: 'b1', indexKey: newPhoneKey() }));
+}
 
 export async function run(): Promise<BenchResult[]> {
 	const db = await startBenchDatabase('throttle');
@@ -36,10 +41,19 @@ export async function run(): Promise<BenchResult[]> {
 		await db.sql`select public.add_organization_member(${org!.id}, ${owner}, 'owner')`;
 		const list = async (prefix: string, n: number) => {
 			const [imp] = await db.sql<{ id: string }[]>`insert into public.sms_campaign_imports (organization_id) values (${org!.id}) returning id`;
-			await db.sql`
-				insert into public.sms_campaign_recipients (import_id, row_number, phone_number, variables, country)
-				select ${imp!.id}, i + 1, ${prefix} || lpad(i::text, 7, '0'), jsonb_build_object('n', i::text), 'US'
-				from generate_series(1, ${n}) as i`;
+			// Sealed as the import writes them (the worker opens them with the same keys).
+			const cipher = phoneCipher();
+			for (let from = 1; from <= n; from += 5000) {
+				const rows = [];
+				for (let i = from; i < Math.min(from + 5000, n + 1); i++) {
+					const sealed = cipher.seal(prefix + String(i).padStart(7, '0'));
+					rows.push({ row_number: i + 1, phone_enc: sealed.enc, phone_hash: sealed.hash, phone_last4: sealed.last4, n: String(i) });
+				}
+				await db.sql`
+					insert into public.sms_campaign_recipients (import_id, row_number, phone_enc, phone_hash, phone_last4, calling_code, variables, country)
+					select ${imp!.id}, r.row_number, r.phone_enc, r.phone_hash, r.phone_last4, '1', jsonb_build_object('n', r.n), 'US'
+					from jsonb_to_recordset(${db.sql.json(rows)}) as r(row_number integer, phone_enc text, phone_hash text, phone_last4 text, n text)`;
+			}
 			return imp!.id;
 		};
 		const warmImport = await list('+1556', WARM_UP);
@@ -55,7 +69,10 @@ export async function run(): Promise<BenchResult[]> {
 				TWILIO_API_BASE_URL: sandbox.url,
 				PUBLIC_BASE_URL: 'http://127.0.0.1:9',
 				WORKER_PORT: '0',
-				LOG_LEVEL: 'warn'
+				LOG_LEVEL: 'warn',
+				PHONE_ENCRYPTION_KEYS: process.env.PHONE_ENCRYPTION_KEYS ?? '',
+				PHONE_ENCRYPTION_KEY_ID: process.env.PHONE_ENCRYPTION_KEY_ID ?? '',
+				PHONE_INDEX_KEY: process.env.PHONE_INDEX_KEY ?? ''
 			},
 			// BENCH_WORKER_LOG=file keeps the worker's warnings (deadlocks, retries) for a look.
 			stdio: ['ignore', process.env.BENCH_WORKER_LOG ? openSync(process.env.BENCH_WORKER_LOG, 'w') : 'ignore', 'inherit']

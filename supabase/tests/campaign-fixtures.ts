@@ -5,6 +5,7 @@
  */
 import type { Sql } from '@sms/db';
 import type { TestDatabase } from '@sms/db/testing';
+import { openPhone, phoneColumns } from '@sms/db/testing';
 import { asPerson, type Person } from './fixtures.ts';
 
 export interface RecipientInput {
@@ -23,7 +24,7 @@ export async function createImport(sql: Sql, organizationId: string, recipients:
 	const rows = recipients.map((r, i) => ({
 		import_id: row.id,
 		row_number: i + 2,
-		phone_number: r.phone,
+		...phoneColumns(r.phone),
 		variables: r.variables ?? {},
 		name: r.name ?? null,
 		time_zone: r.timeZone ?? null,
@@ -32,10 +33,11 @@ export async function createImport(sql: Sql, organizationId: string, recipients:
 	}));
 	for (let i = 0; i < rows.length; i += 5000) {
 		await sql`
-			insert into public.sms_campaign_recipients (import_id, row_number, phone_number, variables, name, time_zone, country, segments)
-			select import_id, row_number, phone_number, variables, name, time_zone, country, segments
+			insert into public.sms_campaign_recipients (import_id, row_number, phone_enc, phone_hash, phone_last4, calling_code, variables, name, time_zone, country, segments)
+			select import_id, row_number, phone_enc, phone_hash, phone_last4, calling_code, variables, name, time_zone, country, segments
 			from jsonb_to_recordset(${sql.json(rows.slice(i, i + 5000))}) as r(
-				import_id uuid, row_number integer, phone_number text, variables jsonb, name text, time_zone text, country text, segments integer)`;
+				import_id uuid, row_number integer, phone_enc text, phone_hash text, phone_last4 text, calling_code text,
+				variables jsonb, name text, time_zone text, country text, segments integer)`;
 	}
 	return row.id;
 }
@@ -74,11 +76,13 @@ export async function campaignRow(sql: Sql, id: string) {
 }
 
 export async function campaignTexts(sql: Sql, id: string) {
-	return sql<{ id: string; phone_number: string; message_content: string; status: string; status_reason: string | null; job_status: string | null; run_at: Date | null; estimated_cost: string | null }[]>`
-		select m.id, m.phone_number, m.message_content, m.status, m.status_reason, j.status as job_status, j.run_at,
+	const rows = await sql<{ id: string; phone_enc: string; phone_hash: string; message_content: string; status: string; status_reason: string | null; job_status: string | null; run_at: Date | null; estimated_cost: string | null }[]>`
+		select m.id, m.phone_enc, m.phone_hash, m.message_content, m.status, m.status_reason, j.status as job_status, j.run_at,
 		       m.estimated_cost::text as estimated_cost
 		from public.sms_messages m left join public.queue_jobs j on j.id = m.queue_job_id
 		where m.campaign_id = ${id} order by m.dedup_key`;
+	// The number opened (tests compare numbers, never ciphertexts).
+	return rows.map(({ phone_enc, ...r }) => ({ ...r, phone_number: openPhone(phone_enc) }));
 }
 
 /** The worker's begin-dispatch step for some texts (as if their jobs had been claimed). */

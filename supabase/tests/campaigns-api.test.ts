@@ -5,7 +5,7 @@
  * progress.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '@sms/db/testing';
+import { createTestDatabase, openPhone, phoneColumns, phoneHash, type TestDatabase } from '@sms/db/testing';
 import { asPerson, sqlError } from './fixtures.ts';
 import { createWorkspaces, type Workspaces } from './workspace-fixtures.ts';
 import {
@@ -47,7 +47,8 @@ describe('start_campaign', () => {
 		const list = recipients(5);
 		list[1]!.timeZone = 'Europe/Paris';
 		list[1]!.name = 'Ada Lovelace';
-		await t.sql`insert into public.sms_phone_opt_outs (phone_number, opted_out, opted_out_at, source) values (${list[3]!.phone}, true, now(), 'keyword')`;
+		const { calling_code: _cc, ...optOut } = phoneColumns(list[3]!.phone);
+		await t.sql`insert into public.sms_phone_opt_outs ${t.sql({ ...optOut, opted_out: true, opted_out_at: new Date(), source: 'keyword' })}`;
 		const importId = await createImport(t.sql, w.a, list);
 		const id = await createCampaign(t, w.people.operator, w.a, { importId, body: 'Hi {{first_name}}, 20% off today', throttle: 2 });
 		const result = await startCampaign(t, w.people.operator, id);
@@ -62,9 +63,17 @@ describe('start_campaign', () => {
 		const times = texts.filter((x) => x.run_at).map((x) => x.run_at!.getTime());
 		expect(times.slice(1).map((ms) => (ms - times[0]!) / 1000)).toEqual([0.5, 1, 1.5]);
 
-		const [contact] = await t.sql<{ name: string; time_zone: string | null }[]>`
-			select name, time_zone from public.contacts where organization_id = ${w.a} and phone_number = ${list[1]!.phone}`;
-		expect(contact).toEqual({ name: 'Ada Lovelace', time_zone: 'Europe/Paris' });
+		const [contact] = await t.sql<{ name: string; time_zone: string | null; phone_enc: string; phone_last4: string; calling_code: string }[]>`
+			select name, time_zone, phone_enc, phone_last4, calling_code from public.contacts where organization_id = ${w.a} and phone_hash = ${phoneHash(list[1]!.phone)}`;
+		expect(contact).toMatchObject({ name: 'Ada Lovelace', time_zone: 'Europe/Paris', phone_last4: list[1]!.phone.slice(-4), calling_code: '1' });
+		expect(openPhone(contact!.phone_enc)).toBe(list[1]!.phone);
+		// A recipient with no name: a contact with no name (not its number).
+		const [unnamed] = await t.sql<{ name: string | null }[]>`
+			select name from public.contacts where organization_id = ${w.a} and phone_hash = ${phoneHash(list[0]!.phone)}`;
+		expect(unnamed).toEqual({ name: null });
+		// Each text carries its recipient's sealed number, opened to the same number.
+		expect(texts.map((x) => x.phone_number)).toEqual(list.map((r) => r.phone));
+		expect(texts.map((x) => x.phone_hash)).toEqual(list.map((r) => phoneHash(r.phone)));
 		expect(await campaignRow(t.sql, id)).toMatchObject({ status: 'sending', total_count: 5, skipped_count: 1, remaining_count: 4 });
 		const audit = await t.sql<{ action: string; actor_id: string }[]>`
 			select action, actor_id from public.audit_log where target_id = ${id} order by id`;
@@ -76,14 +85,14 @@ describe('start_campaign', () => {
 		expect(started!.after).toMatchObject({ contacts_created: 5, import_id: importId });
 		const [{ n }] = await t.sql<{ n: number }[]>`
 			select count(*)::int as n from public.audit_log a join public.contacts c on c.id::text = a.target_id
-			where c.phone_number = any (${list.map((r) => r.phone)}::text[]) and a.action = 'contact.created'`;
+			where c.phone_hash = any (${list.map((r) => phoneHash(r.phone))}::text[]) and a.action = 'contact.created'`;
 		expect(n).toBe(0);
 	});
 
 	it("a signed-in user cannot skip the contact audit by setting the campaign variable", async () => {
 		const [row] = await asPerson(t, w.people.operator, async (tx) => {
 			await tx`select set_config('internal.campaign_contacts', 'on', true)`;
-			return tx<{ id: string }[]>`insert into public.contacts (organization_id, name, phone_number) values (${w.a}, 'Sneaky', ${phone()}) returning id`;
+			return tx<{ id: string }[]>`insert into public.contacts ${tx({ organization_id: w.a, name: 'Sneaky', ...phoneColumns(phone()) })} returning id`;
 		});
 		const [{ n }] = await t.sql<{ n: number }[]>`
 			select count(*)::int as n from public.audit_log where target_id = ${row!.id} and action = 'contact.created'`;

@@ -58,8 +58,8 @@ describe('campaign tables', () => {
 		},
 		sms_campaign_recipients: {
 			select: 'select r.row_number from public.sms_campaign_recipients r join public.sms_campaign_imports i on i.id = r.import_id where i.organization_id = $1',
-			insert: "insert into public.sms_campaign_recipients (import_id, row_number, phone_number) select id, 99, '+14155558099' from public.sms_campaign_imports where organization_id = $1 returning row_number",
-			update: "update public.sms_campaign_recipients set phone_number = '+14155558098' returning row_number",
+			insert: "insert into public.sms_campaign_recipients (import_id, row_number, phone_enc, phone_hash, phone_last4) select id, 99, 'p1.k.aaaa.bbbb', 'h1.cccc', '8099' from public.sms_campaign_imports where organization_id = $1 returning row_number",
+			update: "update public.sms_campaign_recipients set phone_last4 = '8098' returning row_number",
 			delete: 'delete from public.sms_campaign_recipients returning row_number'
 		},
 		sms_campaigns: {

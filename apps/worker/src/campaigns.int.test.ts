@@ -15,6 +15,7 @@ import {
 	type WorkerTestEnv
 } from '../test/fixtures.ts';
 import { asOperator, campaignState, createCampaignWorkspace, startCampaignTo, startStatusReceiver } from '../test/campaign-fixtures.ts';
+import { sealedPhoneText } from '@sms/db/testing';
 
 let env: WorkerTestEnv;
 let receiver: Awaited<ReturnType<typeof startStatusReceiver>>;
@@ -98,9 +99,9 @@ describe('campaigns through the worker', () => {
 	it('skips opted-out numbers: at start, and one that opted out while the campaign was sending', async () => {
 		const ws = await workspace();
 		const list = phones(8);
-		await env.sql`select public.record_phone_opt_out(${list[1]!}, true, 'keyword', 'STOP')`;
+		await env.sql`select public.record_phone_opt_out(${sealedPhoneText(list[1]!)}::public.sealed_phone, true, 'keyword', 'STOP')`;
 		const id = await startCampaignTo(env, ws, list, { label: 'optout', throttle: 4 });
-		await env.sql`select public.record_phone_opt_out(${list[7]!}, true, 'keyword', 'STOP')`;
+		await env.sql`select public.record_phone_opt_out(${sealedPhoneText(list[7]!)}::public.sealed_phone, true, 'keyword', 'STOP')`;
 		await waitFor(async () => (await campaignState(env.sql, id)).status === 'completed', { timeoutMs: 15_000, message: 'campaign completed' });
 		const got = new Set(textsTo(list).map((t) => t.to));
 		expect(got.has(list[1]!)).toBe(false);

@@ -7,7 +7,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Sql } from '@sms/db';
-import { createUser } from '@sms/db/testing';
+import { createUser, phoneColumns } from '@sms/db/testing';
 import type { WorkerTestEnv } from './fixtures.ts';
 
 export interface CampaignWorkspace {
@@ -35,11 +35,12 @@ export async function startCampaignTo(
 ): Promise<string> {
 	const [imp] = await env.sql<{ id: string }[]>`
 		insert into public.sms_campaign_imports (organization_id, file_name) values (${ws.organizationId}, 'list.csv') returning id`;
-	const rows = phones.map((phone, i) => ({ row_number: i + 2, phone_number: phone, variables: { n: String(i + 1) } }));
+	const rows = phones.map((phone, i) => ({ row_number: i + 2, ...phoneColumns(phone), variables: { n: String(i + 1) } }));
 	await env.sql`
-		insert into public.sms_campaign_recipients (import_id, row_number, phone_number, variables, country)
-		select ${imp!.id}, r.row_number, r.phone_number, r.variables, 'US'
-		from jsonb_to_recordset(${env.sql.json(rows)}) as r(row_number integer, phone_number text, variables jsonb)`;
+		insert into public.sms_campaign_recipients (import_id, row_number, phone_enc, phone_hash, phone_last4, calling_code, variables, country)
+		select ${imp!.id}, r.row_number, r.phone_enc, r.phone_hash, r.phone_last4, r.calling_code, r.variables, 'US'
+		from jsonb_to_recordset(${env.sql.json(rows)}) as r(
+			row_number integer, phone_enc text, phone_hash text, phone_last4 text, calling_code text, variables jsonb)`;
 	const id = await asOperator(env, ws, async (tx) => {
 		const [row] = await tx<{ id: string }[]>`
 			select public.create_campaign(${ws.organizationId}, ${imp!.id}, null, ${`${options.label} {{n}}`}, ${options.label}, null, ${options.throttle}, null) as id`;

@@ -4,7 +4,7 @@
  * starting (idempotent, spend cap), pause / resume / cancel, reading progress; every refusal a
  * 4xx naming the field, and nothing written by a refused request.
  */
-import { createTestDatabase, createUser, type TestDatabase } from '@sms/db/testing';
+import { createTestDatabase, createUser, openPhone, phoneColumns, phoneHash, type TestDatabase } from '@sms/db/testing';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiEvent } from './context.ts';
@@ -86,7 +86,8 @@ beforeAll(async () => {
 	for (const role of ['owner', 'operator', 'viewer'] as const) await t.sql`select public.add_organization_member(${orgId}, ${people[role]}, ${role})`;
 	const [other] = await t.sql<{ id: string }[]>`insert into public.organizations (slug, name) values ('other', 'Other') returning id`;
 	await t.sql`select public.add_organization_member(${other!.id}, ${people.stranger}, 'owner')`;
-	await t.sql`insert into public.sms_phone_opt_outs (phone_number, opted_out, opted_out_at, source) values ('+14155550104', true, now(), 'keyword')`;
+	const { calling_code: _cc, ...optOut } = phoneColumns('+14155550104');
+	await t.sql`insert into public.sms_phone_opt_outs ${t.sql({ ...optOut, opted_out: true, opted_out_at: new Date(), source: 'keyword' })}`;
 	await t.sql`insert into public.sms_pricing (iso_country, price_unit, outbound_price, expires_at) values ('US', 'USD', 0.0079, now() + interval '1 day')`;
 });
 afterAll(async () => t?.close());
@@ -108,12 +109,15 @@ describe('POST /api/w/[slug]/campaigns/imports', () => {
 		});
 		expect(res.json.invalid[0].reason).toMatch(/phone number/);
 		expect(res.json.columns.map((c: { variable: string }) => c.variable)).toEqual(['phone', 'first_name', 'city']);
-		const rows = await t.sql<{ row_number: number; phone_number: string; variables: Record<string, string>; country: string }[]>`
-			select row_number, phone_number, variables, country from public.sms_campaign_recipients where import_id = ${res.json.importId} order by row_number`;
+		const stored = await t.sql<{ row_number: number; phone_enc: string; phone_hash: string; phone_last4: string; calling_code: string; variables: Record<string, string>; country: string }[]>`
+			select row_number, phone_enc, phone_hash, phone_last4, calling_code, variables, country
+			from public.sms_campaign_recipients where import_id = ${res.json.importId} order by row_number`;
+		// Sealed, opened to the normalised number; the phone column's cell (the number in clear) is no variable.
+		const rows = stored.map(({ phone_enc, phone_hash, ...r }) => ({ ...r, phone_number: openPhone(phone_enc), hashed: phone_hash === phoneHash(openPhone(phone_enc)) }));
 		expect(rows).toEqual([
-			{ row_number: 2, phone_number: '+14155550101', variables: { phone: '(415) 555-0101', first_name: 'Ann', city: 'Paris' }, country: 'US' },
-			{ row_number: 3, phone_number: '+14155550102', variables: { phone: '+1 415 555 0102', first_name: 'Ben', city: 'Rome' }, country: 'US' },
-			{ row_number: 6, phone_number: '+14155550103', variables: { phone: '+14155550103', first_name: 'Dee', city: 'Lima' }, country: 'US' }
+			{ row_number: 2, phone_number: '+14155550101', phone_last4: '0101', calling_code: '1', hashed: true, variables: { first_name: 'Ann', city: 'Paris' }, country: 'US' },
+			{ row_number: 3, phone_number: '+14155550102', phone_last4: '0102', calling_code: '1', hashed: true, variables: { first_name: 'Ben', city: 'Rome' }, country: 'US' },
+			{ row_number: 6, phone_number: '+14155550103', phone_last4: '0103', calling_code: '1', hashed: true, variables: { first_name: 'Dee', city: 'Lima' }, country: 'US' }
 		]);
 	});
 

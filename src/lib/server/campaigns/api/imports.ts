@@ -1,8 +1,9 @@
-import type { Db, TransactionSql } from '@sms/db';
+import { phoneCipher, type Db, type TransactionSql } from '@sms/db';
 import { isSupportedCountry, type CountryCode } from 'libphonenumber-js';
 import { z } from 'zod';
 import type { WorkspaceContext } from '$lib/server/workspaces/context';
 import { IMPORT_LIMITS, ImportError, importRecipients, type ImportReport, type PriceLookup } from '../import/index.ts';
+import { sealE164 } from '$lib/server/phones/input';
 import { CampaignApiError } from './errors.ts';
 
 export interface ImportDeps {
@@ -141,9 +142,12 @@ export async function createImport(deps: ImportDeps, ws: WorkspaceContext, reque
 			prices: deps.prices,
 			lookup: {
 				optedOut: async (phones) => {
-					const rows = await deps.db.asService((tx) => tx<{ phone_number: string }[]>`
-						select phone_number from public.sms_phone_opt_outs where opted_out and phone_number = any (${phones}::text[])`);
-					return new Set(rows.map((r) => r.phone_number));
+					// Opt-outs are stored sealed: looked up by blind index, answered as the numbers asked.
+					const cipher = phoneCipher();
+					const byHash = new Map(phones.map((phone) => [cipher.blindIndex(phone), phone]));
+					const rows = await deps.db.asService((tx) => tx<{ phone_hash: string }[]>`
+						select phone_hash from public.sms_phone_opt_outs where opted_out and phone_hash = any (${[...byHash.keys()]}::text[])`);
+					return new Set(rows.map((r) => byHash.get(r.phone_hash)!));
 				}
 			}
 		});
@@ -182,20 +186,30 @@ async function persist(tx: TransactionSql, ws: WorkspaceContext, fileName: strin
 			${tx.json({ ...rest, columns } as never)}, ${columns.map((c) => c.header)}, ${report.phoneColumn})
 		returning id, expires_at`;
 	for (let i = 0; i < recipients.length; i += BATCH) {
-		const batch = recipients.slice(i, i + BATCH).map((r) => ({
+		const batch = recipients.slice(i, i + BATCH).map((r) => {
+			// The normalised number, sealed: the database keeps no clear number (deduplicated by
+			// the import on the E.164 form, which is what the blind index is a keyed hash of).
+			const sealed = sealE164(r.phone);
+			return {
 			row_number: r.row,
-			phone_number: r.phone,
-			variables: Object.fromEntries(columns.map((c, k) => [c.variable, r.values[k] ?? ''])),
+			phone_enc: sealed.enc,
+			phone_hash: sealed.hash,
+			phone_last4: sealed.last4,
+			calling_code: sealed.callingCode,
+			// Every column but the phone's: its cell is the number in clear (the sealed columns carry it).
+			variables: Object.fromEntries(columns.flatMap((c, k) => (c.role === 'phone' ? [] : [[c.variable, r.values[k] ?? '']]))),
 			name: r.name?.slice(0, 200) ?? null,
 			time_zone: r.timeZone,
 			country: r.country && /^[A-Z]{2}$/.test(r.country) && r.country !== 'ZZ' ? r.country : null,
 			segments: Math.min(Math.max(r.segments, 1), 30)
-		}));
+			};
+		});
 		await tx`
-			insert into public.sms_campaign_recipients (import_id, row_number, phone_number, variables, name, time_zone, country, segments)
-			select ${row!.id}, r.row_number, r.phone_number, r.variables, r.name, r.time_zone, r.country, r.segments
+			insert into public.sms_campaign_recipients (import_id, row_number, phone_enc, phone_hash, phone_last4, calling_code, variables, name, time_zone, country, segments)
+			select ${row!.id}, r.row_number, r.phone_enc, r.phone_hash, r.phone_last4, r.calling_code, r.variables, r.name, r.time_zone, r.country, r.segments
 			from jsonb_to_recordset(${tx.json(batch as never)}) as r(
-				row_number integer, phone_number text, variables jsonb, name text, time_zone text, country text, segments integer)`;
+				row_number integer, phone_enc text, phone_hash text, phone_last4 text, calling_code text,
+				variables jsonb, name text, time_zone text, country text, segments integer)`;
 	}
 	return { id: row!.id, expiresAt: row!.expires_at };
 }

@@ -1,5 +1,5 @@
 import type { TransactionSql } from '@sms/db';
-import { NUMBERS_HIDDEN, shownClearPhone } from '../../phones/view.ts';
+import { NUMBERS_HIDDEN, shownPhone } from '../../phones/view.ts';
 
 export interface CampaignMessage {
 	id: string;
@@ -37,9 +37,9 @@ export async function recentCampaignMessages(
 	options: { showNumbers: boolean } = NUMBERS_HIDDEN
 ): Promise<CampaignMessage[]> {
 	const rows = await tx<
-		{ id: string; phone_number: string; status: string; status_reason: string | null; error_code: number | null; user_id: string | null; contact_id: string | null; updated_at: Date; estimated_cost: string | null; price: string | null; price_unit: string | null }[]
+		{ id: string; phone_enc: string | null; phone_last4: string | null; status: string; status_reason: string | null; error_code: number | null; user_id: string | null; contact_id: string | null; updated_at: Date; estimated_cost: string | null; price: string | null; price_unit: string | null }[]
 	>`
-		select id, phone_number, status, status_reason, error_code, user_id, contact_id, updated_at,
+		select id, phone_enc, phone_last4, status, status_reason, error_code, user_id, contact_id, updated_at,
 			estimated_cost::text as estimated_cost, abs(price)::text as price, price_unit
 		from public.sms_messages
 		where campaign_id = ${campaignId} ${status ? tx`and status = ${status}` : tx``}
@@ -47,7 +47,7 @@ export async function recentCampaignMessages(
 		limit ${RECENT_MESSAGES}`;
 	return rows.map((r) => ({
 		id: r.id,
-		to: shownClearPhone(r.phone_number, options.showNumbers),
+		to: shownPhone(r.phone_enc, r.phone_last4, options.showNumbers),
 		status: r.status,
 		statusReason: r.status_reason,
 		errorCode: r.error_code,
@@ -62,7 +62,7 @@ export async function recentCampaignMessages(
 /** Estimate at queue time beside Twilio's actual price, for the campaign's texts handed to the provider. */
 export async function campaignCost(tx: TransactionSql, campaignId: string): Promise<CampaignCost> {
 	const rows = await tx<{ calling_code: string | null; texts: number; estimated: string; actual: string; priced: number }[]>`
-		select public.e164_calling_code(phone_number) as calling_code, count(*)::integer as texts,
+		select calling_code, count(*)::integer as texts,
 			coalesce(sum(estimated_cost), 0)::text as estimated, coalesce(sum(abs(price)), 0)::text as actual,
 			count(price)::integer as priced
 		from public.sms_messages

@@ -1,5 +1,7 @@
 import type { TransactionSql } from '@sms/db';
+import { phoneCipher } from '@sms/db';
 import { renderTemplate, TemplateError, type SmsEncoding } from '@sms/twilio-service';
+import { shownPhone } from '$lib/server/phones/view';
 
 export type RowPreview =
 	| { ok: true; row: number; phone: string; text: string; encoding: SmsEncoding; segments: number; characters: number }
@@ -16,13 +18,13 @@ interface StoredReport {
  */
 export async function previewRow(
 	tx: TransactionSql,
-	options: { organizationId: string; importId: string; row: number; body: string; requiredVars?: string[] }
+	options: { organizationId: string; importId: string; row: number; body: string; requiredVars?: string[]; showNumbers?: boolean }
 ): Promise<RowPreview> {
 	const [imp] = await tx<{ report: StoredReport }[]>`
 		select report from public.sms_campaign_imports where id = ${options.importId} and organization_id = ${options.organizationId}`;
 	if (!imp) return { ok: false, row: options.row, reason: 'This list is no longer available: upload it again.' };
-	const [r] = await tx<{ phone_number: string; variables: Record<string, string> }[]>`
-		select phone_number, variables from public.sms_campaign_recipients
+	const [r] = await tx<{ phone_enc: string; phone_last4: string; variables: Record<string, string> }[]>`
+		select phone_enc, phone_last4, variables from public.sms_campaign_recipients
 		where import_id = ${options.importId} and row_number = ${options.row}`;
 	if (!r) {
 		const rejected = imp.report.rejected?.find((x) => x.row === options.row);
@@ -34,11 +36,12 @@ export async function previewRow(
 		return { ok: false, row: options.row, reason };
 	}
 	try {
-		const out = renderTemplate(options.body, { ...r.variables, phone: r.variables.phone ?? r.phone_number }, { requiredVars: options.requiredVars });
+		// {{phone}} renders the number as the text will carry it; the page shows it by role.
+		const out = renderTemplate(options.body, { ...r.variables, phone: r.variables.phone ?? phoneCipher().decrypt(r.phone_enc) }, { requiredVars: options.requiredVars });
 		return {
 			ok: true,
 			row: options.row,
-			phone: r.phone_number,
+			phone: shownPhone(r.phone_enc, r.phone_last4, options.showNumbers ?? false),
 			text: out.text,
 			encoding: out.segments.encoding,
 			segments: out.segments.segments,

@@ -4,7 +4,7 @@
  * status from the rollups, cost from Twilio's prices, errors, the campaign's queue-time estimate
  * beside its actual price — and nothing of another workspace.
  */
-import { createTestDatabase, createUser, type TestDatabase } from '@sms/db/testing';
+import { createTestDatabase, createUser, sealedPhone, type TestDatabase } from '@sms/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { costRange, costReport } from './costs.ts';
 import { costReportCsv } from './costs-csv.ts';
@@ -29,9 +29,10 @@ async function org(slug: string, owner: string): Promise<string> {
 }
 
 async function text(o: string, phone: string, status: string, at: string, extra: { price?: number; error?: number; campaign?: string; estimate?: number } = {}) {
+	const sealed = sealedPhone(phone);
 	await t.sql`
-		insert into public.sms_messages (organization_id, user_id, phone_number, message_content, status, error_code, price, price_unit, created_at, campaign_id, estimated_cost)
-		values (${o}, ${person}, ${phone}, 'hi', ${status}, ${extra.error ?? null}, ${extra.price ?? null}, ${extra.price === undefined ? null : 'USD'},
+		insert into public.sms_messages (organization_id, user_id, phone_enc, phone_hash, phone_last4, calling_code, message_content, status, error_code, price, price_unit, created_at, campaign_id, estimated_cost)
+		values (${o}, ${person}, ${sealed.enc}, ${sealed.hash}, ${sealed.last4}, ${sealed.calling_code}, 'hi', ${status}, ${extra.error ?? null}, ${extra.price ?? null}, ${extra.price === undefined ? null : 'USD'},
 			${at}::timestamptz, ${extra.campaign ?? null}, ${extra.estimate ?? null})`;
 }
 

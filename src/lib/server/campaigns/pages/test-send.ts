@@ -30,7 +30,7 @@ export async function queueCampaignTest(db: Db, options: { userId: string; organ
 		const [row] = await tx<{ id: string }[]>`
 			select public.queue_sms_message(
 				p_user_id => ${options.userId},
-				p_phone_number => null,
+				p_phone_sealed => null,
 				p_message => ${options.body},
 				p_priority => 'normal',
 				p_scheduled_for => null,

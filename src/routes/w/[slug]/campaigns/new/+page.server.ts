@@ -59,7 +59,7 @@ export const actions: Actions = {
 		if (!Number.isInteger(row) || row < 1) return fail(400, { action: 'preview', errors: { row: 'Give a row number (the header is row 1).' } });
 		const body = await bodyFor(ctx, parsed.data);
 		if (!body) return fail(400, { action: 'preview', errors: { body: 'Choose a template or write the message first.' } });
-		const preview = await db().asUser(ctx.claims, (tx) => previewRow(tx, { organizationId: ctx.organization.id, importId: parsed.data.importId, row, ...body }));
+		const preview = await db().asUser(ctx.claims, (tx) => previewRow(tx, { organizationId: ctx.organization.id, importId: parsed.data.importId, row, ...body, showNumbers: ctx.can.operate }));
 		return { action: 'preview', preview };
 	},
 
@@ -72,7 +72,7 @@ export const actions: Actions = {
 		if (!body) return fail(400, { action: 'test', errors: { form: 'Choose a template or write the message first.' } });
 		const rendered = await db().asUser(ctx.claims, async (tx) => {
 			const row = await firstRow(tx, parsed.data.importId);
-			return row === null ? null : previewRow(tx, { organizationId: ctx.organization.id, importId: parsed.data.importId, row, ...body });
+			return row === null ? null : previewRow(tx, { organizationId: ctx.organization.id, importId: parsed.data.importId, row, ...body, showNumbers: ctx.can.operate });
 		});
 		if (!rendered?.ok) return fail(400, { action: 'test', errors: { form: rendered?.reason ?? 'The list has no recipient to render.' } });
 		try {
