@@ -7,7 +7,7 @@ import { createTestDatabase, createUser, type TestDatabase } from '@sms/db/testi
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MessageFilterError, parseMessageFilters } from './message-filters.ts';
 import { encodeHistoryCursor } from '$lib/server/sms/history-query';
-import { EXACT_COUNT_LIMIT, listMessages } from './messages.ts';
+import { EXACT_COUNT_LIMIT, listMessages, messageWhere } from './messages.ts';
 
 let t: TestDatabase;
 let orgA: string;
@@ -104,6 +104,50 @@ describe('listMessages', () => {
 			cursor = p.next ? encodeHistoryCursor(p.next) : null;
 		} while (cursor);
 		expect(seen).toEqual([ids.user1, ids.mary1, ids.john2, ids.john1]);
+	});
+
+	it("counts and pages in SQL with RLS's answers: the same texts as the filter through RLS, for every filter; a non-member sees only their own", async () => {
+		const cases: Record<string, string>[] = [
+			{}, { verdict: 'failed' }, { verdict: 'pending' }, { verdict: 'delivered' }, { status: 'undelivered' }, { type: 'reminder' },
+			{ error: '30005' }, { country: '44' }, { from: '2026-11-21', to: '2026-11-22' }, { provider: 'twilio' },
+			{ q: 'o' }, { q: 'john smith' }, { q: 'JOHN.SMITH@example.com' }, { q: '4155550123' }, { q: '0123' }, { verdict: 'failed', q: 'o' }
+		];
+		for (const params of cases) {
+			for (const [who, o] of [[viewer, orgA], [outsider, orgA], [viewer, orgB]] as const) {
+				// (An e-mail search asks for the workspace's users, which refuses non-members outright.)
+				if (who !== viewer || o !== orgA) if (params.q?.includes('@')) continue;
+				const f = parseMessageFilters(new URLSearchParams(params), { timeZone: 'America/Los_Angeles', defaultCountry: 'US' });
+				const [p, rls] = await t.db.asUser(claims(who), async (tx) => {
+					const { where } = await messageWhere(tx, o, f);
+					return [
+						await listMessages(tx, o, f),
+						(await tx<{ id: string }[]>`select m.id from public.sms_messages m where ${where} order by m.created_at desc, m.id desc`).map((r) => r.id)
+					] as const;
+				});
+				const label = `${JSON.stringify(params)} as ${who === viewer ? 'viewer' : 'outsider'} in ${o === orgA ? 'A' : 'B'}`;
+				expect(p.rows.map((r) => r.id), label).toEqual(rls);
+				expect(p.total, label).toEqual({ value: rls.length, exact: true });
+			}
+		}
+		// The user texted in workspace A is no member of it: RLS shows them their own text, and so
+		// do the SQL functions (the console itself needs membership).
+		const own = await t.db.asUser(claims(user), async (tx) => ({
+			ids: (await tx<{ id: string }[]>`select id from public.console_message_ids(${orgA}::uuid, '{}'::jsonb, null, 10)`).map((r) => r.id),
+			count: (await tx<{ value: string }[]>`select value from public.console_count_messages(${orgA}::uuid, '{}'::jsonb, 10)`)[0]!.value,
+			rls: (await tx<{ id: string }[]>`select id from public.sms_messages where organization_id = ${orgA}`).map((r) => r.id)
+		}));
+		expect(own).toEqual({ ids: [ids.user1], count: '1', rls: [ids.user1] });
+		// Pages merged from one range per status / per contact keep the order across pages.
+		for (const params of [{ verdict: 'failed' }, { q: 'o' }]) {
+			const seen: string[] = [];
+			let cursor: string | null = null;
+			do {
+				const p = await page(viewer, orgA, cursor ? { ...params, limit: '1', cursor } : { ...params, limit: '1' });
+				seen.push(...p.rows.map((r) => r.id));
+				cursor = p.next ? encodeHistoryCursor(p.next) : null;
+			} while (cursor);
+			expect(seen).toEqual(params.q ? [ids.mary1, ids.john2, ids.john1] : [ids.mary1, ids.john2]);
+		}
 	});
 
 	it('counts exactly up to EXACT_COUNT_LIMIT and labels an estimate beyond; verdicts follow the clock', async () => {
