@@ -1,4 +1,4 @@
-import { csvStream, isoTime, type Cell } from './csv-stream.ts';
+import { csvStream, isoTime, pgTime, type Cell } from './csv-stream.ts';
 import type { DeliveryLogFilters } from './delivery-log-filters.ts';
 import { deliveryLogWhere, userNames } from './delivery-log.ts';
 import { maskPayload, openPayload, phoneCipher, type Claims, type Db } from '@sms/db';
@@ -44,7 +44,7 @@ export function eventsCsv(o: {
 		select: async (tx) => {
 			const { where } = await deliveryLogWhere(tx, o.organizationId, o.filters);
 			const query = tx`
-				select e.id::text as id, ${tx.unsafe(isoTime('e.received_at'))} as received_at, e.message_id, m.user_id, m.contact_id,
+				select e.id::text as id, ${tx.unsafe(pgTime('e.received_at'))} as received_at, e.message_id, m.user_id, m.contact_id,
 					ct.name as contact_name, m.phone_number, coalesce(e.provider, m.provider) as provider,
 					coalesce(e.provider_reference, m.provider_reference) as provider_reference, e.status, e.raw_status, e.source,
 					e.error_code, e.error_message, host(e.sender_ip) as ip, e.applied, e.payload::text as payload
@@ -60,7 +60,7 @@ export function eventsCsv(o: {
 			const emails = ids.length > 0 ? await lookup((tx) => userNames(tx, o.organizationId, ids)) : new Map<string, string>();
 			return rows.map(([id, receivedAt, messageId, userId, contactId, contactName, phone, provider, reference, status, rawStatus, source,
 				errorCode, errorMessage, ip, applied, payload]): Cell[] => [
-				id, receivedAt, messageId, contactId ? contactName : (emails.get(userId ?? '') ?? null), contactId ? 'contact' : 'user',
+				id, isoTime(receivedAt), messageId, contactId ? contactName : (emails.get(userId ?? '') ?? null), contactId ? 'contact' : 'user',
 				contactId ?? userId, shownClearPhone(phone, show), provider, reference, status, rawStatus, source, errorCode, errorMessage, ip,
 				applied ? 'true' : 'false', shownPayloadText(payload, show)
 			]);

