@@ -5,6 +5,7 @@ import {
 	messageRow,
 	nextPhone,
 	queueText,
+	sealedPhoneText,
 	sandboxTexts,
 	setupWorkerEnv,
 	waitFor,
@@ -181,7 +182,7 @@ describe('suppression', () => {
 		const opted = await createSmsUser(env.sql, { phone: optedPhone, optedOut: true });
 		const stopPhone = nextPhone();
 		const stopped = await createSmsUser(env.sql, { phone: stopPhone });
-		await env.sql`select public.record_phone_opt_out(${stopPhone}, true, 'keyword', 'STOP')`;
+		await env.sql`select public.record_phone_opt_out(${sealedPhoneText(stopPhone)}::public.sealed_phone, true, 'keyword', 'STOP')`;
 		const unverifiedPhone = nextPhone();
 		const unverified = await createSmsUser(env.sql, { phone: unverifiedPhone, verified: false });
 		const typeOffPhone = nextPhone();

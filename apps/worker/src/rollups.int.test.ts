@@ -1,7 +1,7 @@
 /** The worker's rollup compaction against a real database: rows fold, sums stay. */
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, createUser, type TestDatabase } from '@sms/db/testing';
+import { createTestDatabase, createUser, sealedPhoneText, type TestDatabase } from '@sms/db/testing';
 import { compactRollups } from './rollups.ts';
 
 let t: TestDatabase;
@@ -18,7 +18,7 @@ const totals = () =>
 describe('compactRollups', () => {
 	it('folds the deltas of many status changes into one row per key and keeps the totals', async () => {
 		const user = await createUser(t.sql, { email: 'rollup-worker@example.com' });
-		await t.sql`select public.set_verified_phone(${user}, '+14155557001')`;
+		await t.sql`select public.set_verified_phone(${user}, ${sealedPhoneText('+14155557001')}::public.sealed_phone)`;
 		for (let i = 0; i < 5; i++) {
 			const [{ id }] = await t.sql<{ id: string }[]>`select public.queue_sms_message(${user}, null, 'hi') as id`;
 			await t.sql`select public.mark_sms_dispatching(${id})`;
