@@ -14,7 +14,8 @@
 -- countFilter), each key optional:
 --   statuses text[], verdict text ('pending' = not final yet; else an sms_verdict_kind),
 --   status, type, provider, campaign (uuid), error (int), country (calling code),
---   from / to (timestamptz, to exclusive), e164, last4,
+--   from / to (timestamptz, to exclusive), phone_hash (the blind index of a whole number: Node
+--   hashes what was typed, no number reaches SQL), last4,
 --   contact_ids / user_ids (uuid[]; both present, possibly empty, for a name search),
 --   contact / user (one recipient's texts).
 -- Values reach the statement as quoted literals (format %L), never as SQL.
@@ -70,8 +71,8 @@ begin
   if p_filter ? 'to' then
     v_where := v_where || format(' and m.created_at < %L::timestamptz', p_filter ->> 'to');
   end if;
-  if p_filter ? 'e164' then
-    v_where := v_where || format(' and m.phone_number = %L', p_filter ->> 'e164');
+  if p_filter ? 'phone_hash' then
+    v_where := v_where || format(' and m.phone_hash = %L', p_filter ->> 'phone_hash');
   end if;
   if p_filter ? 'last4' then
     v_where := v_where || format(' and m.phone_last4 = %L', p_filter ->> 'last4');

@@ -4,7 +4,7 @@ import { csvStream, isoTime, pgTime, type Cell } from './csv-stream.ts';
 import { userNames } from './delivery-log.ts';
 import type { MessageFilters } from './message-filters.ts';
 import { messageWhere } from './messages.ts';
-import { shownClearPhone } from '../phones/view.ts';
+import { shownPhone } from '../phones/view.ts';
 
 export const MESSAGE_CSV_HEADER = [
 	'id', 'created_at', 'recipient', 'recipient_type', 'recipient_id', 'phone', 'type', 'campaign_id', 'provider',
@@ -15,7 +15,7 @@ export const MESSAGE_CSV_HEADER = [
 /** The select's columns, in its order. */
 type Raw = readonly [
 	id: string, created_at: string, user_id: string | null, contact_id: string | null, contact_name: string | null,
-	phone_number: string, notification_type: string, campaign_id: string | null, provider: string | null,
+	phone_enc: string | null, phone_last4: string | null, notification_type: string, campaign_id: string | null, provider: string | null,
 	provider_reference: string | null, verdict: string, status: string, error_code: number | null, segments: number | null,
 	price: string | null, price_unit: string | null, sent_at: string | null, delivered_at: string | null, failed_at: string | null,
 	retry_of: string | null, message_content: string
@@ -44,6 +44,7 @@ export function messagesCsv(o: {
 	onBatch?: (n: number) => void;
 }): ReadableStream<Uint8Array> {
 	const f: MessageFilters = { ...o.filters, cursor: null };
+	const show = o.showNumbers === true;
 	return csvStream<Raw>({
 		...o,
 		header: MESSAGE_CSV_HEADER,
@@ -51,7 +52,7 @@ export function messagesCsv(o: {
 			const { where } = await messageWhere(tx, o.organizationId, f);
 			const query = tx`
 				select m.id, ${tx.unsafe(pgTime('m.created_at'))} as created_at, m.user_id, m.contact_id, ct.name as contact_name,
-					m.phone_number, m.notification_type, m.campaign_id,
+					m.phone_enc, m.phone_last4, m.notification_type, m.campaign_id,
 					m.provider, m.provider_reference,
 					public.sms_verdict_kind(m.status, m.scheduled_for, now()) as verdict, m.status, m.error_code, m.segments,
 					m.price::text as price, m.price_unit, ${tx.unsafe(pgTime('m.sent_at'))} as sent_at,
@@ -66,10 +67,10 @@ export function messagesCsv(o: {
 		records: async (lookup, rows) => {
 			const ids = rows.flatMap((r) => (r[2] ? [r[2]] : []));
 			const emails = ids.length > 0 ? await lookup((tx) => userNames(tx, o.organizationId, ids)) : new Map<string, string>();
-			return rows.map(([id, createdAt, userId, contactId, contactName, phone, type, campaignId, provider, reference, verdict, status, errorCode,
+			return rows.map(([id, createdAt, userId, contactId, contactName, phoneEnc, last4, type, campaignId, provider, reference, verdict, status, errorCode,
 				segments, price, priceUnit, sentAt, deliveredAt, failedAt, retryOf, body]): Cell[] => [
 				id, isoTime(createdAt), contactId ? contactName : (emails.get(userId ?? '') ?? null), contactId ? 'contact' : 'user',
-				contactId ?? userId, shownClearPhone(phone, o.showNumbers === true), type, campaignId, provider, reference, verdict, status, errorCode,
+				contactId ?? userId, shownPhone(phoneEnc, last4, show), type, campaignId, provider, reference, verdict, status, errorCode,
 				errorCode !== null ? errorTitle(errorCode) : null, segments, price, priceUnit, isoTime(sentAt), isoTime(deliveredAt), isoTime(failedAt), retryOf, body
 			]);
 		}

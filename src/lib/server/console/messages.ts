@@ -2,7 +2,7 @@ import type { TransactionSql } from '@sms/db';
 import { verdictFor, type VerdictKind } from '@sms/twilio-service';
 import type { HistoryCursor } from '../sms/history-query.ts';
 import { MESSAGE_STATUSES, VERDICT_FILTERS, type MessageFilters, type VerdictFilter } from './message-filters.ts';
-import { NUMBERS_HIDDEN, shownClearPhone } from '../phones/view.ts';
+import { NUMBERS_HIDDEN, shownPhone } from '../phones/view.ts';
 
 /** Counting stops here; beyond it the planner's estimate is shown, labelled as one. */
 export const EXACT_COUNT_LIMIT = 1_000;
@@ -132,8 +132,8 @@ export async function messageWhere(
 				? tx``
 				: q.words !== null
 					? searchIds(tx, ids ?? { contactIds: [], userIds: [] })
-					: q.e164 !== null
-						? tx`and m.phone_number = ${q.e164}`
+					: q.hash !== null
+						? tx`and m.phone_hash = ${q.hash}`
 						: tx`and m.phone_last4 = ${q.last4}`
 		}`;
 	return { where };
@@ -160,7 +160,7 @@ export function listFilter(f: MessageFilters, ids: SearchIds | null): Record<str
 	if (f.q?.words != null) {
 		out.contact_ids = ids?.contactIds ?? [];
 		out.user_ids = ids?.userIds ?? [];
-	} else if (f.q?.e164) out.e164 = f.q.e164;
+	} else if (f.q?.hash) out.phone_hash = f.q.hash;
 	else if (f.q?.last4) out.last4 = f.q.last4;
 	return out;
 }
@@ -171,7 +171,8 @@ interface Raw {
 	user_id: string | null;
 	contact_id: string | null;
 	contact_name: string | null;
-	phone_number: string;
+	phone_enc: string | null;
+	phone_last4: string | null;
 	notification_type: string;
 	campaign_id: string | null;
 	provider: string | null;
@@ -204,7 +205,7 @@ export async function listMessages(tx: TransactionSql, organizationId: string, f
 			? []
 			: await tx<Raw[]>`
 				select m.id, to_char(m.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_at,
-					m.user_id, m.contact_id, ct.name as contact_name, m.phone_number, m.notification_type, m.campaign_id,
+					m.user_id, m.contact_id, ct.name as contact_name, m.phone_enc, m.phone_last4, m.notification_type, m.campaign_id,
 					m.provider, m.status, public.sms_verdict_kind(m.status, m.scheduled_for, now()) as verdict,
 					m.error_code, m.error_message, m.segments, m.price::text as price, m.price_unit, m.retry_of
 				from public.sms_messages m
@@ -227,8 +228,8 @@ export async function listMessages(tx: TransactionSql, organizationId: string, f
 			createdAt: r.created_at,
 			cursor: { createdAt: r.created_at, id: r.id },
 			recipient: r.contact_id
-				? { kind: 'contact', id: r.contact_id, name: r.contact_name, email: null, phone: shownClearPhone(r.phone_number, options.showNumbers) }
-				: { kind: 'user', id: r.user_id ?? '', name: null, email: emails.get(r.user_id ?? '') ?? null, phone: shownClearPhone(r.phone_number, options.showNumbers) },
+				? { kind: 'contact', id: r.contact_id, name: r.contact_name, email: null, phone: shownPhone(r.phone_enc, r.phone_last4, options.showNumbers) }
+				: { kind: 'user', id: r.user_id ?? '', name: null, email: emails.get(r.user_id ?? '') ?? null, phone: shownPhone(r.phone_enc, r.phone_last4, options.showNumbers) },
 			type: r.notification_type,
 			campaignId: r.campaign_id,
 			provider: r.provider,
