@@ -2,7 +2,7 @@ import { csvStream, isoTime, pgTime, type Cell } from './csv-stream.ts';
 import type { DeliveryLogFilters } from './delivery-log-filters.ts';
 import { deliveryLogWhere, userNames } from './delivery-log.ts';
 import { maskPayload, openPayload, phoneCipher, type Claims, type Db } from '@sms/db';
-import { shownPhone } from '../phones/view.ts';
+import { shownPhones } from './phone-memo.ts';
 
 /** A payload's text with its sealed number fields opened or hidden (parsed only when it has one). */
 function shownPayloadText(text: string | null, showNumbers: boolean): string | null {
@@ -38,6 +38,7 @@ export function eventsCsv(o: {
 	onBatch?: (n: number) => void;
 }): ReadableStream<Uint8Array> {
 	const show = o.showNumbers === true;
+	const phone = shownPhones(show);
 	return csvStream<Raw>({
 		...o,
 		header: EVENT_CSV_HEADER,
@@ -61,7 +62,7 @@ export function eventsCsv(o: {
 			return rows.map(([id, receivedAt, messageId, userId, contactId, contactName, phoneEnc, last4, provider, reference, status, rawStatus, source,
 				errorCode, errorMessage, ip, applied, payload]): Cell[] => [
 				id, isoTime(receivedAt), messageId, contactId ? contactName : (emails.get(userId ?? '') ?? null), contactId ? 'contact' : 'user',
-				contactId ?? userId, shownPhone(phoneEnc, last4, show), provider, reference, status, rawStatus, source, errorCode, errorMessage, ip,
+				contactId ?? userId, phone(phoneEnc, last4), provider, reference, status, rawStatus, source, errorCode, errorMessage, ip,
 				applied ? 'true' : 'false', shownPayloadText(payload, show)
 			]);
 		}

@@ -4,7 +4,7 @@ import { csvStream, isoTime, pgTime, type Cell } from './csv-stream.ts';
 import { userNames } from './delivery-log.ts';
 import type { MessageFilters } from './message-filters.ts';
 import { messageWhere } from './messages.ts';
-import { shownPhone } from '../phones/view.ts';
+import { shownPhones } from './phone-memo.ts';
 
 export const MESSAGE_CSV_HEADER = [
 	'id', 'created_at', 'recipient', 'recipient_type', 'recipient_id', 'phone', 'type', 'campaign_id', 'provider',
@@ -44,7 +44,7 @@ export function messagesCsv(o: {
 	onBatch?: (n: number) => void;
 }): ReadableStream<Uint8Array> {
 	const f: MessageFilters = { ...o.filters, cursor: null };
-	const show = o.showNumbers === true;
+	const phone = shownPhones(o.showNumbers === true);
 	return csvStream<Raw>({
 		...o,
 		header: MESSAGE_CSV_HEADER,
@@ -70,7 +70,7 @@ export function messagesCsv(o: {
 			return rows.map(([id, createdAt, userId, contactId, contactName, phoneEnc, last4, type, campaignId, provider, reference, verdict, status, errorCode,
 				segments, price, priceUnit, sentAt, deliveredAt, failedAt, retryOf, body]): Cell[] => [
 				id, isoTime(createdAt), contactId ? contactName : (emails.get(userId ?? '') ?? null), contactId ? 'contact' : 'user',
-				contactId ?? userId, shownPhone(phoneEnc, last4, show), type, campaignId, provider, reference, verdict, status, errorCode,
+				contactId ?? userId, phone(phoneEnc, last4), type, campaignId, provider, reference, verdict, status, errorCode,
 				errorCode !== null ? errorTitle(errorCode) : null, segments, price, priceUnit, isoTime(sentAt), isoTime(deliveredAt), isoTime(failedAt), retryOf, body
 			]);
 		}
