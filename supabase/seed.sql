@@ -8,6 +8,26 @@
 --
 -- Users are looked up by e-mail after inserting, so a user who already signed in locally
 -- (and so has another id) gets the demo data too.
+--
+-- Phone numbers are stored sealed (issue 11), and SQL holds no key: the Node seed step
+-- (packages/db/src/migrate.ts `seed`) seals every number written below and hands them over in
+-- the transaction-local setting `seed.phones` ({"+1415…": {"enc","hash","last4","calling_code"}});
+-- pg_temp.seed_phone looks one up. No number is ever stored in clear, not even for a moment.
+
+create or replace function pg_temp.seed_phone(p_e164 text)
+returns public.sealed_phone
+language plpgsql
+stable
+as $fn$
+declare
+  v jsonb := (nullif(current_setting('seed.phones', true), '')::jsonb) -> p_e164;
+begin
+  if v is null then
+    raise exception 'seed.sql stores phone numbers sealed: run it through `npm run seed` / `npm start` (packages/db seed), which seals them with the phone keys';
+  end if;
+  return row(v ->> 'enc', v ->> 'hash', v ->> 'last4', v ->> 'calling_code')::public.sealed_phone;
+end;
+$fn$;
 
 do $seed$
 declare
@@ -17,6 +37,12 @@ declare
   v_admin uuid;
   v_org uuid;
   v_user record;
+  v_p_alice public.sealed_phone := pg_temp.seed_phone('+14155550101');
+  v_p_bob public.sealed_phone := pg_temp.seed_phone('+14155550102');
+  v_p_admin public.sealed_phone := pg_temp.seed_phone('+14155550103');
+  v_p_grace public.sealed_phone := pg_temp.seed_phone('+14155550201');
+  v_p_kenji public.sealed_phone := pg_temp.seed_phone('+819012345678');
+  v_p_linus public.sealed_phone := pg_temp.seed_phone('+14155550203');
 begin
   -- auth.users: Supabase's table has more columns (aud, instance_id) than the local compat
   -- table; fill them only where they exist so GoTrue can find these users by e-mail.
@@ -75,11 +101,11 @@ begin
   end if;
 
   insert into public.user_sms_preferences
-    (user_id, phone_number, phone_verified, time_zone, quiet_hours_start, quiet_hours_end, daily_limit)
+    (user_id, phone_enc, phone_hash, phone_last4, calling_code, phone_verified, time_zone, quiet_hours_start, quiet_hours_end, daily_limit)
   values
-    (v_alice, '+14155550101', true, 'America/New_York', '22:00', '07:00', 10),
-    (v_bob, '+14155550102', true, 'Europe/London', null, null, 5),
-    (v_admin, '+14155550103', true, 'UTC', null, null, 50)
+    (v_alice, (v_p_alice).enc, (v_p_alice).hash, (v_p_alice).last4, (v_p_alice).calling_code, true, 'America/New_York', '22:00', '07:00', 10),
+    (v_bob, (v_p_bob).enc, (v_p_bob).hash, (v_p_bob).last4, (v_p_bob).calling_code, true, 'Europe/London', null, null, 5),
+    (v_admin, (v_p_admin).enc, (v_p_admin).hash, (v_p_admin).last4, (v_p_admin).calling_code, true, 'UTC', null, null, 50)
   on conflict do nothing;
 
   insert into public.user_sms_type_preferences (user_id, type_key, enabled)
@@ -102,40 +128,40 @@ begin
 
   -- A short history: delivered, undelivered, failed, suppressed, and an inbound reply.
   insert into public.sms_messages (
-    id, organization_id, user_id, direction, phone_number, message_content, template_key, template_vars, notification_type,
+    id, organization_id, user_id, direction, phone_enc, phone_hash, phone_last4, calling_code, message_content, template_key, template_vars, notification_type,
     priority, status, provider_status, status_reason, twilio_sid, segments, encoding, price, price_unit,
     error_code, error_message, attempt_count, dispatched_at, sent_at, delivered_at, failed_at, created_at, updated_at
   )
   values
-    ('5eed0000-0000-4000-8000-000000000001', coalesce(v_org, (select id from public.organizations order by created_at, id limit 1)), v_alice, 'outbound', '+14155550101',
+    ('5eed0000-0000-4000-8000-000000000001', coalesce(v_org, (select id from public.organizations order by created_at, id limit 1)), v_alice, 'outbound', (v_p_alice).enc, (v_p_alice).hash, (v_p_alice).last4, (v_p_alice).calling_code,
      'Reminder: "Submit expense report" is due today at 17:00.', 'task_reminder',
      '{"task": "Submit expense report", "due": "today at 17:00"}', 'task_reminder',
      'normal', 'delivered', 'delivered', null, 'SM5eed0000000000000000000000000001', 1, 'GSM-7', -0.0079, 'USD',
      null, null, 1, now() - interval '2 days', now() - interval '2 days' + interval '2 seconds',
      now() - interval '2 days' + interval '5 seconds', null, now() - interval '2 days', now() - interval '2 days'),
-    ('5eed0000-0000-4000-8000-000000000002', coalesce(v_org, (select id from public.organizations order by created_at, id limit 1)), v_alice, 'outbound', '+14155550101',
+    ('5eed0000-0000-4000-8000-000000000002', coalesce(v_org, (select id from public.organizations order by created_at, id limit 1)), v_alice, 'outbound', (v_p_alice).enc, (v_p_alice).hash, (v_p_alice).last4, (v_p_alice).calling_code,
      'Good morning Alice! You have 3 tasks today. First up: Standup.', 'daily_brief',
      '{"name": "Alice", "count": "3", "first_task": "Standup"}', 'daily_brief',
      'low', 'undelivered', 'undelivered', 'Unreachable destination handset', 'SM5eed0000000000000000000000000002', 1, 'GSM-7', -0.0079, 'USD',
      30003, 'Unreachable destination handset', 1, now() - interval '1 day', now() - interval '1 day' + interval '2 seconds',
      null, now() - interval '1 day' + interval '30 seconds', now() - interval '1 day', now() - interval '1 day'),
-    ('5eed0000-0000-4000-8000-000000000003', coalesce(v_org, (select id from public.organizations order by created_at, id limit 1)), v_alice, 'outbound', '+14155550101',
+    ('5eed0000-0000-4000-8000-000000000003', coalesce(v_org, (select id from public.organizations order by created_at, id limit 1)), v_alice, 'outbound', (v_p_alice).enc, (v_p_alice).hash, (v_p_alice).last4, (v_p_alice).calling_code,
      'Your weekly summary is ready.', null, null, 'custom',
      'normal', 'failed', 'failed', 'Unknown error', 'SM5eed0000000000000000000000000003', 1, 'GSM-7', null, null,
      30008, 'Unknown error', 1, now() - interval '20 hours', null, null, now() - interval '20 hours' + interval '3 seconds',
      now() - interval '20 hours', now() - interval '20 hours'),
-    ('5eed0000-0000-4000-8000-000000000004', coalesce(v_org, (select id from public.organizations order by created_at, id limit 1)), v_bob, 'outbound', '+14155550102',
+    ('5eed0000-0000-4000-8000-000000000004', coalesce(v_org, (select id from public.organizations order by created_at, id limit 1)), v_bob, 'outbound', (v_p_bob).enc, (v_p_bob).hash, (v_p_bob).last4, (v_p_bob).calling_code,
      'URGENT: The production database is at 95% capacity.', 'urgent_alert',
      '{"message": "The production database is at 95% capacity."}', 'urgent_alert',
      'urgent', 'delivered', 'delivered', null, 'SM5eed0000000000000000000000000004', 1, 'GSM-7', -0.0079, 'USD',
      null, null, 1, now() - interval '5 hours', now() - interval '5 hours' + interval '1 second',
      now() - interval '5 hours' + interval '4 seconds', null, now() - interval '5 hours', now() - interval '5 hours'),
-    ('5eed0000-0000-4000-8000-000000000005', coalesce(v_org, (select id from public.organizations order by created_at, id limit 1)), v_bob, 'outbound', '+14155550102',
+    ('5eed0000-0000-4000-8000-000000000005', coalesce(v_org, (select id from public.organizations order by created_at, id limit 1)), v_bob, 'outbound', (v_p_bob).enc, (v_p_bob).hash, (v_p_bob).last4, (v_p_bob).calling_code,
      'Reminder: "Renew passport" is due tomorrow.', 'task_reminder',
      '{"task": "Renew passport", "due": "tomorrow"}', 'task_reminder',
      'normal', 'suppressed', null, 'notification_type_disabled', null, null, null, null, null,
      null, null, 0, null, null, null, null, now() - interval '3 hours', now() - interval '3 hours'),
-    ('5eed0000-0000-4000-8000-000000000006', coalesce(v_org, (select id from public.organizations order by created_at, id limit 1)), v_alice, 'inbound', '+14155550101',
+    ('5eed0000-0000-4000-8000-000000000006', coalesce(v_org, (select id from public.organizations order by created_at, id limit 1)), v_alice, 'inbound', (v_p_alice).enc, (v_p_alice).hash, (v_p_alice).last4, (v_p_alice).calling_code,
      'Thanks, done!', null, null, 'custom',
      'normal', 'received', 'received', null, 'SM5eed0000000000000000000000000006', 1, null, null, null,
      null, null, 0, null, null, null, null, now() - interval '2 days' + interval '10 minutes', now() - interval '2 days' + interval '10 minutes')
@@ -174,25 +200,25 @@ begin
 
   -- Contacts and a short history of texts to them.
   if v_org is not null then
-    insert into public.contacts (id, organization_id, name, phone_number, time_zone, external_id, attributes,
+    insert into public.contacts (id, organization_id, name, phone_enc, phone_hash, phone_last4, calling_code, time_zone, external_id, attributes,
                                  consent_source, consented_at, tags)
     values
-      ('c0000000-0000-4000-8000-000000000001', v_org, 'Grace Hopper', '+14155550201', null, 'crm-1001',
+      ('c0000000-0000-4000-8000-000000000001', v_org, 'Grace Hopper', (v_p_grace).enc, (v_p_grace).hash, (v_p_grace).last4, (v_p_grace).calling_code, null, 'crm-1001',
        '{"event": "Launch party", "seat": "A1"}', 'signup form', now() - interval '30 days', '{attendee,vip}'),
-      ('c0000000-0000-4000-8000-000000000002', v_org, 'Kenji Tanaka', '+819012345678', 'Asia/Tokyo', 'crm-1002',
+      ('c0000000-0000-4000-8000-000000000002', v_org, 'Kenji Tanaka', (v_p_kenji).enc, (v_p_kenji).hash, (v_p_kenji).last4, (v_p_kenji).calling_code, 'Asia/Tokyo', 'crm-1002',
        '{"event": "Launch party", "seat": "B4"}', 'signup form', now() - interval '20 days', '{attendee}'),
-      ('c0000000-0000-4000-8000-000000000003', v_org, 'Linus Example', '+14155550203', 'Europe/Berlin', null,
+      ('c0000000-0000-4000-8000-000000000003', v_org, 'Linus Example', (v_p_linus).enc, (v_p_linus).hash, (v_p_linus).last4, (v_p_linus).calling_code, 'Europe/Berlin', null,
        '{}', 'imported list', now() - interval '10 days', '{}'),
-      ('c0000000-0000-4000-8000-000000000004', v_org, 'Alice Example', '+14155550101', null, 'crm-1004',
+      ('c0000000-0000-4000-8000-000000000004', v_org, 'Alice Example', (v_p_alice).enc, (v_p_alice).hash, (v_p_alice).last4, (v_p_alice).calling_code, null, 'crm-1004',
        '{"event": "Launch party"}', 'signup form', now() - interval '5 days', '{attendee}')
     on conflict do nothing;
 
     insert into public.sms_messages (
-      id, organization_id, contact_id, direction, phone_number, message_content, notification_type, priority,
+      id, organization_id, contact_id, direction, phone_enc, phone_hash, phone_last4, calling_code, message_content, notification_type, priority,
       status, provider_status, status_reason, twilio_sid, segments, encoding, price, price_unit, error_code,
       error_message, attempt_count, dispatched_at, sent_at, delivered_at, failed_at, created_at, updated_at
     )
-    select m.id::uuid, v_org, m.contact_id::uuid, 'outbound', c.phone_number, m.body, 'custom', 'normal',
+    select m.id::uuid, v_org, m.contact_id::uuid, 'outbound', c.phone_enc, c.phone_hash, c.phone_last4, c.calling_code, m.body, 'custom', 'normal',
            m.status, m.status, m.reason, m.sid, 1, 'GSM-7', case when m.status = 'delivered' then -0.0079 end,
            case when m.status = 'delivered' then 'USD' end, m.error_code, m.reason, 1,
            now() - m.ago, now() - m.ago + interval '2 seconds',

@@ -137,8 +137,10 @@ export async function migrate(sql: Sql, options: MigrateOptions = {}): Promise<M
 }
 
 /**
- * Applies supabase/seed.sql (demo data; written to be idempotent), then encrypts any number it
- * wrote in clear where numbers are sealed (the demo payloads carry a From) — SQL cannot.
+ * Applies supabase/seed.sql (demo data; written to be idempotent). Its numbers are sealed here
+ * first and handed over in the setting `seed.phones` (the send-path tables take sealed values
+ * only); afterwards any number it wrote in clear elsewhere (the demo payloads carry a From) is
+ * encrypted — SQL cannot.
  */
 export async function seed(sql: Sql, file = seedFile, options: { phoneCipher?: PhoneCipher } = {}): Promise<boolean> {
 	let content: string;
@@ -147,7 +149,6 @@ export async function seed(sql: Sql, file = seedFile, options: { phoneCipher?: P
 	} catch {
 		return false;
 	}
-	await sql.begin((tx) => tx.unsafe(content));
 	let cipher = options.phoneCipher;
 	if (!cipher) {
 		try {
@@ -157,6 +158,20 @@ export async function seed(sql: Sql, file = seedFile, options: { phoneCipher?: P
 			throw new DatabaseSetupError('phone_keys_missing', `Seeding encrypts the demo data's phone numbers and needs the keys: ${error.message}`);
 		}
 	}
+	// The demo numbers, sealed here and handed to seed.sql in a transaction-local setting
+	// (pg_temp.seed_phone reads it): the send-path tables take sealed values only.
+	const sealed: Record<string, { enc: string; hash: string; last4: string; calling_code: string | null }> = {};
+	const numbers = [...new Set(content.match(/\+[1-9]\d{6,14}/g) ?? [])];
+	const codes = await sql<{ e164: string; code: string | null }[]>`
+		select n as e164, public.e164_calling_code(n) as code from unnest(${numbers}::text[]) n`;
+	for (const { e164, code } of codes) {
+		const s = cipher.seal(e164);
+		sealed[e164] = { enc: s.enc, hash: s.hash, last4: s.last4, calling_code: code };
+	}
+	await sql.begin(async (tx) => {
+		await tx`select set_config('seed.phones', ${JSON.stringify(sealed)}, true)`;
+		await tx.unsafe(content);
+	});
 	await sealStoredPhones(sql, cipher);
 	return true;
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, createUser, type TestDatabase } from '@sms/db/testing';
+import { createTestDatabase, createUser, sealedPhoneText, type TestDatabase } from '@sms/db/testing';
 import type { Claims } from '@sms/db';
 import { loadSettings } from './sms/preferences.ts';
 import { historyView } from './history/service.ts';
@@ -13,12 +13,12 @@ const claims = (sub: string): Claims => ({ sub, role: 'authenticated', aud: 'aut
 beforeAll(async () => {
 	database = await createTestDatabase();
 	userId = await createUser(database.sql);
-	await database.db.asService((tx) => tx`select public.set_verified_phone(${userId}, '+12025550199')`);
+	await database.db.asService((tx) => tx`select public.set_verified_phone(${userId}, ${sealedPhoneText('+12025550199')}::public.sealed_phone)`);
 	await database.sql.begin(async (tx) => {
 		await tx`set local session_replication_role = replica`;
 		await tx`update public.user_sms_preferences set time_zone = 'Factory' where user_id = ${userId}`;
 	});
-	await database.db.asService((tx) => tx`select public.queue_sms_message(p_user_id => ${userId}::uuid, p_phone_number => null::text, p_message => 'hello'::text, p_priority => 'normal'::text, p_notification_type => 'custom'::text)`);
+	await database.db.asService((tx) => tx`select public.queue_sms_message(p_user_id => ${userId}::uuid, p_phone_sealed => null, p_message => 'hello'::text, p_priority => 'normal'::text, p_notification_type => 'custom'::text)`);
 });
 
 afterAll(async () => {
@@ -40,7 +40,7 @@ describe("an unusable saved time zone ('Factory')", () => {
 
 	it('a supported zone is kept, with no warning', async () => {
 		const other = await createUser(database.sql);
-		await database.db.asService((tx) => tx`select public.set_verified_phone(${other}, '+12025550198')`);
+		await database.db.asService((tx) => tx`select public.set_verified_phone(${other}, ${sealedPhoneText('+12025550198')}::public.sealed_phone)`);
 		await database.sql`update public.user_sms_preferences set time_zone = 'Europe/Paris' where user_id = ${other}`;
 		const s = await database.db.asUser(claims(other), (tx) => loadSettings(tx, { userId: other }));
 		expect(s).toMatchObject({ timeZone: 'Europe/Paris', unsupportedTimeZone: null });
