@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '@sms/db/testing';
 import { ERROR_CATALOGUE } from '@sms/twilio-service';
 import { RETRY_REASONS } from '../../src/lib/console/retry-reasons.ts';
-import { nextPhone, sqlState } from './fixtures.ts';
+import { nextPhone, phoneValues, sqlState } from './fixtures.ts';
+import { sealedPhone } from '@sms/db/testing';
 import { asRole, createWorkspaces, ROLE_NAMES, tryAsRole, type RoleName, type Workspaces } from './workspace-fixtures.ts';
 
 let t: TestDatabase;
@@ -26,15 +27,21 @@ beforeAll(async () => {
 afterAll(async () => t?.close());
 
 /** A text to a new contact of the workspace, in the given status and error. */
+async function optOut(e164: string): Promise<void> {
+	const s = sealedPhone(e164);
+	await t.sql`insert into public.sms_phone_opt_outs (phone_enc, phone_hash, phone_last4, opted_out, opted_out_at, source)
+		values (${s.enc}, ${s.hash}, ${s.last4}, true, now(), 'keyword')`;
+}
+
 async function text(o: { org?: string; status?: string; error?: number | null; phone?: string } = {}): Promise<string> {
 	const org = o.org ?? w.a;
 	const phone = o.phone ?? nextPhone();
 	const [c] = await t.sql<{ id: string }[]>`
-		insert into public.contacts (organization_id, name, phone_number) values (${org}, 'Pat', ${phone})
-		on conflict (organization_id, phone_number) do update set name = excluded.name returning id`;
+		insert into public.contacts (organization_id, name, phone_enc, phone_hash, phone_last4, calling_code) values (${org}, 'Pat', ${phoneValues(t.sql, phone)})
+		on conflict (organization_id, phone_hash) do update set name = excluded.name returning id`;
 	const [m] = await t.sql<{ id: string }[]>`
-		insert into public.sms_messages (organization_id, contact_id, phone_number, message_content, status, error_code)
-		values (${org}, ${c!.id}, ${phone}, 'Doors open at 7', ${o.status ?? 'failed'}, ${o.error === undefined ? 30003 : o.error})
+		insert into public.sms_messages (organization_id, contact_id, phone_enc, phone_hash, phone_last4, calling_code, message_content, status, error_code)
+		values (${org}, ${c!.id}, ${phoneValues(t.sql, phone)}, 'Doors open at 7', ${o.status ?? 'failed'}, ${o.error === undefined ? 30003 : o.error})
 		returning id`;
 	return m!.id;
 }
@@ -98,7 +105,7 @@ describe('retry_sms_messages: what is retried', () => {
 
 	it('skips what must not be retried, grouped by reason, and retries the rest in one call', async () => {
 		const optedOutPhone = nextPhone();
-		await t.sql`insert into public.sms_phone_opt_outs (phone_number, opted_out, opted_out_at, source) values (${optedOutPhone}, true, now(), 'keyword')`;
+		await optOut(optedOutPhone);
 		const ok1 = await text({ error: 30003 });
 		const ok2 = await text({ status: 'undelivered', error: null });
 		const account = await text({ error: 21408 }); // our set-up: retryable once it is fixed
@@ -155,7 +162,7 @@ describe('retry_sms_messages: what is retried', () => {
 	it('a text opted out after its failure is never retried, not even through the service-only retry_sms_message', async () => {
 		const phone = nextPhone();
 		const id = await text({ phone });
-		await t.sql`insert into public.sms_phone_opt_outs (phone_number, opted_out, opted_out_at, source) values (${phone}, true, now(), 'keyword')`;
+		await optOut(phone);
 		expect(await retry('owner', [id])).toMatchObject({ retried: 0, skipped: [{ reason: 'opted_out', count: 1 }] });
 		expect(await sqlState(() => t.db.asService((tx) => tx`select public.retry_sms_message(${id})`))).toBe('SM014');
 		expect(await retriesOf(id)).toEqual([]);

@@ -1,6 +1,6 @@
 import type { TransactionSql } from '@sms/db';
 import { eventsOfMessages, userNames } from './delivery-log.ts';
-import { NUMBERS_HIDDEN, shownClearPhone } from '../phones/view.ts';
+import { NUMBERS_HIDDEN, shownPhone } from '../phones/view.ts';
 
 /** GET /api/sms-delivery-log/[messageId]: one text (an "attempt") and its events, oldest first. */
 export interface DeliveryAttempt {
@@ -28,8 +28,8 @@ export async function deliveryAttempt(
 	messageId: string,
 	options: { showNumbers: boolean } = NUMBERS_HIDDEN
 ): Promise<DeliveryAttempt | null> {
-	const [m] = await tx<{ id: string; user_id: string | null; contact_id: string | null; contact_name: string | null; phone_number: string; status: string; provider: string | null; provider_reference: string | null; started_at: string; completed_at: string | null }[]>`
-		select m.id, m.user_id, m.contact_id, ct.name as contact_name, m.phone_number, m.status, m.provider, m.provider_reference,
+	const [m] = await tx<{ id: string; user_id: string | null; contact_id: string | null; contact_name: string | null; phone_enc: string | null; phone_last4: string | null; status: string; provider: string | null; provider_reference: string | null; started_at: string; completed_at: string | null }[]>`
+		select m.id, m.user_id, m.contact_id, ct.name as contact_name, m.phone_enc, m.phone_last4, m.status, m.provider, m.provider_reference,
 			${tx.unsafe(iso('m.created_at'))} as started_at,
 			case when public.sms_status_is_final(m.status) then ${tx.unsafe(iso('coalesce(m.delivered_at, m.failed_at, m.updated_at)'))} end as completed_at
 		from public.sms_messages m
@@ -49,7 +49,7 @@ export async function deliveryAttempt(
 			providerRef: m.provider_reference,
 			startedAt: m.started_at,
 			completedAt: m.completed_at,
-			recipient: { id: recipientId, name, phone: shownClearPhone(m.phone_number, options.showNumbers) }
+			recipient: { id: recipientId, name, phone: shownPhone(m.phone_enc, m.phone_last4, options.showNumbers) }
 		},
 		events: events.map((e) => ({ id: e.id, status: e.status, rawStatus: e.rawStatus, rawPayload: e.payload, receivedAt: e.receivedAt, ip: e.ip }))
 	};

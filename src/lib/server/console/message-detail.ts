@@ -1,5 +1,5 @@
 import { maskPayload, openPayload, phoneCipher, type TransactionSql } from '@sms/db';
-import { shownClearPhone } from '../phones/view.ts';
+import { shownPhone } from '../phones/view.ts';
 import type { VerdictKind } from '@sms/twilio-service';
 
 export interface TimelineEvent {
@@ -61,10 +61,11 @@ export async function messageDetail(
 		order by a.started_at, a.id`;
 	const message: MessageDetail['message'] = { id, verdict: row.verdict as VerdictKind, body: String(row.message_content ?? '') };
 	for (const [k, v] of Object.entries(row)) {
-		if (k === 'message_content' || k === 'verdict') continue;
+		// The sealed number never leaves the server: it is opened (or masked) into phone_number below.
+		if (k === 'message_content' || k === 'verdict' || k === 'phone_enc' || k === 'phone_hash') continue;
 		message[k] = v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : v instanceof Date ? v.toISOString() : JSON.stringify(v);
 	}
-	if (typeof message.phone_number === 'string') message.phone_number = shownClearPhone(message.phone_number, options.showNumbers);
+	message.phone_number = shownPhone(row.phone_enc as string | null, row.phone_last4 as string | null, options.showNumbers);
 	const reports: TimelineEvent[] = events.map((e) => ({
 		id: String(e.id),
 		kind: 'event' as const,

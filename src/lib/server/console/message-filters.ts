@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { VERDICT_KINDS, type VerdictKind } from '@sms/twilio-service';
 import { decodeHistoryCursor, encodeHistoryCursor, type HistoryCursor } from '../sms/history-query.ts';
 import { parseContactSearch } from '../workspaces/contact-search.ts';
+import { sealE164 } from '../phones/input.ts';
 
 export const MESSAGE_PAGE_SIZE = 50;
 
@@ -25,8 +26,11 @@ export interface RecipientSearch {
 	text: string;
 	/** Name substring, exact e-mail, exact external id (null when the text is a number). */
 	words: string | null;
-	/** The full number in E.164 when it reads as one (any format, the workspace's country). */
-	e164: string | null;
+	/**
+	 * The blind index (phone_hash) of the full number when the text reads as one (any format, read
+	 * in the workspace's country): texts are found by it; the number itself never reaches SQL.
+	 */
+	hash: string | null;
 	/** Exactly four digits typed: the last four of a number. */
 	last4: string | null;
 }
@@ -92,9 +96,9 @@ export function parseRecipientSearch(input: string, defaultCountry: string): Rec
 	const parsed = parseContactSearch(input, defaultCountry);
 	if (!parsed) return null;
 	const text = input.trim().slice(0, 100);
-	if (parsed.name !== null) return { text, words: parsed.name, e164: null, last4: null };
+	if (parsed.name !== null) return { text, words: parsed.name, hash: null, last4: null };
 	const digits = parsed.digits ?? '';
-	return { text, words: null, e164: parsed.e164, last4: digits.length === 4 ? digits : null };
+	return { text, words: null, hash: parsed.e164 ? sealE164(parsed.e164).hash : null, last4: digits.length === 4 ? digits : null };
 }
 
 /** The URL's filters (empty values mean "not set"); throws MessageFilterError naming the parameter. */
@@ -117,7 +121,7 @@ export function parseMessageFilters(search: URLSearchParams, options: { timeZone
 	const to = p.to ? instant(p.to, options.timeZone, true) : null;
 	if (from && to && from > to) throw new MessageFilterError('to', 'to is before from');
 	const q = p.q ? parseRecipientSearch(p.q, options.defaultCountry) : null;
-	if (q && q.words === null && q.e164 === null && q.last4 === null) {
+	if (q && q.words === null && q.hash === null && q.last4 === null) {
 		throw new MessageFilterError('q', 'q is not a whole phone number nor its last four digits');
 	}
 	return {

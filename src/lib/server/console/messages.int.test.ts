@@ -3,11 +3,11 @@
  * the one search box (name, e-mail, external id, any phone format, last four digits), keyset
  * pages without gaps, the total, and no row from another workspace.
  */
-import { createTestDatabase, createUser, type TestDatabase } from '@sms/db/testing';
+import { createTestDatabase, createUser, phoneColumns, type TestDatabase } from '@sms/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MessageFilterError, parseMessageFilters } from './message-filters.ts';
 import { encodeHistoryCursor } from '$lib/server/sms/history-query';
-import { EXACT_COUNT_LIMIT, listMessages } from './messages.ts';
+import { EXACT_COUNT_LIMIT, listMessages, messageWhere } from './messages.ts';
 
 let t: TestDatabase;
 let orgA: string;
@@ -17,6 +17,11 @@ let outsider: string;
 let user: string;
 const ids: Record<string, string> = {};
 const claims = (sub: string) => ({ sub, role: 'authenticated' as const });
+/** A number's four sealed columns, as values for `(…, phone_enc, phone_hash, phone_last4, calling_code, …)`. */
+const ph = (e164: string) => {
+	const p = phoneColumns(e164);
+	return t.sql`${p.phone_enc}, ${p.phone_hash}, ${p.phone_last4}, ${p.calling_code}`;
+};
 
 async function org(slug: string, owner: string): Promise<string> {
 	const [o] = await t.sql<{ id: string }[]>`insert into public.organizations (slug, name, default_time_zone) values (${slug}, ${slug}, 'America/Los_Angeles') returning id`;
@@ -26,8 +31,8 @@ async function org(slug: string, owner: string): Promise<string> {
 
 async function text(label: string, o: string, recipient: { contact?: string; user?: string }, phone: string, status: string, extra: { error?: number; type?: string; at?: string } = {}) {
 	const [row] = await t.sql<{ id: string }[]>`
-		insert into public.sms_messages (organization_id, contact_id, user_id, phone_number, message_content, status, error_code, notification_type, created_at)
-		values (${o}, ${recipient.contact ?? null}, ${recipient.user ?? null}, ${phone}, ${label}, ${status}, ${extra.error ?? null},
+		insert into public.sms_messages (organization_id, contact_id, user_id, phone_enc, phone_hash, phone_last4, calling_code, message_content, status, error_code, notification_type, created_at)
+		values (${o}, ${recipient.contact ?? null}, ${recipient.user ?? null}, ${ph(phone)}, ${label}, ${status}, ${extra.error ?? null},
 			${extra.type ?? 'custom'}, ${extra.at ?? '2026-11-20T12:00:00.000001Z'}::timestamptz)
 		returning id`;
 	ids[label] = row!.id;
@@ -47,12 +52,12 @@ beforeAll(async () => {
 	orgA = await org('console-a', viewer);
 	orgB = await org('console-b', outsider);
 	await t.sql`insert into public.sms_notification_types (key, label) values ('reminder', 'Reminder')`;
-	const [john] = await t.sql<{ id: string }[]>`insert into public.contacts (organization_id, name, phone_number, external_id)
-		values (${orgA}, 'John Smith', '+14155550123', 'crm-77') returning id`;
-	const [mary] = await t.sql<{ id: string }[]>`insert into public.contacts (organization_id, name, phone_number)
-		values (${orgA}, 'Mary Jones', '+447700900123') returning id`;
-	const [other] = await t.sql<{ id: string }[]>`insert into public.contacts (organization_id, name, phone_number)
-		values (${orgB}, 'John Other', '+14155550123') returning id`;
+	const [john] = await t.sql<{ id: string }[]>`insert into public.contacts (organization_id, name, phone_enc, phone_hash, phone_last4, calling_code, external_id)
+		values (${orgA}, 'John Smith', ${ph('+14155550123')}, 'crm-77') returning id`;
+	const [mary] = await t.sql<{ id: string }[]>`insert into public.contacts (organization_id, name, phone_enc, phone_hash, phone_last4, calling_code)
+		values (${orgA}, 'Mary Jones', ${ph('+447700900123')}) returning id`;
+	const [other] = await t.sql<{ id: string }[]>`insert into public.contacts (organization_id, name, phone_enc, phone_hash, phone_last4, calling_code)
+		values (${orgB}, 'John Other', ${ph('+14155550123')}) returning id`;
 	await text('john1', orgA, { contact: john!.id }, '+14155550123', 'delivered', { at: '2026-11-20T10:00:00Z' });
 	await text('john2', orgA, { contact: john!.id }, '+14155550123', 'undelivered', { error: 30003, type: 'reminder', at: '2026-11-21T10:00:00Z' });
 	await text('mary1', orgA, { contact: mary!.id }, '+447700900123', 'failed', { error: 30005, at: '2026-11-22T10:00:00Z' });
@@ -106,16 +111,62 @@ describe('listMessages', () => {
 		expect(seen).toEqual([ids.user1, ids.mary1, ids.john2, ids.john1]);
 	});
 
+	it("counts and pages in SQL with RLS's answers: the same texts as the filter through RLS, for every filter; a non-member sees only their own", async () => {
+		const cases: Record<string, string>[] = [
+			{}, { verdict: 'failed' }, { verdict: 'pending' }, { verdict: 'delivered' }, { status: 'undelivered' }, { type: 'reminder' },
+			{ error: '30005' }, { country: '44' }, { from: '2026-11-21', to: '2026-11-22' }, { provider: 'twilio' },
+			{ q: 'o' }, { q: 'john smith' }, { q: 'JOHN.SMITH@example.com' }, { q: '4155550123' }, { q: '0123' }, { verdict: 'failed', q: 'o' }
+		];
+		for (const params of cases) {
+			for (const [who, o] of [[viewer, orgA], [outsider, orgA], [viewer, orgB]] as const) {
+				// (An e-mail search asks for the workspace's users, which refuses non-members outright.)
+				if (who !== viewer || o !== orgA) if (params.q?.includes('@')) continue;
+				const f = parseMessageFilters(new URLSearchParams(params), { timeZone: 'America/Los_Angeles', defaultCountry: 'US' });
+				const [p, rls] = await t.db.asUser(claims(who), async (tx) => {
+					const { where } = await messageWhere(tx, o, f);
+					return [
+						await listMessages(tx, o, f),
+						(await tx<{ id: string }[]>`select m.id from public.sms_messages m where ${where} order by m.created_at desc, m.id desc`).map((r) => r.id)
+					] as const;
+				});
+				const label = `${JSON.stringify(params)} as ${who === viewer ? 'viewer' : 'outsider'} in ${o === orgA ? 'A' : 'B'}`;
+				expect(p.rows.map((r) => r.id), label).toEqual(rls);
+				expect(p.total, label).toEqual({ value: rls.length, exact: true });
+			}
+		}
+		// The user texted in workspace A is no member of it: RLS shows them their own text, and so
+		// do the SQL functions (the console itself needs membership).
+		const own = await t.db.asUser(claims(user), async (tx) => ({
+			ids: (await tx<{ id: string }[]>`select id from public.console_message_ids(${orgA}::uuid, '{}'::jsonb, null, 10)`).map((r) => r.id),
+			count: (await tx<{ value: string }[]>`select value from public.console_count_messages(${orgA}::uuid, '{}'::jsonb, 10)`)[0]!.value,
+			rls: (await tx<{ id: string }[]>`select id from public.sms_messages where organization_id = ${orgA}`).map((r) => r.id)
+		}));
+		expect(own).toEqual({ ids: [ids.user1], count: '1', rls: [ids.user1] });
+		// Pages merged from one range per status / per contact keep the order across pages.
+		for (const params of [{ verdict: 'failed' }, { q: 'o' }] as Record<string, string>[]) {
+			const seen: string[] = [];
+			let cursor: string | null = null;
+			do {
+				const p = await page(viewer, orgA, cursor ? { ...params, limit: '1', cursor } : { ...params, limit: '1' });
+				seen.push(...p.rows.map((r) => r.id));
+				cursor = p.next ? encodeHistoryCursor(p.next) : null;
+			} while (cursor);
+			expect(seen).toEqual(params.q ? [ids.mary1, ids.john2, ids.john1] : [ids.mary1, ids.john2]);
+		}
+	});
+
 	it('counts exactly up to EXACT_COUNT_LIMIT and labels an estimate beyond; verdicts follow the clock', async () => {
 		const o = await org('list-many', viewer);
-		const [c] = await t.sql<{ id: string }[]>`insert into public.contacts (organization_id, name, phone_number) values (${o}, 'Many', '+14155559999') returning id`;
+		const [c] = await t.sql<{ id: string }[]>`insert into public.contacts (organization_id, name, phone_enc, phone_hash, phone_last4, calling_code) values (${o}, 'Many', ${ph('+14155559999')}) returning id`;
+		const sealed = Array.from({ length: EXACT_COUNT_LIMIT + 200 }, (_, i) => phoneColumns('+1415555' + String(i + 1).padStart(4, '0')));
 		await t.sql`
-			insert into public.sms_messages (organization_id, contact_id, phone_number, message_content, status, scheduled_for, created_at)
-			select ${o}, ${c!.id}, '+1415555' || lpad(i::text, 4, '0'), 'many',
+			insert into public.sms_messages (organization_id, contact_id, phone_enc, phone_hash, phone_last4, calling_code, message_content, status, scheduled_for, created_at)
+			select ${o}, ${c!.id}, p.enc, p.hash, p.last4, p.cc, 'many',
 				case when i <= 3 then 'pending' when i <= 5 then 'canceled' when i <= 7 then 'sent' else 'delivered' end,
 				case when i = 1 then now() + interval '1 day' when i = 2 then now() - interval '1 day' end,
 				timestamptz '2026-11-20T12:00:00Z' + i * interval '1 second'
-			from generate_series(1, ${EXACT_COUNT_LIMIT + 200}) i`;
+			from unnest(${sealed.map((p) => p.phone_enc)}::text[], ${sealed.map((p) => p.phone_hash)}::text[], ${sealed.map((p) => p.phone_last4)}::text[],
+				${sealed.map((p) => p.calling_code ?? '')}::text[]) with ordinality p (enc, hash, last4, cc, i)`;
 		await t.sql`analyze public.sms_messages`;
 		const all = await page(viewer, o, {});
 		expect(all.total.exact).toBe(false);
@@ -174,6 +225,8 @@ describe('messageDetail: numbers in raw payloads', () => {
 		const opened = await t.db.asUser(claims(viewer), (tx) => messageDetail(tx, orgA, ids.john1!, { showNumbers: true }));
 		expect(event(opened)).toEqual(raw);
 		expect(opened!.message.phone_number).toBe('+14155550123');
+		// The sealed forms never reach the page.
+		expect(Object.keys(opened!.message).filter((k) => k === 'phone_enc' || k === 'phone_hash')).toEqual([]);
 		for (const masked of [
 			await t.db.asUser(claims(viewer), (tx) => messageDetail(tx, orgA, ids.john1!, { showNumbers: false })),
 			await t.db.asUser(claims(viewer), (tx) => messageDetail(tx, orgA, ids.john1!))

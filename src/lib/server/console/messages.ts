@@ -2,7 +2,7 @@ import type { TransactionSql } from '@sms/db';
 import { verdictFor, type VerdictKind } from '@sms/twilio-service';
 import type { HistoryCursor } from '../sms/history-query.ts';
 import { MESSAGE_STATUSES, VERDICT_FILTERS, type MessageFilters, type VerdictFilter } from './message-filters.ts';
-import { NUMBERS_HIDDEN, shownClearPhone } from '../phones/view.ts';
+import { NUMBERS_HIDDEN, shownPhone } from '../phones/view.ts';
 
 /** Counting stops here; beyond it the planner's estimate is shown, labelled as one. */
 export const EXACT_COUNT_LIMIT = 1_000;
@@ -52,40 +52,58 @@ const VERDICT_STATUSES = Object.fromEntries(
 	])
 ) as Record<VerdictFilter, string[]>;
 
+/** The recipients a name / e-mail / external id found (null: the search is not by words). */
+export interface SearchIds {
+	contactIds: string[];
+	userIds: string[];
+}
+
 /**
  * The texts of the recipients a name / e-mail / external id found. Only the lists that have
  * ids are named, so the planner walks one recipient index rather than OR-ing two.
  */
-function searchIds(tx: TransactionSql, contactIds: string[], userIds: string[]) {
+function searchIds(tx: TransactionSql, { contactIds, userIds }: SearchIds) {
 	if (contactIds.length > 0 && userIds.length > 0) return tx`and (m.contact_id = any(${contactIds}::uuid[]) or m.user_id = any(${userIds}::uuid[]))`;
 	if (contactIds.length > 0) return tx`and m.contact_id = any(${contactIds}::uuid[])`;
 	if (userIds.length > 0) return tx`and m.user_id = any(${userIds}::uuid[])`;
 	return tx`and false`;
 }
 
+/** The recipients the search box's words find (contacts by name / external id / e-mail, users by e-mail). */
+export async function resolveSearch(tx: TransactionSql, organizationId: string, f: MessageFilters): Promise<SearchIds | null> {
+	const words = f.q?.words;
+	if (!words) return null;
+	const [contacts, users] = await Promise.all([
+		// The membership checked once, then the name's trigram index (through RLS ilike cannot use it).
+		tx<{ id: string }[]>`select id from public.console_search_contacts(${organizationId}::uuid, ${words}, 500)`,
+		words.includes('@')
+			? tx<{ user_id: string }[]>`select user_id from public.workspace_recipient_users(${organizationId}::uuid, null, ${words})`
+			: Promise.resolve([])
+	]);
+	return { contactIds: contacts.map((c) => c.id), userIds: users.map((u) => u.user_id) };
+}
+
+/** The verdict filter's statuses, when a text with that verdict can have more than one. */
+function verdictStatuses(f: MessageFilters): string[] | null {
+	return f.verdict ? VERDICT_STATUSES[f.verdict] : null;
+}
+
 /**
  * The WHERE clause for a workspace's outbound texts and the filters (no cursor). Wrapped in an
  * object: a fragment is a thenable, and returning it bare from an async function would run it.
+ * `ids`: the search's recipients when the caller resolved them already. (The list page and its
+ * total use public.console_message_ids / console_count_messages, the same filters in SQL;
+ * exports, the delivery log and retries use this through RLS.)
  */
-export async function messageWhere(tx: TransactionSql, organizationId: string, f: MessageFilters, o: { estimate?: boolean } = {}) {
-	let contactIds: string[] = [];
-	let userIds: string[] = [];
-	if (f.q?.words) {
-		const words = f.q.words;
-		const contacts = await tx<{ id: string }[]>`
-			select id from public.contacts
-			where organization_id = ${organizationId}
-				and (name ilike ${'%' + words.replace(/[\\%_]/g, (c) => '\\' + c) + '%'} or external_id = ${words}
-					or lower(attributes ->> 'email') = lower(${words}))
-			limit 500`;
-		contactIds = contacts.map((c) => c.id);
-		if (words.includes('@')) {
-			const users = await tx<{ user_id: string }[]>`
-				select user_id from public.workspace_recipient_users(${organizationId}::uuid, null, ${words})`;
-			userIds = users.map((u) => u.user_id);
-		}
-	}
+export async function messageWhere(
+	tx: TransactionSql,
+	organizationId: string,
+	f: MessageFilters,
+	o: { ids?: SearchIds | null } = {}
+) {
+	const ids = o.ids !== undefined ? o.ids : await resolveSearch(tx, organizationId, f);
 	const q = f.q;
+	const statuses = tx`and m.status = any(${verdictStatuses(f)}::text[])`;
 	const where = tx`
 		m.organization_id = ${organizationId} and m.direction = 'outbound'
 		${f.recipient ? (f.recipient.kind === 'contact' ? tx`and m.contact_id = ${f.recipient.id}::uuid` : tx`and m.user_id = ${f.recipient.id}::uuid`) : tx``}
@@ -93,19 +111,17 @@ export async function messageWhere(tx: TransactionSql, organizationId: string, f
 			// The statuses the verdict can have, as a literal list, let the planner use the status
 			// index and its statistics; the SQL rule then decides.
 			f.verdict === 'pending'
-				? tx`and m.status = any(${VERDICT_STATUSES.pending}::text[]) and not public.sms_status_is_final(m.status)`
+				? tx`${statuses} and not public.sms_status_is_final(m.status)`
 				: f.verdict
-					? o.estimate
-						? // The planner cannot see through the rule (it guesses 0.5 %); the statuses alone
-							// estimate well (and are exact but for scheduled / in progress).
-							tx`and m.status = any(${VERDICT_STATUSES[f.verdict]}::text[])`
-						: tx`and m.status = any(${VERDICT_STATUSES[f.verdict]}::text[])
-							and public.sms_verdict_kind(m.status, m.scheduled_for, now()) = ${f.verdict}`
+					? tx`${statuses} and public.sms_verdict_kind(m.status, m.scheduled_for, now()) = ${f.verdict}`
 					: tx``
 		}
 		${f.status ? tx`and m.status = ${f.status}` : tx``}
 		${f.type ? tx`and m.notification_type = ${f.type}` : tx``}
-		${f.provider ? tx`and coalesce(m.provider, case when m.twilio_sid is not null then 'twilio' end) = ${f.provider}` : tx``}
+		${
+			// The provider column is set whenever a Twilio SID is (internal.mirror_twilio_sid).
+			f.provider ? tx`and m.provider = ${f.provider}` : tx``
+		}
 		${f.campaign ? tx`and m.campaign_id = ${f.campaign}::uuid` : tx``}
 		${f.error !== null ? tx`and m.error_code = ${f.error}` : tx``}
 		${f.country ? tx`and m.calling_code = ${f.country}` : tx``}
@@ -115,12 +131,38 @@ export async function messageWhere(tx: TransactionSql, organizationId: string, f
 			q === null
 				? tx``
 				: q.words !== null
-					? searchIds(tx, contactIds, userIds)
-					: q.e164 !== null
-						? tx`and m.phone_number = ${q.e164}`
+					? searchIds(tx, ids ?? { contactIds: [], userIds: [] })
+					: q.hash !== null
+						? tx`and m.phone_hash = ${q.hash}`
 						: tx`and m.phone_last4 = ${q.last4}`
 		}`;
 	return { where };
+}
+
+/**
+ * The filters as public.console_count_messages / console_message_ids take them
+ * (internal.console_message_where, migration 20261204140000, lists the keys).
+ */
+export function listFilter(f: MessageFilters, ids: SearchIds | null): Record<string, unknown> {
+	const out: Record<string, unknown> = {};
+	if (f.recipient) out[f.recipient.kind] = f.recipient.id;
+	const statuses = verdictStatuses(f);
+	if (statuses) out.statuses = statuses;
+	if (f.verdict) out.verdict = f.verdict;
+	if (f.status) out.status = f.status;
+	if (f.type) out.type = f.type;
+	if (f.provider) out.provider = f.provider;
+	if (f.campaign) out.campaign = f.campaign;
+	if (f.error !== null) out.error = f.error;
+	if (f.country) out.country = f.country;
+	if (f.from) out.from = f.from.toISOString();
+	if (f.to) out.to = f.to.toISOString();
+	if (f.q?.words != null) {
+		out.contact_ids = ids?.contactIds ?? [];
+		out.user_ids = ids?.userIds ?? [];
+	} else if (f.q?.hash) out.phone_hash = f.q.hash;
+	else if (f.q?.last4) out.last4 = f.q.last4;
+	return out;
 }
 
 interface Raw {
@@ -129,7 +171,8 @@ interface Raw {
 	user_id: string | null;
 	contact_id: string | null;
 	contact_name: string | null;
-	phone_number: string;
+	phone_enc: string | null;
+	phone_last4: string | null;
 	notification_type: string;
 	campaign_id: string | null;
 	provider: string | null;
@@ -146,20 +189,29 @@ interface Raw {
 /** One page, newest first, keyset-paginated, with the total (exact up to EXACT_COUNT_LIMIT). */
 /** `showNumbers`: full numbers for members allowed to see them (operators and up), else the last four. */
 export async function listMessages(tx: TransactionSql, organizationId: string, f: MessageFilters, options: { showNumbers: boolean } = NUMBERS_HIDDEN): Promise<MessagePage> {
-	const { where } = await messageWhere(tx, organizationId, f);
-	const c = f.cursor;
-	const rows = await tx<Raw[]>`
-		select m.id, to_char(m.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_at,
-			m.user_id, m.contact_id, ct.name as contact_name, m.phone_number, m.notification_type, m.campaign_id,
-			coalesce(m.provider, case when m.twilio_sid is not null then 'twilio' end) as provider,
-			m.status, public.sms_verdict_kind(m.status, m.scheduled_for, now()) as verdict,
-			m.error_code, m.error_message, m.segments, m.price::text as price, m.price_unit, m.retry_of
-		from public.sms_messages m
-		left join public.contacts ct on ct.id = m.contact_id
-		where ${where}
-		${c ? tx`and (m.created_at, m.id) < (${c.createdAt}::timestamptz, ${c.id}::uuid)` : tx``}
-		order by m.created_at desc, m.id desc
-		limit ${f.limit + 1}`;
+	const ids = await resolveSearch(tx, organizationId, f);
+	const filter = listFilter(f, ids);
+	const before = f.cursor ? { created_at: f.cursor.createdAt, id: f.cursor.id } : null;
+	// The page's ids and the total, sent together (pipelined on the transaction's connection):
+	// both found on the list indexes by SQL that checks the member's right once (no heap visit
+	// per candidate row, as RLS makes); the page's rows are then read through RLS by id.
+	const [found, total] = await Promise.all([
+		tx<{ id: string }[]>`
+			select id from public.console_message_ids(${organizationId}::uuid, ${filter as never}::jsonb, ${before as never}::jsonb, ${f.limit + 1})`,
+		countMessages(tx, organizationId, f, ids)
+	]);
+	const rows =
+		found.length === 0
+			? []
+			: await tx<Raw[]>`
+				select m.id, to_char(m.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_at,
+					m.user_id, m.contact_id, ct.name as contact_name, m.phone_enc, m.phone_last4, m.notification_type, m.campaign_id,
+					m.provider, m.status, public.sms_verdict_kind(m.status, m.scheduled_for, now()) as verdict,
+					m.error_code, m.error_message, m.segments, m.price::text as price, m.price_unit, m.retry_of
+				from public.sms_messages m
+				left join public.contacts ct on ct.id = m.contact_id
+				where m.id = any(${found.map((r) => r.id)}::uuid[])
+				order by m.created_at desc, m.id desc`;
 	const more = rows.length > f.limit;
 	const page = rows.slice(0, f.limit);
 	const userIds = [...new Set(page.flatMap((r) => (r.user_id ? [r.user_id] : [])))];
@@ -169,7 +221,6 @@ export async function listMessages(tx: TransactionSql, organizationId: string, f
 			select user_id, email from public.workspace_recipient_users(${organizationId}::uuid, ${userIds}::uuid[])`;
 		for (const u of users) emails.set(u.user_id, u.email);
 	}
-	const total = await countMessages(tx, organizationId, f);
 	const last = page.at(-1);
 	return {
 		rows: page.map((r) => ({
@@ -177,8 +228,8 @@ export async function listMessages(tx: TransactionSql, organizationId: string, f
 			createdAt: r.created_at,
 			cursor: { createdAt: r.created_at, id: r.id },
 			recipient: r.contact_id
-				? { kind: 'contact', id: r.contact_id, name: r.contact_name, email: null, phone: shownClearPhone(r.phone_number, options.showNumbers) }
-				: { kind: 'user', id: r.user_id ?? '', name: null, email: emails.get(r.user_id ?? '') ?? null, phone: shownClearPhone(r.phone_number, options.showNumbers) },
+				? { kind: 'contact', id: r.contact_id, name: r.contact_name, email: null, phone: shownPhone(r.phone_enc, r.phone_last4, options.showNumbers) }
+				: { kind: 'user', id: r.user_id ?? '', name: null, email: emails.get(r.user_id ?? '') ?? null, phone: shownPhone(r.phone_enc, r.phone_last4, options.showNumbers) },
 			type: r.notification_type,
 			campaignId: r.campaign_id,
 			provider: r.provider,
@@ -196,19 +247,14 @@ export async function listMessages(tx: TransactionSql, organizationId: string, f
 	};
 }
 
-/** Exact up to EXACT_COUNT_LIMIT rows; beyond, the planner's row estimate (labelled "about"). */
-export async function countMessages(tx: TransactionSql, organizationId: string, f: MessageFilters): Promise<MessageTotal> {
-	const { where } = await messageWhere(tx, organizationId, f);
-	// A bitmap scan reads every match before the LIMIT applies (70,000 for "failed" in a million
-	// texts); an index scan stops at the limit. Off for this one statement only.
-	await tx`select set_config('enable_bitmapscan', 'off', true)`;
-	const [{ n }] = await tx<{ n: number }[]>`
-		select count(*)::int as n from (select 1 from public.sms_messages m where ${where} limit ${EXACT_COUNT_LIMIT + 1}) s`;
-	await tx`select set_config('enable_bitmapscan', 'on', true)`;
-	if (n <= EXACT_COUNT_LIMIT) return { value: n, exact: true };
-	const rough = await messageWhere(tx, organizationId, f, { estimate: true });
-	const plan = await tx<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }[]>`
-		explain (format json) select 1 from public.sms_messages m where ${rough.where}`;
-	const estimate = plan[0]?.['QUERY PLAN'][0]?.Plan['Plan Rows'] ?? n;
-	return { value: Math.max(Math.round(estimate), n), exact: false };
+/**
+ * Exact up to EXACT_COUNT_LIMIT rows; beyond, the planner's row estimate (labelled "about").
+ * Counted by public.console_count_messages: the right to the workspace checked once, then the
+ * list indexes alone (no heap visit per counted row, as RLS would make).
+ */
+export async function countMessages(tx: TransactionSql, organizationId: string, f: MessageFilters, ids?: SearchIds | null): Promise<MessageTotal> {
+	const search = ids !== undefined ? ids : await resolveSearch(tx, organizationId, f);
+	const [row] = await tx<{ value: string; exact: boolean }[]>`
+		select value, exact from public.console_count_messages(${organizationId}::uuid, ${listFilter(f, search) as never}::jsonb, ${EXACT_COUNT_LIMIT})`;
+	return { value: Number(row!.value), exact: row!.exact };
 }

@@ -3,7 +3,7 @@
  * days in the viewer's zone, failure reasons, latency, rates by type and country, and nothing
  * of another workspace. The texts are inserted with known times, so every figure is known.
  */
-import { createTestDatabase, createUser, type TestDatabase } from '@sms/db/testing';
+import { createTestDatabase, createUser, phoneColumns, type TestDatabase } from '@sms/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOverview } from './overview.ts';
 import { parseOverviewRange } from './overview-range.ts';
@@ -15,6 +15,11 @@ let viewer: string;
 let outsider: string;
 const TZ = 'America/Los_Angeles';
 const claims = (sub: string) => ({ sub, role: 'authenticated' as const });
+/** A number's four sealed columns, as values for `(…, phone_enc, phone_hash, phone_last4, calling_code, …)`. */
+const ph = (e164: string) => {
+	const p = phoneColumns(e164);
+	return t.sql`${p.phone_enc}, ${p.phone_hash}, ${p.phone_last4}, ${p.calling_code}`;
+};
 
 async function org(slug: string, owner: string): Promise<string> {
 	const [o] = await t.sql<{ id: string }[]>`insert into public.organizations (slug, name) values (${slug}, ${slug}) returning id`;
@@ -37,7 +42,7 @@ const contacts = new Map<string, string>();
 async function contact(o: string, phone: string): Promise<string> {
 	const key = `${o}|${phone}`;
 	if (!contacts.has(key)) {
-		const [c] = await t.sql<{ id: string }[]>`insert into public.contacts (organization_id, name, phone_number) values (${o}, 'Overview', ${phone}) returning id`;
+		const [c] = await t.sql<{ id: string }[]>`insert into public.contacts (organization_id, name, phone_enc, phone_hash, phone_last4, calling_code) values (${o}, 'Overview', ${ph(phone)}) returning id`;
 		contacts.set(key, c!.id);
 	}
 	return contacts.get(key)!;
@@ -49,9 +54,9 @@ async function text(o: string, x: Text): Promise<void> {
 	const sent = x.latencyMs !== undefined ? new Date(Date.parse(x.at) + 1000) : null;
 	const delivered = sent && x.latencyMs !== undefined ? new Date(sent.getTime() + x.latencyMs) : null;
 	await t.sql`
-		insert into public.sms_messages (organization_id, contact_id, phone_number, message_content, status, error_code, notification_type,
+		insert into public.sms_messages (organization_id, contact_id, phone_enc, phone_hash, phone_last4, calling_code, message_content, status, error_code, notification_type,
 			created_at, sent_at, delivered_at, price, price_unit)
-		values (${o}, ${contactId}, ${phone}, 'hi', ${x.status}, ${x.error ?? null}, ${x.type ?? 'custom'},
+		values (${o}, ${contactId}, ${ph(phone)}, 'hi', ${x.status}, ${x.error ?? null}, ${x.type ?? 'custom'},
 			${x.at}::timestamptz, ${sent}, ${delivered}, ${x.price ?? null}::numeric, ${x.price ? 'USD' : null})`;
 }
 

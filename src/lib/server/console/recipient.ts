@@ -1,6 +1,6 @@
 import type { TransactionSql } from '@sms/db';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
-import { NUMBERS_HIDDEN, shownClearPhone } from '../phones/view.ts';
+import { NUMBERS_HIDDEN, shownPhone } from '../phones/view.ts';
 
 export interface Recipient {
 	kind: 'user' | 'contact';
@@ -33,22 +33,23 @@ export async function loadRecipient(
 	id: string,
 	options: { showNumbers: boolean } = NUMBERS_HIDDEN
 ): Promise<Recipient | null> {
-	const shown = (e164: string | null) => {
-		const phone = shownClearPhone(e164, options.showNumbers);
+	const shown = (sealed: { phone_enc: string | null; phone_last4: string | null } | undefined) => {
+		if (!sealed || (!sealed.phone_enc && !sealed.phone_last4)) return { phone: null, phoneDisplay: null };
+		const phone = shownPhone(sealed.phone_enc, sealed.phone_last4, options.showNumbers);
 		return { phone, phoneDisplay: options.showNumbers ? displayPhone(phone) : phone };
 	};
 	if (kind === 'contact') {
-		const [c] = await tx<{ name: string; phone_number: string }[]>`
-			select name, phone_number from public.contacts where id = ${id}::uuid and organization_id = ${organizationId}::uuid`;
-		return c ? { kind, id, name: c.name, ...shown(c.phone_number) } : null;
+		const [c] = await tx<{ name: string; phone_enc: string | null; phone_last4: string | null }[]>`
+			select name, phone_enc, phone_last4 from public.contacts where id = ${id}::uuid and organization_id = ${organizationId}::uuid`;
+		return c ? { kind, id, name: c.name, ...shown(c) } : null;
 	}
 	const [u] = await tx<{ email: string }[]>`select email from public.workspace_recipient_users(${organizationId}::uuid, ${[id]}::uuid[])`;
 	if (!u) return null;
-	const [last] = await tx<{ phone_number: string }[]>`
-		select phone_number from public.sms_messages
+	const [last] = await tx<{ phone_enc: string | null; phone_last4: string | null }[]>`
+		select phone_enc, phone_last4 from public.sms_messages
 		where user_id = ${id}::uuid and organization_id = ${organizationId}::uuid and direction = 'outbound'
 		order by created_at desc limit 1`;
-	return { kind, id, name: u.email, ...shown(last?.phone_number ?? null) };
+	return { kind, id, name: u.email, ...shown(last) };
 }
 
 /** "3 messages sent • 3 delivered • 0 failed": every text to them from this workspace. */

@@ -2,7 +2,7 @@
  * "Retry all retryable failures in this view": the view's own filters choose the texts (the
  * message list's where clause), one SQL call retries them, a dry run writes nothing.
  */
-import { createTestDatabase, createUser, type TestDatabase } from '@sms/db/testing';
+import { createTestDatabase, createUser, phoneColumns, type TestDatabase } from '@sms/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseMessageFilters } from './message-filters.ts';
 import { retryCheck, retryView } from './retry.ts';
@@ -12,14 +12,19 @@ let org: string;
 let operator: string;
 let viewer: string;
 const ids: Record<string, string> = {};
+/** A number's four sealed columns, as values for `(…, phone_enc, phone_hash, phone_last4, calling_code, …)`. */
+const ph = (e164: string) => {
+	const p = phoneColumns(e164);
+	return t.sql`${p.phone_enc}, ${p.phone_hash}, ${p.phone_last4}, ${p.calling_code}`;
+};
 
 async function text(label: string, name: string, phone: string, status: string, error: number | null) {
 	const [c] = await t.sql<{ id: string }[]>`
-		insert into public.contacts (organization_id, name, phone_number) values (${org}, ${name}, ${phone})
-		on conflict (organization_id, phone_number) do update set name = excluded.name returning id`;
+		insert into public.contacts (organization_id, name, phone_enc, phone_hash, phone_last4, calling_code) values (${org}, ${name}, ${ph(phone)})
+		on conflict (organization_id, phone_hash) do update set name = excluded.name returning id`;
 	const [m] = await t.sql<{ id: string }[]>`
-		insert into public.sms_messages (organization_id, contact_id, phone_number, message_content, status, error_code)
-		values (${org}, ${c!.id}, ${phone}, ${label}, ${status}, ${error}) returning id`;
+		insert into public.sms_messages (organization_id, contact_id, phone_enc, phone_hash, phone_last4, calling_code, message_content, status, error_code)
+		values (${org}, ${c!.id}, ${ph(phone)}, ${label}, ${status}, ${error}) returning id`;
 	ids[label] = m!.id;
 }
 
