@@ -161,7 +161,7 @@ export async function generateConsoleData(db: Db, say: (m: string) => void): Pro
 	const [{ valid }] = await sql<{ valid: boolean }[]>`select bool_and(public.is_valid_time_zone(z)) as valid from unnest(${zones}::text[]) z`;
 	if (!valid) throw new Error(`a contact time zone is not valid: ${zones.join(', ')}`);
 	for (let from = 0; from < CONTACTS; from += 20_000) {
-		const rows = [];
+		const rows: Record<string, unknown>[] = [];
 		for (let n = from; n < Math.min(CONTACTS, from + 20_000); n++) {
 			const name = contactName(n);
 			const country = countryOf(n);
@@ -362,7 +362,7 @@ async function rollUp(sql: Sql, org: string, lo: Date, hi: Date): Promise<void> 
 		) d`;
 	await sql`alter table public.bench_latency_buckets add primary key (ms)`;
 	await sql`analyze public.bench_latency_buckets`;
-	const statements = (a: Date, b: Date) => [
+	const statements = (sql: Sql, a: Date, b: Date) => [
 		() => sql`
 			insert into public.sms_message_rollups (
 				organization_id, bucket, status, notification_type, provider, calling_code,
@@ -430,7 +430,11 @@ async function rollUp(sql: Sql, org: string, lo: Date, hi: Date): Promise<void> 
 			group by 1, 2, 3, 4, 5, 6, 7, 8`
 	];
 	await inLanes(ranges, LANES, async ([a, b]) => {
-		for (const q of statements(a, b)) await q();
+		// Hash aggregation in memory rather than an external sort per statement.
+		await sql.begin(async (tx) => {
+			await tx`set local work_mem = '256MB'`;
+			for (const q of statements(tx as unknown as Sql, a, b)) await q();
+		});
 	});
 	await sql`drop table public.bench_latency_buckets`;
 }
