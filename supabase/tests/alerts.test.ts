@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '@sms/db/testing';
-import { asPerson, createPerson, sqlError, type Person } from './fixtures.ts';
+import { asPerson, createPerson, sqlError, type Person, phoneValues } from './fixtures.ts';
 import { createOrganization, createWorkspaces, type Workspaces } from './workspace-fixtures.ts';
 
 let t: TestDatabase;
@@ -36,8 +36,8 @@ interface AlertEvent {
 
 async function newOrg(): Promise<{ org: string; contact: string }> {
 	const org = await createOrganization(t.sql, owner, `al-${++orgCounter}`);
-	const [c] = await t.sql`insert into public.contacts (organization_id, name, phone_number)
-		values (${org}, 'Dee', ${`+1415555${String(1000 + orgCounter).slice(-4)}`}) returning id`;
+	const [c] = await t.sql`insert into public.contacts (organization_id, name, phone_enc, phone_hash, phone_last4, calling_code)
+		values (${org}, 'Dee', ${phoneValues(t.sql, `+1415555${String(1000 + orgCounter).slice(-4)}`)}) returning id`;
 	return { org, contact: c.id as string };
 }
 
@@ -50,9 +50,9 @@ async function finals(
 ): Promise<void> {
 	const ago = options.agoSeconds ?? 60;
 	await t.sql`
-		insert into public.sms_messages (organization_id, contact_id, phone_number, message_content, status, error_code,
+		insert into public.sms_messages (organization_id, contact_id, phone_enc, phone_hash, phone_last4, calling_code, message_content, status, error_code,
 			sent_at, delivered_at, failed_at)
-		select ${o.org}, ${o.contact}, '+14155550100', 'x', ${status}, ${options.code ?? null},
+		select ${o.org}, ${o.contact}, ${phoneValues(t.sql, '+14155550100')}, 'x', ${status}, ${options.code ?? null},
 			now() - make_interval(secs => ${ago + 5}),
 			case when ${status} = 'delivered' then now() - make_interval(secs => ${ago}) end,
 			case when ${status} <> 'delivered' then now() - make_interval(secs => ${ago}) end
@@ -159,13 +159,13 @@ describe('the other default rules', () => {
 
 	it('no status callbacks for 10 minutes from a provider while texts go to it', async () => {
 		const o = await newOrg();
-		const [m] = await t.sql`insert into public.sms_messages (organization_id, contact_id, phone_number, message_content, status, sent_at)
-			values (${o.org}, ${o.contact}, '+14155550100', 'x', 'sent', now() - interval '5 minutes') returning id`;
+		const [m] = await t.sql`insert into public.sms_messages (organization_id, contact_id, phone_enc, phone_hash, phone_last4, calling_code, message_content, status, sent_at)
+			values (${o.org}, ${o.contact}, ${phoneValues(t.sql, '+14155550100')}, 'x', 'sent', now() - interval '5 minutes') returning id`;
 		expect(eventsFor(await evaluate(), o.org)).toMatchObject([{ event: 'opened', kind: 'callbacks_silent', subject: 'twilio', severity: 'critical' }]);
 
 		const p = await newOrg();
-		const [m2] = await t.sql`insert into public.sms_messages (organization_id, contact_id, phone_number, message_content, status, sent_at)
-			values (${p.org}, ${p.contact}, '+14155550100', 'x', 'sent', now() - interval '5 minutes') returning id`;
+		const [m2] = await t.sql`insert into public.sms_messages (organization_id, contact_id, phone_enc, phone_hash, phone_last4, calling_code, message_content, status, sent_at)
+			values (${p.org}, ${p.contact}, ${phoneValues(t.sql, '+14155550100')}, 'x', 'sent', now() - interval '5 minutes') returning id`;
 		await t.sql`insert into public.sms_delivery_events (message_id, raw_status, status, source, received_at)
 			values (${m2.id}, 'sent', 'sent', 'webhook', now() - interval '4 minutes')`;
 		expect(eventsFor(await evaluate(), p.org)).toEqual([]);
@@ -174,7 +174,7 @@ describe('the other default rules', () => {
 
 	it("the workspace's oldest due job older than 5 minutes", async () => {
 		const o = await newOrg();
-		const [{ id }] = await t.sql`select public.queue_sms_message(p_user_id => null, p_phone_number => null, p_message => 'stuck',
+		const [{ id }] = await t.sql`select public.queue_sms_message(p_user_id => null, p_phone_sealed => null, p_message => 'stuck',
 			p_organization_id => ${o.org}::uuid, p_contact_id => ${o.contact}::uuid) as id`;
 		expect(eventsFor(await evaluate(), o.org)).toEqual([]);
 		await t.sql`update public.queue_jobs j set run_at = now() - interval '6 minutes' from public.sms_messages m
@@ -188,8 +188,8 @@ describe('the other default rules', () => {
 		const o = await newOrg();
 		await t.sql`update public.organizations set monthly_spend_cap = 10 where id = ${o.org}`;
 		const spend = (price: number) =>
-			t.sql`insert into public.sms_messages (organization_id, contact_id, phone_number, message_content, status, price, price_unit, sent_at, delivered_at)
-				values (${o.org}, ${o.contact}, '+14155550100', 'x', 'delivered', ${-price}, 'USD', now(), now())`;
+			t.sql`insert into public.sms_messages (organization_id, contact_id, phone_enc, phone_hash, phone_last4, calling_code, message_content, status, price, price_unit, sent_at, delivered_at)
+				values (${o.org}, ${o.contact}, ${phoneValues(t.sql, '+14155550100')}, 'x', 'delivered', ${-price}, 'USD', now(), now())`;
 		await spend(7.5);
 		expect(eventsFor(await evaluate(), o.org)).toEqual([]);
 		await spend(1);

@@ -4,12 +4,17 @@
  */
 import postgres from 'postgres';
 import type { Sql, TransactionSql } from '@sms/db';
-import { createUser, type TestDatabase } from '@sms/db/testing';
+import { createUser, phoneHash, sealedPhone, sealedPhoneText, type TestDatabase } from '@sms/db/testing';
+
+export { openPhone, phoneColumns, phoneHash, sealedPhone, sealedPhoneText } from '@sms/db/testing';
 
 export interface Person {
 	id: string;
 	email: string;
+	/** E.164, for the test's own comparisons (the database holds it sealed only). */
 	phone: string;
+	/** Its blind index (every table's phone_hash); set by createPerson. */
+	phoneHash?: string;
 }
 
 /** Rejects unless `run` fails with a Postgres error; resolves to its SQLSTATE. */
@@ -34,6 +39,15 @@ export async function sqlError(run: () => Promise<unknown>): Promise<{ code: str
 	throw new Error('expected a Postgres error, but the statement succeeded');
 }
 
+/**
+ * The four sealed values of a number, as a fragment for a VALUES list or a SELECT whose column
+ * list names `phone_enc, phone_hash, phone_last4, calling_code` (in that order).
+ */
+export function phoneValues(sql: Sql | TransactionSql, e164: string) {
+	const s = sealedPhone(e164);
+	return sql`${s.enc}::text, ${s.hash}::text, ${s.last4}::text, ${s.calling_code}::text`;
+}
+
 let phoneCounter = 0;
 /** A fresh, valid E.164 number for each call (within one test file). */
 export function nextPhone(): string {
@@ -46,8 +60,8 @@ export async function createPerson(sql: Sql, label: string): Promise<Person> {
 	const email = `${label}-${Math.random().toString(36).slice(2, 8)}@example.com`;
 	const id = await createUser(sql, { email });
 	const phone = nextPhone();
-	await sql`select public.set_verified_phone(${id}, ${phone})`;
-	return { id, email, phone };
+	await sql`select public.set_verified_phone(${id}, ${sealedPhoneText(phone)}::public.sealed_phone)`;
+	return { id, email, phone, phoneHash: phoneHash(phone) };
 }
 
 export async function makeAdmin(sql: Sql, person: Person): Promise<void> {

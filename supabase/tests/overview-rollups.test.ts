@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '@sms/db/testing';
 import { bucketLower, latencyBucket } from '../../src/lib/server/console/latency.ts';
+import { phoneValues } from './fixtures.ts';
 import { asRole, createWorkspaces, ROLE_NAMES, type Workspaces } from './workspace-fixtures.ts';
 
 let t: TestDatabase;
@@ -19,9 +20,9 @@ afterAll(() => t?.close());
 
 /** Queues a text to a new contact of the workspace and takes it to `failed` with a code. */
 async function failedText(org: string, phone: string, code: number): Promise<string> {
-	const [c] = await t.sql<{ id: string }[]>`insert into public.contacts (organization_id, name, phone_number)
-		values (${org}, 'Overview contact', ${phone}) returning id`;
-	const [{ id }] = await t.sql<{ id: string }[]>`select public.queue_sms_message(p_user_id => null, p_phone_number => null,
+	const [c] = await t.sql<{ id: string }[]>`insert into public.contacts (organization_id, name, phone_enc, phone_hash, phone_last4, calling_code)
+		values (${org}, 'Overview contact', ${phoneValues(t.sql, phone)}) returning id`;
+	const [{ id }] = await t.sql<{ id: string }[]>`select public.queue_sms_message(p_user_id => null, p_phone_sealed => null,
 		p_message => 'hi', p_organization_id => ${org}::uuid, p_contact_id => ${c!.id}::uuid) as id`;
 	await t.sql`select public.mark_sms_dispatching(${id})`;
 	await t.sql`select public.mark_sms_failed(${id}, ${code}, 'Unreachable')`;

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '@sms/db/testing';
-import { sqlState } from './fixtures.ts';
+import { sqlState, phoneValues } from './fixtures.ts';
 import { ROLE_NAMES, asRole, createWorkspaces, tryAsRole, type RoleName, type Workspaces } from './workspace-fixtures.ts';
 
 let t: TestDatabase;
@@ -24,10 +24,10 @@ let counter = 0;
 async function begun(provider: string): Promise<string> {
 	counter++;
 	const [contact] = await t.sql<{ id: string }[]>`
-		insert into public.contacts (organization_id, name, phone_number)
-		values (${w.a}, 'C', ${`+1415556${String(1000 + counter).padStart(4, '0')}`}) returning id`;
+		insert into public.contacts (organization_id, name, phone_enc, phone_hash, phone_last4, calling_code)
+		values (${w.a}, 'C', ${phoneValues(t.sql, `+1415556${String(1000 + counter).padStart(4, '0')}`)}) returning id`;
 	const [row] = await t.sql<{ id: string }[]>`
-		select public.queue_sms_message(p_user_id => null, p_phone_number => null, p_message => 'hi', p_contact_id => ${contact!.id}::uuid) as id`;
+		select public.queue_sms_message(p_user_id => null, p_phone_sealed => null, p_message => 'hi', p_contact_id => ${contact!.id}::uuid) as id`;
 	const [b] = await t.sql<{ outcome: string }[]>`
 		select outcome from public.sms_begin_provider_dispatch(array[${row!.id}]::uuid[], array[current_date], array[10], array[${provider}])`;
 	expect(b!.outcome).toBe('dispatching');

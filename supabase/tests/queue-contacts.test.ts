@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '@sms/db/testing';
-import { createPerson, sqlError, type Person } from './fixtures.ts';
+import { createPerson, phoneHash, phoneValues, sealedPhoneText, sqlError, type Person } from './fixtures.ts';
 import { createOrganization } from './workspace-fixtures.ts';
 
 let t: TestDatabase;
@@ -17,9 +17,9 @@ beforeAll(async () => {
 	t = await createTestDatabase();
 	alice = await createPerson(t.sql, 'alice');
 	[{ id: defaultOrg }] = await t.sql`select id from public.organizations where slug = 'default'`;
-	const [c] = await t.sql`insert into public.contacts (organization_id, name, phone_number)
-		values (${defaultOrg}, 'Carl Contact', '+14155556001') returning id, phone_number as phone`;
-	contact = c as unknown as { id: string; phone: string };
+	const [c] = await t.sql`insert into public.contacts (organization_id, name, phone_enc, phone_hash, phone_last4, calling_code)
+		values (${defaultOrg}, 'Carl Contact', ${phoneValues(t.sql, '+14155556001')}) returning id`;
+	contact = { id: c.id as string, phone: '+14155556001' };
 });
 
 afterAll(async () => {
@@ -27,7 +27,7 @@ afterAll(async () => {
 });
 
 const queue = (args: { user?: string | null; phone?: string | null; org?: string | null; contact?: string | null }) =>
-	t.sql`select public.queue_sms_message(p_user_id => ${args.user ?? null}::uuid, p_phone_number => ${args.phone ?? null},
+	t.sql`select public.queue_sms_message(p_user_id => ${args.user ?? null}::uuid, p_phone_sealed => ${args.phone ? sealedPhoneText(args.phone) : null}::public.sealed_phone,
 		p_message => 'hello', p_organization_id => ${args.org ?? null}::uuid, p_contact_id => ${args.contact ?? null}::uuid) as id`;
 
 describe('queue_sms_message with one workspace', () => {
@@ -39,9 +39,9 @@ describe('queue_sms_message with one workspace', () => {
 
 	it("a text to a contact goes to the contact's own number, in the contact's workspace, with a send job", async () => {
 		const [{ id }] = await queue({ contact: contact.id });
-		const [m] = await t.sql`select m.organization_id, m.user_id, m.contact_id, m.phone_number, m.status, j.job_type
+		const [m] = await t.sql`select m.organization_id, m.user_id, m.contact_id, m.phone_hash, m.status, j.job_type
 			from public.sms_messages m join public.queue_jobs j on j.id = m.queue_job_id where m.id = ${id}`;
-		expect(m).toEqual({ organization_id: defaultOrg, user_id: null, contact_id: contact.id, phone_number: contact.phone, status: 'pending', job_type: 'send_sms' });
+		expect(m).toEqual({ organization_id: defaultOrg, user_id: null, contact_id: contact.id, phone_hash: phoneHash(contact.phone), status: 'pending', job_type: 'send_sms' });
 	});
 
 	it('refuses both a user and a contact, another number for a contact, and an unknown contact', async () => {
@@ -51,14 +51,14 @@ describe('queue_sms_message with one workspace', () => {
 		expect((await sqlError(() => queue({ user: alice.id, org: '00000000-0000-4000-8000-000000000000' }))).code).toBe('WS017');
 		// The database itself refuses an outbound text to both or to nobody.
 		for (const [user, c] of [[alice.id, contact.id], [null, null]]) {
-			const error = await sqlError(() => t.sql`insert into public.sms_messages (organization_id, user_id, contact_id, phone_number, message_content)
-				values (${defaultOrg}, ${user}, ${c}, '+14155556001', 'x')`);
+			const error = await sqlError(() => t.sql`insert into public.sms_messages (organization_id, user_id, contact_id, phone_enc, phone_hash, phone_last4, calling_code, message_content)
+				values (${defaultOrg}, ${user}, ${c}, ${phoneValues(t.sql, '+14155556001')}, 'x')`);
 			expect(error.message).toMatch(/sms_messages_outbound_recipient_check/);
 		}
 	});
 
 	it('an inbound text from a contact links to the contact and the workspace that texted them', async () => {
-		const [{ id }] = await t.sql`select public.record_inbound_sms('SMin-contact-1', ${contact.phone}, 'thanks') as id`;
+		const [{ id }] = await t.sql`select public.record_inbound_sms('SMin-contact-1', ${sealedPhoneText(contact.phone)}::public.sealed_phone, 'thanks') as id`;
 		const [m] = await t.sql`select organization_id, contact_id, user_id from public.sms_messages where id = ${id}`;
 		expect(m).toEqual({ organization_id: defaultOrg, contact_id: contact.id, user_id: null });
 	});
@@ -71,8 +71,8 @@ describe('with several workspaces', () => {
 	beforeAll(async () => {
 		const owner = await createPerson(t.sql, 'second-owner');
 		second = await createOrganization(t.sql, owner, 'second-ws');
-		const [c] = await t.sql`insert into public.contacts (organization_id, name, phone_number)
-			values (${second}, 'Carl Elsewhere', ${contact.phone}) returning id`;
+		const [c] = await t.sql`insert into public.contacts (organization_id, name, phone_enc, phone_hash, phone_last4, calling_code)
+			values (${second}, 'Carl Elsewhere', ${phoneValues(t.sql, contact.phone)}) returning id`;
 		secondContact = c.id;
 	});
 
@@ -106,16 +106,16 @@ describe('with several workspaces', () => {
 			{ user_id: alice.id, message: 'to alice', organization_id: second },
 			{ contact_id: secondContact, message: 'to carl' }
 		])}) as id`;
-		const rows = await t.sql`select organization_id, user_id, contact_id, phone_number from public.sms_messages
+		const rows = await t.sql`select organization_id, user_id, contact_id, phone_hash from public.sms_messages
 			where id in ${t.sql(ids.map((r) => r.id))} order by message_content`;
 		expect(rows).toEqual([
-			{ organization_id: second, user_id: alice.id, contact_id: null, phone_number: alice.phone },
-			{ organization_id: second, user_id: null, contact_id: secondContact, phone_number: contact.phone }
+			{ organization_id: second, user_id: alice.id, contact_id: null, phone_hash: alice.phoneHash },
+			{ organization_id: second, user_id: null, contact_id: secondContact, phone_hash: phoneHash(contact.phone) }
 		]);
 	});
 
 	it('an inbound reply belongs to the workspace that texted the number last', async () => {
-		const [{ id }] = await t.sql`select public.record_inbound_sms('SMin-contact-2', ${contact.phone}, 'which one?') as id`;
+		const [{ id }] = await t.sql`select public.record_inbound_sms('SMin-contact-2', ${sealedPhoneText(contact.phone)}::public.sealed_phone, 'which one?') as id`;
 		const [m] = await t.sql`select organization_id, contact_id from public.sms_messages where id = ${id}`;
 		expect(m).toEqual({ organization_id: second, contact_id: secondContact });
 	});

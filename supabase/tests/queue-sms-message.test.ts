@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import postgres from 'postgres';
 import { createTestDatabase, createUser, type TestDatabase } from '@sms/db/testing';
-import { countRows, createPerson, sqlError, type Person } from './fixtures.ts';
+import { countRows, createPerson, openPhone, phoneHash, sealedPhone, sealedPhoneText, sqlError, type Person } from './fixtures.ts';
 
 let t: TestDatabase;
 let alice: Person;
@@ -12,7 +12,7 @@ beforeAll(async () => {
 	t = await createTestDatabase({ max: 12 });
 	alice = await createPerson(t.sql, 'alice');
 	unverifiedId = await createUser(t.sql, { email: 'unverified@example.com' });
-	await t.sql`select public.set_unverified_phone(${unverifiedId}, '+14155557777')`;
+	await t.sql`select public.set_unverified_phone(${unverifiedId}, ${sealedPhoneText('+14155557777')}::public.sealed_phone)`;
 	await t.sql`insert into public.sms_templates (template_key, name, message_template, template_vars, notification_type)
 		values ('task_due', 'Task due', 'Reminder: {{task}}', '["task"]', 'task_reminder')`;
 });
@@ -23,7 +23,10 @@ afterAll(async () => {
 
 interface QueueArgs {
 	userId: string | null;
+	/** E.164: sealed here, as the server seals it before the call. */
 	phone?: string | null;
+	/** A public.sealed_phone literal as given (for values that are not sealed numbers). */
+	rawSealed?: string;
 	message: string | null;
 	priority?: string;
 	scheduledFor?: Date | null;
@@ -37,7 +40,7 @@ async function queue(args: QueueArgs): Promise<string> {
 	return t.db.asService(async (tx) => {
 		const [row] = await tx<{ id: string }[]>`
 			select public.queue_sms_message(
-				p_user_id => ${args.userId}, p_phone_number => ${args.phone ?? null}, p_message => ${args.message},
+				p_user_id => ${args.userId}, p_phone_sealed => ${args.rawSealed ?? (args.phone ? sealedPhoneText(args.phone) : null)}::public.sealed_phone, p_message => ${args.message},
 				p_priority => ${args.priority ?? 'normal'}, p_scheduled_for => ${args.scheduledFor ?? null},
 				p_notification_type => ${args.type === undefined ? 'custom' : args.type},
 				p_template_key => ${args.templateKey ?? null}, p_dedup_key => ${args.dedupKey ?? null}) as id`;
@@ -55,8 +58,11 @@ const bad: [string, string, QueueArgs][] = [
 	['SM001', 'empty_body', { userId: '', message: '   \n' }],
 	['SM002', 'body_too_long', { userId: '', message: 'x'.repeat(1601) }],
 	['SM003', 'unknown_notification_type', { userId: '', message: 'hi', type: 'no_such_type' }],
-	['SM004', 'invalid_phone', { userId: '', phone: '4155550100', message: 'hi' }],
-	['SM004', 'invalid_phone', { userId: '', phone: '+0123456789', message: 'hi' }],
+	// Whether a number is valid is decided in Node before sealing; SQL refuses what is not sealed.
+	['SM004', 'invalid_phone', { userId: '', rawSealed: '(+14155550100,,0100,1)', message: 'hi' }],
+	['SM004', 'invalid_phone', { userId: '', rawSealed: '(p1.k1.aaaa.bbbb,+14155550100,0100,1)', message: 'hi' }],
+	['SM004', 'invalid_phone', { userId: '', rawSealed: '(p1.k1.aaaa.bbbb,h1.cccc,100,1)', message: 'hi' }],
+	['SM004', 'invalid_phone', { userId: '', rawSealed: '(,,,)', message: 'hi' }],
 	['SM005', 'no_verified_phone', { userId: 'unverified', message: 'hi' }],
 	['SM006', 'unknown_user', { userId: '00000000-0000-4000-8000-000000000000', message: 'hi' }],
 	['SM006', 'unknown_user', { userId: null, message: 'hi' }],
@@ -70,7 +76,9 @@ describe('queue_sms_message', () => {
 		const [m] = await t.sql`select * from public.sms_messages where id = ${id}`;
 		expect(m).toMatchObject({
 			user_id: alice.id,
-			phone_number: alice.phone,
+			phone_hash: alice.phoneHash,
+			phone_last4: alice.phone.slice(-4),
+			calling_code: '1',
 			direction: 'outbound',
 			status: 'pending',
 			priority: 'high',
@@ -105,8 +113,9 @@ describe('queue_sms_message', () => {
 
 	it('uses an explicit phone number when one is given', async () => {
 		const id = await queue({ userId: alice.id, phone: '+442071838750', message: 'To London' });
-		const [m] = await t.sql`select phone_number from public.sms_messages where id = ${id}`;
-		expect(m.phone_number).toBe('+442071838750');
+		const [m] = await t.sql`select phone_enc, phone_hash, phone_last4, calling_code from public.sms_messages where id = ${id}`;
+		expect(openPhone(m.phone_enc)).toBe('+442071838750');
+		expect(m).toMatchObject({ phone_hash: phoneHash('+442071838750'), phone_last4: '8750', calling_code: '44' });
 	});
 
 	it('records the template, takes its notification type when none is given, and counts its use', async () => {
@@ -171,7 +180,7 @@ describe('queue_sms_messages_bulk', () => {
 		const rows = [
 			{ user_id: alice.id, message: 'one', campaign_id: campaign!.id },
 			{ user_id: alice.id, message: 'two', dedup_key: 'bulk-existing' },
-			{ user_id: alice.id, phone_number: '+14155550123', message: 'three', priority: 'urgent', dedup_key: 'bulk-new' },
+			{ user_id: alice.id, phone_sealed: sealedPhone('+14155550123'), message: 'three', priority: 'urgent', dedup_key: 'bulk-new' },
 			{ user_id: alice.id, message: 'three again', dedup_key: 'bulk-new' }
 		];
 		const ids = await bulk(rows);
@@ -179,12 +188,12 @@ describe('queue_sms_messages_bulk', () => {
 		expect(ids[1]).toBe(existing);
 		expect(ids[3]).toBe(ids[2]);
 		expect(await counts()).toEqual({ messages: before.messages + 2, jobs: before.jobs + 2 });
-		const got = await t.sql`select m.id, m.message_content, m.phone_number, m.campaign_id, j.priority, j.payload
+		const got = await t.sql`select m.id, m.message_content, m.phone_hash, m.phone_last4, m.calling_code, m.campaign_id, j.priority, j.payload
 			from public.sms_messages m join public.queue_jobs j on j.id = m.queue_job_id
 			where m.id in ${t.sql([ids[0], ids[2]])} order by m.message_content`;
 		expect(got).toMatchObject([
-			{ id: ids[0], message_content: 'one', phone_number: alice.phone, campaign_id: rows[0].campaign_id, priority: 2 },
-			{ id: ids[2], message_content: 'three', phone_number: '+14155550123', priority: 0 }
+			{ id: ids[0], message_content: 'one', phone_hash: alice.phoneHash, phone_last4: alice.phone.slice(-4), calling_code: '1', campaign_id: rows[0].campaign_id, priority: 2 },
+			{ id: ids[2], message_content: 'three', phone_hash: phoneHash('+14155550123'), phone_last4: '0123', calling_code: '1', priority: 0 }
 		]);
 	});
 
@@ -194,7 +203,11 @@ describe('queue_sms_messages_bulk', () => {
 		const userId = args.userId === '' ? alice.id : args.userId === 'unverified' ? unverifiedId : args.userId;
 		const single = await sqlError(() => queue({ ...args, userId }));
 		const row: Record<string, unknown> = { user_id: userId, message: args.message, priority: args.priority ?? 'normal' };
-		if (args.phone !== undefined) row.phone_number = args.phone;
+		if (args.phone) row.phone_sealed = sealedPhone(args.phone);
+		if (args.rawSealed !== undefined) {
+			const [enc, hash, last4, callingCode] = args.rawSealed.slice(1, -1).split(',').map((v) => v || null);
+			row.phone_sealed = { enc, hash, last4, calling_code: callingCode };
+		}
 		if (args.type !== undefined) row.notification_type = args.type;
 		if (args.templateKey !== undefined) row.template_key = args.templateKey;
 		const before = await counts();
@@ -209,11 +222,13 @@ describe('queue_sms_messages_bulk', () => {
 		const error = await sqlError(() =>
 			bulk([
 				{ user_id: alice.id, message: 'fine' },
-				{ user_id: alice.id, message: 'bad phone', phone_number: '12345' }
+				{ user_id: alice.id, message: 'bad phone', phone_sealed: { enc: '+14155550188', hash: 'h1.x', last4: '0188', calling_code: '1' } }
 			])
 		);
 		expect(error.code).toBe('SM004');
-		expect(error.message).toMatch(/^invalid_phone: .*\(row 2\)$/);
+		expect(error.message).toMatch(/^invalid_phone: not a sealed value: .*\(row 2\)$/);
+		// A clear number sent by mistake is never echoed back (nor logged with the error).
+		expect(error.message).not.toContain('4155550188');
 		expect(await counts()).toEqual(before);
 	});
 

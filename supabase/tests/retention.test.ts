@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '@sms/db/testing';
-import { asPerson, sqlError } from './fixtures.ts';
+import { asPerson, sqlError, phoneValues } from './fixtures.ts';
 import { createWorkspaces, type Workspaces } from './workspace-fixtures.ts';
 
 let t: TestDatabase;
@@ -20,10 +20,10 @@ afterAll(async () => {
 });
 
 async function text(org: string, status: string, daysAgo: number): Promise<string> {
-	const [c] = await t.sql`insert into public.contacts (organization_id, name, phone_number)
-		values (${org}, 'R', ${`+1415555${String(Math.floor(Math.random() * 9000) + 1000)}`}) returning id`;
-	const [m] = await t.sql`insert into public.sms_messages (organization_id, contact_id, phone_number, message_content, status, price, created_at, delivered_at)
-		values (${org}, ${c.id}, '+14155550100', 'Your code is 123456', ${status}, -0.0079, now() - make_interval(days => ${daysAgo}),
+	const [c] = await t.sql`insert into public.contacts (organization_id, name, phone_enc, phone_hash, phone_last4, calling_code)
+		values (${org}, 'R', ${phoneValues(t.sql, `+1415555${String(Math.floor(Math.random() * 9000) + 1000)}`)}) returning id`;
+	const [m] = await t.sql`insert into public.sms_messages (organization_id, contact_id, phone_enc, phone_hash, phone_last4, calling_code, message_content, status, price, created_at, delivered_at)
+		values (${org}, ${c.id}, ${phoneValues(t.sql, '+14155550100')}, 'Your code is 123456', ${status}, -0.0079, now() - make_interval(days => ${daysAgo}),
 			case when ${status} = 'delivered' then now() - make_interval(days => ${daysAgo}) end) returning id`;
 	await t.sql`insert into public.sms_delivery_events (message_id, raw_status, status, source, payload, received_at)
 		values (${m.id}, ${status}, ${status}, 'webhook', '{"MessageStatus":"delivered","To":"+14155550100"}', now() - make_interval(days => ${daysAgo}))`;

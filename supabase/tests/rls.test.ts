@@ -11,12 +11,14 @@ import {
 	dispatchedMessage,
 	makeAdmin,
 	nextSid,
+	phoneColumns,
+	sealedPhoneText,
 	sqlState,
 	type Person
 } from './fixtures.ts';
 import { WORKSPACE_API } from './workspace-api.ts';
 
-/** A number as phone_verifications stores it (encrypted, blind index, last four). */
+/** A number as phone_verifications and sms_phone_opt_outs store it (encrypted, blind index, last four). */
 function sealedColumns(phone: string) {
 	const s = phoneCipher().seal(phone);
 	return { phone_enc: s.enc, phone_hash: s.hash, phone_last4: s.last4 };
@@ -101,7 +103,7 @@ const cases: TableCase[] = [
 		read: 'own',
 		mine: () => keysOf('sms_messages').mine,
 		theirs: () => keysOf('sms_messages').theirs,
-		foreignInsert: () => ({ user_id: bob.id, phone_number: bob.phone, message_content: 'forged' }),
+		foreignInsert: () => ({ user_id: bob.id, ...phoneColumns(bob.phone), message_content: 'forged' }),
 		update: { status: 'delivered' }
 	},
 	{
@@ -133,11 +135,11 @@ const cases: TableCase[] = [
 	},
 	{
 		table: 'sms_phone_opt_outs',
-		key: 'phone_number',
+		key: 'phone_hash',
 		read: 'own',
-		mine: () => [alice.phone],
-		theirs: () => [bob.phone],
-		foreignInsert: () => ({ phone_number: alice.phone, opted_out: false, source: 'api' }),
+		mine: () => [alice.phoneHash!],
+		theirs: () => [bob.phoneHash!],
+		foreignInsert: () => ({ ...sealedColumns(alice.phone), opted_out: false, source: 'api' }),
 		update: { opted_out: false }
 	},
 	{
@@ -208,7 +210,7 @@ beforeAll(async () => {
 		const phone = phoneCipher().seal(person.phone);
 		await t.sql`insert into public.phone_verifications (user_id, phone_enc, phone_hash, phone_last4, action, outcome)
 			values (${person.id}, ${phone.enc}, ${phone.hash}, ${phone.last4}, 'start', 'sent')`;
-		await t.sql`select public.record_phone_opt_out(${person.phone}, false, 'keyword', 'START')`;
+		await t.sql`select public.record_phone_opt_out(${sealedPhoneText(person.phone)}::public.sealed_phone, false, 'keyword', 'START')`;
 	}
 	keys.sms_daily_usage = { mine: [], theirs: [`${alice.id}/2026-01-01`, `${bob.id}/2026-01-01`] };
 	const verifications = await t.sql<{ id: string }[]>`select id::text from public.phone_verifications`;
@@ -294,7 +296,9 @@ describe.each(cases)('$table', (c) => {
 
 describe('what a user may change about themselves', () => {
 	it.each([
-		['phone_number', "'+14155559999'"],
+		['phone_enc', "'p1.k.aaaa.bbbb'"],
+		['phone_hash', "'h1.cccc'"],
+		['phone_last4', "'9999'"],
 		['phone_verified', 'true'],
 		['phone_verified_at', 'now()'],
 		['opted_out_at', 'null'],
@@ -349,10 +353,10 @@ describe('what a user may change about themselves', () => {
 
 	it('can create their own preferences row, but without a phone', async () => {
 		const id = await createUser(t.sql, { email: 'carol@example.com' });
-		const carol = { id, email: 'carol@example.com', phone: '' };
+		const carol = { id, email: 'carol@example.com', phone: '', phoneHash: '' };
 		expect(
 			await sqlState(() =>
-				asPerson(t, carol, (tx) => tx`insert into public.user_sms_preferences (user_id, phone_number) values (${id}, '+14155550000')`)
+				asPerson(t, carol, (tx) => tx`insert into public.user_sms_preferences ${tx({ user_id: id, ...phoneColumns('+14155550000') })}`)
 			)
 		).toBe(PERMISSION_DENIED);
 		const [row] = await asPerson(
@@ -429,7 +433,7 @@ describe('admins', () => {
 
 describe('the SQL API is closed to users', () => {
 	const calls: [string, string][] = [
-		['queue_sms_message', "select public.queue_sms_message($1, '+14155550199', 'hi')"],
+		['queue_sms_message', "select public.queue_sms_message($1, '(p1.k.aaaa.bbbb,h1.cccc,0199,1)'::public.sealed_phone, 'hi')"],
 		['queue_sms_messages_bulk', `select public.queue_sms_messages_bulk('[{"user_id":"00000000-0000-0000-0000-000000000000","message":"hi"}]'::jsonb) where $1::uuid is not null`],
 		['reserve_sms_daily_slot', "select public.reserve_sms_daily_slot($1, current_date, 10)"],
 		['release_sms_daily_slot', 'select public.release_sms_daily_slot($1, current_date)'],
@@ -450,11 +454,11 @@ describe('the SQL API is closed to users', () => {
 		['mark_sms_scheduled', "select public.mark_sms_scheduled($1, now(), 'x')"],
 		['mark_sms_failed', "select public.mark_sms_failed($1, 1, 'x')"],
 		['cancel_sms_message', 'select public.cancel_sms_message($1)'],
-		['record_inbound_sms', "select public.record_inbound_sms('SMin', '+14155550199', 'hi') where $1::uuid is not null"],
-		['set_verified_phone', "select public.set_verified_phone($1, '+14155550199')"],
-		['set_unverified_phone', "select public.set_unverified_phone($1, '+14155550199')"],
+		['record_inbound_sms', "select public.record_inbound_sms('SMin', '(p1.k.aaaa.bbbb,h1.cccc,0199,1)'::public.sealed_phone, 'hi') where $1::uuid is not null"],
+		['set_verified_phone', "select public.set_verified_phone($1, '(p1.k.aaaa.bbbb,h1.cccc,0199,1)'::public.sealed_phone)"],
+		['set_unverified_phone', "select public.set_unverified_phone($1, '(p1.k.aaaa.bbbb,h1.cccc,0199,1)'::public.sealed_phone)"],
 		['clear_phone', 'select public.clear_phone($1)'],
-		['record_phone_opt_out', "select public.record_phone_opt_out('+14155550199', true, 'api') where $1::uuid is not null"]
+		['record_phone_opt_out', "select public.record_phone_opt_out('(p1.k.aaaa.bbbb,h1.cccc,0199,1)'::public.sealed_phone, true, 'api') where $1::uuid is not null"]
 	];
 
 	it.each(calls)('%s: permission denied for authenticated and anon', async (_name, query) => {

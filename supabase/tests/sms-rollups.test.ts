@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getCountries, getCountryCallingCode, parsePhoneNumberFromString } from 'libphonenumber-js';
 import { createTestDatabase, type TestDatabase } from '@sms/db/testing';
-import { asPerson, createPerson, nextSid, type Person } from './fixtures.ts';
+import { asPerson, createPerson, nextSid, openPhone, phoneValues, type Person } from './fixtures.ts';
 import { createOrganization } from './workspace-fixtures.ts';
 import { actualOverview, expectedOverview, nonZero } from './overview-rollup-sums.ts';
 
@@ -45,8 +45,8 @@ beforeAll(async () => {
 		for (const prefix of PHONES) {
 			n += 1;
 			const phone = `${prefix}${String(1000 + n).padStart(4, '0')}`.slice(0, 13);
-			const [c] = await t.sql<{ id: string }[]>`insert into public.contacts (organization_id, name, phone_number)
-				values (${org}, ${'Contact ' + n}, ${phone}) returning id`;
+			const [c] = await t.sql<{ id: string }[]>`insert into public.contacts (organization_id, name, phone_enc, phone_hash, phone_last4, calling_code)
+				values (${org}, ${'Contact ' + n}, ${phoneValues(t.sql, phone)}) returning id`;
 			contacts.push({ id: c!.id, org });
 		}
 	}
@@ -68,17 +68,17 @@ interface Measures {
 
 async function expected(): Promise<Map<Key, Measures>> {
 	const rows = await t.sql<
-		{ org: string; bucket: Date; status: string; type: string; provider: string; phone: string; segments: number | null; price: string | null; latency: string | null }[]
+		{ org: string; bucket: Date; status: string; type: string; provider: string; phone_enc: string | null; forgotten_code: string | null; segments: number | null; price: string | null; latency: string | null }[]
 	>`select organization_id as org, date_trunc('hour', created_at) as bucket, status, notification_type as type,
 			coalesce(to_jsonb(m) ->> 'provider', case when twilio_sid is not null then 'twilio' end, '') as provider,
-			phone_number as phone, segments, price::text as price,
+			phone_enc, case when recipient_redacted_at is not null then calling_code end as forgotten_code, segments, price::text as price,
 			case when status = 'delivered' and sent_at is not null and delivered_at is not null
 				then (extract(epoch from delivered_at - sent_at) * 1000)::text end as latency
 		from public.sms_messages m where direction = 'outbound' and organization_id is not null`;
 	const out = new Map<Key, Measures>();
 	for (const r of rows) {
-		// A forgotten recipient's number keeps only '+' and its calling code ('+44').
-		const code = /^\+\d{0,3}$/.test(r.phone) ? r.phone.slice(1) : (parsePhoneNumberFromString(r.phone)?.countryCallingCode ?? '');
+		// A forgotten recipient's text keeps only its calling code; the others' is derived here from the opened number.
+		const code = r.phone_enc === null ? (r.forgotten_code ?? '') : (parsePhoneNumberFromString(openPhone(r.phone_enc))?.countryCallingCode ?? '');
 		const key = [r.org, r.bucket.toISOString(), r.status, r.type, r.provider, code].join('|');
 		const m = out.get(key) ?? { messages: 0, segments: 0, price: 0, priced: 0, latency_count: 0, latency_ms: 0 };
 		m.messages += 1;
@@ -131,7 +131,7 @@ async function step(r: ReturnType<typeof rng>, pool: Sent[], reports: unknown[][
 	const kind = r.int(13);
 	if (kind <= 1 || pool.length === 0) {
 		const c = r.pick(contacts);
-		const [{ id }] = await sql<{ id: string }[]>`select public.queue_sms_message(p_user_id => null, p_phone_number => null,
+		const [{ id }] = await sql<{ id: string }[]>`select public.queue_sms_message(p_user_id => null, p_phone_sealed => null,
 			p_message => 'hello', p_notification_type => ${r.pick(TYPES)}, p_organization_id => ${c.org}::uuid,
 			p_contact_id => ${c.id}::uuid,
 			p_scheduled_for => ${r.int(4) === 0 ? new Date(Date.now() + 3_600_000) : null}) as id`;
@@ -257,7 +257,7 @@ describe('sms_message_rollups', () => {
 
 	it('follow deletions: a forgotten contact keeps its (canceled, redacted) texts, a deleted workspace takes its rollups', async () => {
 		const c = contacts.find((x) => x.org === orgs[1])!;
-		await t.sql`select public.queue_sms_message(p_user_id => null, p_phone_number => null, p_message => 'bye',
+		await t.sql`select public.queue_sms_message(p_user_id => null, p_phone_sealed => null, p_message => 'bye',
 			p_organization_id => ${c.org}::uuid, p_contact_id => ${c.id}::uuid)`;
 		await t.db.asService((tx) => tx`select public.forget_contact(${c.id})`);
 		expect(sorted(await actual())).toEqual(sorted(await expected()));

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderTemplate, TemplateError, type TemplateVars } from '@sms/twilio-service';
 import { createTestDatabase, type TestDatabase } from '@sms/db/testing';
-import { sqlError } from './fixtures.ts';
+import { phoneHash, phoneValues, sqlError } from './fixtures.ts';
 
 let t: TestDatabase;
 
@@ -81,14 +81,14 @@ describe('internal.render_template matches renderTemplate', () => {
 describe('queue_sms_message with a template and no body', () => {
 	beforeAll(async () => {
 		const [org] = await t.sql`insert into public.organizations (slug, name) values ('render', 'Render') returning id`;
-		await t.sql`insert into public.contacts (organization_id, name, phone_number) values (${org.id}, 'Ada', '+14155550199')`;
+		await t.sql`insert into public.contacts (organization_id, name, phone_enc, phone_hash, phone_last4, calling_code) values (${org.id}, 'Ada', ${phoneValues(t.sql, '+14155550199')})`;
 		await t.sql`insert into public.sms_templates (organization_id, template_key, name, message_template, template_vars)
 			values (${org.id}, 'appt', 'Appointment', 'Hi {{name}}, your appointment is {{when}}.', '["name", "when"]')`;
 	});
-	const contactId = async () => (await t.sql`select id from public.contacts where phone_number = '+14155550199'`)[0].id as string;
+	const contactId = async () => (await t.sql`select id from public.contacts where phone_hash = ${phoneHash('+14155550199')}`)[0].id as string;
 
 	it('renders the text in the database', async () => {
-		const [{ id }] = await t.sql`select public.queue_sms_message(p_user_id => null, p_phone_number => null, p_message => null,
+		const [{ id }] = await t.sql`select public.queue_sms_message(p_user_id => null, p_phone_sealed => null, p_message => null,
 			p_template_key => 'appt', p_template_vars => ${t.sql.json({ name: 'Ada', when: 'at 3pm' })},
 			p_contact_id => ${await contactId()}) as id`;
 		const [m] = await t.sql`select message_content, template_key from public.sms_messages where id = ${id}`;
@@ -98,7 +98,7 @@ describe('queue_sms_message with a template and no body', () => {
 	it('a missing variable is TP005 naming it, and writes no text, job or usage', async () => {
 		const before = await t.sql`select (select count(*)::int from public.sms_messages) as m, (select count(*)::int from public.queue_jobs) as j,
 			(select usage_count from public.sms_templates where template_key = 'appt') as u`;
-		const error = await sqlError(async () => t.sql`select public.queue_sms_message(p_user_id => null, p_phone_number => null, p_message => null,
+		const error = await sqlError(async () => t.sql`select public.queue_sms_message(p_user_id => null, p_phone_sealed => null, p_message => null,
 			p_template_key => 'appt', p_template_vars => ${t.sql.json({ name: 'Ada' })}, p_contact_id => ${await contactId()})`);
 		expect(error).toEqual({ code: 'TP005', message: 'missing_variables: the template needs a value for: when' });
 		const after = await t.sql`select (select count(*)::int from public.sms_messages) as m, (select count(*)::int from public.queue_jobs) as j,
@@ -107,7 +107,7 @@ describe('queue_sms_message with a template and no body', () => {
 	});
 
 	it('without a template or a body it is still empty_body (SM001)', async () => {
-		const error = await sqlError(async () => t.sql`select public.queue_sms_message(p_user_id => null, p_phone_number => null, p_message => null,
+		const error = await sqlError(async () => t.sql`select public.queue_sms_message(p_user_id => null, p_phone_sealed => null, p_message => null,
 			p_contact_id => ${await contactId()})`);
 		expect(error.code).toBe('SM001');
 	});

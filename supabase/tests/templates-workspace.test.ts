@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { templateVariables } from '@sms/twilio-service';
 import { createTestDatabase, type TestDatabase } from '@sms/db/testing';
-import { asPerson, sqlError } from './fixtures.ts';
+import { asPerson, sqlError, phoneValues } from './fixtures.ts';
 import { ROLE_NAMES, asRole, createWorkspaces, tryAsRole, type RoleName, type Workspaces } from './workspace-fixtures.ts';
 
 let t: TestDatabase;
@@ -18,7 +18,7 @@ const contacts: Record<string, string> = {};
 
 async function contact(org: string, phone: string): Promise<string> {
 	const [row] = await t.sql<{ id: string }[]>`
-		insert into public.contacts (organization_id, name, phone_number) values (${org}, 'Contact', ${phone}) returning id`;
+		insert into public.contacts (organization_id, name, phone_enc, phone_hash, phone_last4, calling_code) values (${org}, 'Contact', ${phoneValues(t.sql, phone)}) returning id`;
 	return row.id;
 }
 
@@ -148,7 +148,7 @@ describe('writing templates', () => {
 describe('using templates', () => {
 	it('queue_sms_message takes the workspace template of that key, counts it and records when', async () => {
 		const [{ id }] = await t.sql`select public.queue_sms_message(
-			p_user_id => null, p_phone_number => null, p_message => 'B says hi',
+			p_user_id => null, p_phone_sealed => null, p_message => 'B says hi',
 			p_template_key => 'reminder', p_template_vars => ${t.sql.json({ x: 'hi' })},
 			p_contact_id => ${contacts.b1}) as id`;
 		const [m] = await t.sql`select template_id from public.sms_messages where id = ${id}`;
@@ -165,14 +165,14 @@ describe('using templates', () => {
 		];
 		const ids = await t.sql<{ id: string }[]>`select public.queue_sms_messages_bulk(${t.sql.json(rows)}) as id`;
 		const got = await t.sql`select template_id from public.sms_messages where id in ${t.sql(ids.map((r) => r.id))}
-			order by phone_number`;
+			order by phone_last4`;
 		expect(got.map((r) => r.template_id)).toEqual([templateA, templateB]);
 	});
 
 	it('a template that scheduled texts wait on cannot be deleted; deactivating it is offered', async () => {
 		const id = await create(w.a, 'scheduled-use', 'Later {{x}}');
 		await t.sql`select public.queue_sms_message(
-			p_user_id => null, p_phone_number => null, p_message => 'Later 1',
+			p_user_id => null, p_phone_sealed => null, p_message => 'Later 1',
 			p_scheduled_for => now() + interval '1 day', p_template_key => 'scheduled-use', p_contact_id => ${contacts.a3})`;
 		const error = await sqlError(() => asOwner((tx) => tx`select public.delete_sms_template(${id})`));
 		expect(error.code).toBe('TP004');

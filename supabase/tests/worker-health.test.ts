@@ -65,7 +65,7 @@ describe('worker heartbeats', () => {
 describe('workspace_health', () => {
 	it("counts the workspace's due jobs and the oldest one, not another workspace's", async () => {
 		const queue = (org: string) =>
-			t.sql`select public.queue_sms_message(p_user_id => ${w.people.viewer.id}::uuid, p_phone_number => null, p_message => 'hi', p_organization_id => ${org}::uuid) as id`;
+			t.sql`select public.queue_sms_message(p_user_id => ${w.people.viewer.id}::uuid, p_phone_sealed => null, p_message => 'hi', p_organization_id => ${org}::uuid) as id`;
 		await queue(w.a);
 		await queue(w.a);
 		await queue(w.b);
@@ -83,7 +83,7 @@ describe('workspace_health', () => {
 	});
 
 	it('measures callback lag per provider as the median from send to first callback', async () => {
-		const [{ id }] = await t.sql`select public.queue_sms_message(p_user_id => ${w.people.viewer.id}::uuid, p_phone_number => null, p_message => 'lag', p_organization_id => ${w.a}::uuid) as id`;
+		const [{ id }] = await t.sql`select public.queue_sms_message(p_user_id => ${w.people.viewer.id}::uuid, p_phone_sealed => null, p_message => 'lag', p_organization_id => ${w.a}::uuid) as id`;
 		// One clock for both statements: on a busy machine two now()s can be seconds apart.
 		const at = new Date();
 		await t.sql`update public.sms_messages set status = 'sent', twilio_sid = 'SMlag0000000000000000000000000000a', sent_at = ${at}::timestamptz - interval '20 seconds' where id = ${id}`;

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateAlertsOnce } from './alerts.ts';
 import { silentLogger } from './logger.ts';
-import { createSmsUser, nextPhone, setupWorkerEnv, type WorkerTestEnv } from '../test/fixtures.ts';
+import { createSmsUser, nextPhone, phoneColumns, setupWorkerEnv, type WorkerTestEnv } from '../test/fixtures.ts';
 
 let env: WorkerTestEnv;
 
@@ -24,9 +24,10 @@ describe('alert evaluation in the worker', () => {
 		await env.sql`insert into public.organization_members (organization_id, user_id, role, on_call)
 			values (${org}, ${onCall}, 'owner', true), (${org}, ${offCall}, 'admin', false)`;
 		await env.sql`insert into public.alert_rules (organization_id, kind, notify_on_call) values (${org}, 'failure_rate', true)`;
-		const [{ id: contact }] = await env.sql`insert into public.contacts (organization_id, name, phone_number) values (${org}, 'C', '+14155559900') returning id`;
-		await env.sql`insert into public.sms_messages (organization_id, contact_id, phone_number, message_content, status, error_code, sent_at, failed_at)
-			select ${org}, ${contact}, '+14155559900', 'x', 'undelivered', 30003, now() - interval '2 minutes', now() - interval '1 minute'
+		const phone = phoneColumns('+14155559900');
+		const [{ id: contact }] = await env.sql`insert into public.contacts ${env.sql({ organization_id: org, name: 'C', ...phone })} returning id`;
+		await env.sql`insert into public.sms_messages (organization_id, contact_id, phone_enc, phone_hash, phone_last4, calling_code, message_content, status, error_code, sent_at, failed_at)
+			select ${org}, ${contact}, ${phone.phone_enc}, ${phone.phone_hash}, ${phone.phone_last4}, ${phone.calling_code}, 'x', 'undelivered', 30003, now() - interval '2 minutes', now() - interval '1 minute'
 			from generate_series(1, 30)`;
 
 		const logger = silentLogger();
@@ -67,9 +68,10 @@ describe('retention in the worker', () => {
 	it('applies every batch in one run and says what it removed', async () => {
 		const { applyRetentionOnce } = await import('./retention.ts');
 		const [{ id: org }] = await env.sql`insert into public.organizations (slug, name, body_retention_days) values ('ret-w', 'Ret', 7) returning id`;
-		const [{ id: contact }] = await env.sql`insert into public.contacts (organization_id, name, phone_number) values (${org}, 'C', '+14155559911') returning id`;
-		await env.sql`insert into public.sms_messages (organization_id, contact_id, phone_number, message_content, status, created_at)
-			select ${org}, ${contact}, '+14155559911', 'secret body', 'delivered', now() - interval '8 days' from generate_series(1, 25)`;
+		const phone = phoneColumns('+14155559911');
+		const [{ id: contact }] = await env.sql`insert into public.contacts ${env.sql({ organization_id: org, name: 'C', ...phone })} returning id`;
+		await env.sql`insert into public.sms_messages (organization_id, contact_id, phone_enc, phone_hash, phone_last4, calling_code, message_content, status, created_at)
+			select ${org}, ${contact}, ${phone.phone_enc}, ${phone.phone_hash}, ${phone.phone_last4}, ${phone.calling_code}, 'secret body', 'delivered', now() - interval '8 days' from generate_series(1, 25)`;
 		const run = await applyRetentionOnce({ sql: env.pool, logger: silentLogger(), batch: 10 });
 		expect(run).toMatchObject({ ran: true, bodies: 25 });
 		const [{ n }] = await env.sql`select count(*)::int as n from public.sms_messages where organization_id = ${org} and message_content = '[Text removed after 7 days]'`;

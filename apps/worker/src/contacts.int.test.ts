@@ -7,7 +7,7 @@ import { nextLocalMidnight } from '@sms/twilio-service';
 import type { Sql } from '@sms/db';
 import { createUser } from '@sms/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { messageRow, nextPhone, sandboxTexts, setupWorkerEnv, waitFor, type WorkerTestEnv } from '../test/fixtures.ts';
+import { messageRow, nextPhone, phoneColumns, sealedPhoneText, sandboxTexts, setupWorkerEnv, waitFor, type WorkerTestEnv } from '../test/fixtures.ts';
 
 let env: WorkerTestEnv;
 let orgCounter = 0;
@@ -37,14 +37,13 @@ async function createWorkspace(sql: Sql, rules: WorkspaceRules): Promise<string>
 
 async function createContact(sql: Sql, organizationId: string, phone: string, timeZone: string | null = null): Promise<string> {
 	const [row] = await sql<{ id: string }[]>`
-		insert into public.contacts (organization_id, name, phone_number, time_zone)
-		values (${organizationId}, 'A Contact', ${phone}, ${timeZone}) returning id`;
+		insert into public.contacts ${sql({ organization_id: organizationId, name: 'A Contact', ...phoneColumns(phone), time_zone: timeZone })} returning id`;
 	return row.id;
 }
 
 async function textContact(sql: Sql, contactId: string, body: string): Promise<string> {
 	const [row] = await sql<{ id: string }[]>`
-		select public.queue_sms_message(p_user_id => null, p_phone_number => null, p_message => ${body},
+		select public.queue_sms_message(p_user_id => null, p_phone_sealed => null, p_message => ${body},
 		                                p_contact_id => ${contactId}::uuid) as id`;
 	return row.id;
 }
@@ -165,8 +164,8 @@ describe('texts to contacts', () => {
 		});
 		const phone = nextPhone();
 		const userId = await createUser(env.sql);
-		await env.sql`select public.set_verified_phone(${userId}, ${phone})`;
-		const [{ id }] = await env.sql`select public.queue_sms_message(p_user_id => ${userId}::uuid, p_phone_number => null,
+		await env.sql`select public.set_verified_phone(${userId}, ${sealedPhoneText(phone)}::public.sealed_phone)`;
+		const [{ id }] = await env.sql`select public.queue_sms_message(p_user_id => ${userId}::uuid, p_phone_sealed => null,
 			p_message => 'user rules', p_organization_id => ${org}::uuid) as id`;
 		await sentRow(id);
 	});

@@ -8,6 +8,8 @@ import {
 	createSmsUser,
 	messageRow,
 	nextPhone,
+	phoneColumns,
+	phoneHash,
 	queueSettled,
 	queueText,
 	sandboxTexts,
@@ -147,7 +149,7 @@ describe('permanent errors', () => {
 		});
 		expect(row.error_code).toBe(21610);
 		const [optOut] = await env.sql<{ opted_out: boolean; source: string }[]>`
-			select opted_out, source from public.sms_phone_opt_outs where phone_number = ${phone}`;
+			select opted_out, source from public.sms_phone_opt_outs where phone_hash = ${phoneHash(phone)}`;
 		expect(optOut).toEqual({ opted_out: true, source: 'twilio_21610' });
 		// The next text to that number is not even tried.
 		const next = await queueText(env.sql, { userId, body: 'a later text' });
@@ -165,7 +167,7 @@ describe('interrupted sends (exactly once)', () => {
 		const phone = nextPhone();
 		const userId = await createSmsUser(env.sql, { phone });
 		const [{ id }] = await env.sql<{ id: string }[]>`
-			select public.queue_sms_message(p_user_id => ${userId}, p_phone_number => null, p_message => ${body},
+			select public.queue_sms_message(p_user_id => ${userId}, p_phone_sealed => null, p_message => ${body},
 			       p_scheduled_for => now() + interval '1 hour') as id`;
 		// The worker's own first step: slot reserved and `dispatching`, in one transaction.
 		const [start] = await env.sql<{ outcome: string; previous: string }[]>`
@@ -270,8 +272,7 @@ describe('reconciliation', () => {
 			const sent = await env.sms.send({ to: phone, body: `stuck ${i}` });
 			if (!sent.ok) throw sent.error;
 			await env.sql`
-				insert into public.sms_messages (user_id, phone_number, message_content, status, twilio_sid)
-				values (${userId}, ${phone}, ${`stuck ${i}`}, 'sent', ${sent.sid})`;
+				insert into public.sms_messages ${env.sql({ user_id: userId, ...phoneColumns(phone), message_content: `stuck ${i}`, status: 'sent', twilio_sid: sent.sid })}`;
 		}
 		setFaults({ latencyMs: 400 }); // each poll takes 400 ms
 		const worker = await env.startWorker({ reconcile: { afterSeconds: 0, intervalMs: 60_000, giveUpSeconds: 3600 } });

@@ -2,7 +2,7 @@ import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createDb, migrate, type Db } from '@sms/db';
-import { createUser } from '@sms/db/testing';
+import { createUser, phoneColumns } from '@sms/db/testing';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '@sms/db/embedded';
 import { startSandbox, type Sandbox } from '@sms/twilio-sandbox';
 import { formParams, signTwilioRequest } from '@sms/twilio-service';
@@ -105,8 +105,7 @@ describe('Postgres restarts mid-drain', () => {
 		);
 		// A stored SID for the webhook to report on.
 		const [{ id: probeId }] = await db.sql<{ id: string }[]>`
-			insert into public.sms_messages (user_id, phone_number, message_content, status, twilio_sid)
-			values (${await createUser(db.sql)}, '+15551230001', 'probe', 'queued', ${`SM${mode === 'fast' ? 'a' : 'b'}${'0'.repeat(31)}`}) returning id`;
+			insert into public.sms_messages ${db.sql({ user_id: await createUser(db.sql), ...phoneColumns('+15551230001'), message_content: 'probe', status: 'queued', twilio_sid: `SM${mode === 'fast' ? 'a' : 'b'}${'0'.repeat(31)}` })} returning id`;
 		expect(probeId).toBeTruthy();
 		const rows = users.flatMap((u, i) => Array.from({ length: 40 }, (_, j) => ({ user_id: u.userId, message: `${mode} ${i}-${j}` })));
 		await db.sql`select public.queue_sms_messages_bulk(${db.sql.json(rows)})`;

@@ -7,7 +7,7 @@
  *   reconciler, which asks each text's provider through the port (fetchStatus).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { setupWorkerEnv, waitFor, type WorkerTestEnv } from '../test/fixtures.ts';
+import { phoneColumns, phoneHash, setupWorkerEnv, waitFor, type WorkerTestEnv } from '../test/fixtures.ts';
 import { createProviderWorkspace, sentRows, type HttpProvider } from '../test/providers.ts';
 
 let env: WorkerTestEnv;
@@ -24,13 +24,13 @@ afterEach(async () => {
 /** A text to a (new) contact of the workspace with this number. */
 async function textContact(organizationId: string, phone: string, body: string): Promise<string> {
 	const [contact] = await env.sql<{ id: string }[]>`
-		insert into public.contacts (organization_id, name, phone_number) values (${organizationId}, 'Contact', ${phone})
+		insert into public.contacts ${env.sql({ organization_id: organizationId, name: 'Contact', ...phoneColumns(phone) })}
 		on conflict do nothing returning id`;
 	const contactId =
 		contact?.id ??
-		(await env.sql<{ id: string }[]>`select id from public.contacts where organization_id = ${organizationId} and phone_number = ${phone}`)[0]!.id;
+		(await env.sql<{ id: string }[]>`select id from public.contacts where organization_id = ${organizationId} and phone_hash = ${phoneHash(phone)}`)[0]!.id;
 	const [row] = await env.sql<{ id: string }[]>`
-		select public.queue_sms_message(p_user_id => null, p_phone_number => null, p_message => ${body},
+		select public.queue_sms_message(p_user_id => null, p_phone_sealed => null, p_message => ${body},
 		                                p_contact_id => ${contactId}::uuid) as id`;
 	return row.id;
 }
@@ -45,13 +45,13 @@ describe.each<HttpProvider>(['sms-retail', '23telecom'])('%s refuses an opted-ou
 	it('records the STOP for the number; the next text to it is suppressed before dispatch', async () => {
 		// The sandbox's magic number: both providers refuse it as opted out (sms-retail opted_out, 23telecom 1002).
 		const phone = '+15005550004';
-		await env.sql`delete from public.sms_phone_opt_outs where phone_number = ${phone}`;
+		await env.sql`delete from public.sms_phone_opt_outs where phone_hash = ${phoneHash(phone)}`;
 		const org = await createProviderWorkspace(env.sql, env.sandbox, [provider]);
 		await env.startWorker({ providers: { settingsTtlMs: 0 } });
 		const first = await textContact(org, phone, `${provider} to someone who opted out`);
 		await waitFor(async () => (await statusOf(first)).status === 'failed', { message: 'first text failed' });
 		const [optOut] = await env.sql<{ opted_out: boolean; source: string }[]>`
-			select opted_out, source from public.sms_phone_opt_outs where phone_number = ${phone}`;
+			select opted_out, source from public.sms_phone_opt_outs where phone_hash = ${phoneHash(phone)}`;
 		expect(optOut).toEqual({ opted_out: true, source: 'provider_opt_out' });
 
 		const accepted = env.sandbox.state.providers[provider].accepted;

@@ -30,7 +30,7 @@ async function interrupted(options: { reachedTwilio: boolean }) {
 	const userId = await createSmsUser(env.sql, { phone, dailyLimit: 5 });
 	const body = `interrupted ${phone}`;
 	const [{ id }] = await env.sql<{ id: string }[]>`
-		select public.queue_sms_message(p_user_id => ${userId}, p_phone_number => null, p_message => ${body},
+		select public.queue_sms_message(p_user_id => ${userId}, p_phone_sealed => null, p_message => ${body},
 		       p_scheduled_for => now() + interval '1 hour') as id`;
 	await env.sql`select public.sms_begin_dispatch(${[id]}::uuid[], ${[new Date().toISOString().slice(0, 10)]}::date[], ${[5]}::int[])`;
 	if (options.reachedTwilio) {

@@ -102,7 +102,7 @@ describe('a send interrupted by kill -9 is found at Twilio however much traffic 
 			// As a worker killed right after Twilio took the text leaves it: slot reserved on the
 			// evening's day, `dispatching` since then, the text at Twilio, no SID stored.
 			const [{ id }] = await env.sql<{ id: string }[]>`
-				select public.queue_sms_message(p_user_id => ${userId}, p_phone_number => null, p_message => 'just before midnight',
+				select public.queue_sms_message(p_user_id => ${userId}, p_phone_sealed => null, p_message => 'just before midnight',
 				       p_priority => 'urgent', p_scheduled_for => now() + interval '1 hour') as id`;
 			const evening = localDate(shifted(), timeZone);
 			await env.sql`select public.sms_begin_dispatch(${[id]}::uuid[], ${[evening]}::date[], ${[100]}::int[])`;

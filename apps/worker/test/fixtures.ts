@@ -4,11 +4,14 @@
  * with preferences. Nothing of ours is faked.
  */
 import type { Sql } from '@sms/db';
-import { createTestDatabase, createUser, type TestDatabase } from '@sms/db/testing';
+import { createTestDatabase, createUser, sealedPhoneText, type TestDatabase } from '@sms/db/testing';
 import { startSandbox, type Sandbox, type SandboxMessage } from '@sms/twilio-sandbox';
 import { SMSService, TwilioClient } from '@sms/twilio-service';
 import { createWorkerPool } from '../src/db.ts';
 import { createWorker, type CreateWorkerOptions, type Worker } from '../src/worker.ts';
+
+/** Sealed numbers for fixtures (the send path stores none in clear). */
+export { phoneColumns, phoneHash, sealedPhoneText } from '@sms/db/testing';
 
 export const ACCOUNT_SID = `AC${'a1'.repeat(16)}`;
 export const AUTH_TOKEN = 'test-auth-token';
@@ -89,8 +92,9 @@ export function nextPhone(): string {
 /** A user with a phone (verified unless said otherwise) and the given preferences. */
 export async function createSmsUser(sql: Sql, prefs: UserPrefs): Promise<string> {
 	const userId = await createUser(sql);
-	if (prefs.verified === false) await sql`select public.set_unverified_phone(${userId}, ${prefs.phone})`;
-	else await sql`select public.set_verified_phone(${userId}, ${prefs.phone})`;
+	const phone = sealedPhoneText(prefs.phone);
+	if (prefs.verified === false) await sql`select public.set_unverified_phone(${userId}, ${phone}::public.sealed_phone)`;
+	else await sql`select public.set_verified_phone(${userId}, ${phone}::public.sealed_phone)`;
 	await sql`
 		update public.user_sms_preferences
 		set time_zone = ${prefs.timeZone ?? 'UTC'},
@@ -108,7 +112,7 @@ export async function queueText(
 ): Promise<string> {
 	const [row] = await sql<{ id: string }[]>`
 		select public.queue_sms_message(
-			p_user_id => ${input.userId}, p_phone_number => ${input.phone ?? null}, p_message => ${input.body},
+			p_user_id => ${input.userId}, p_phone_sealed => ${input.phone ? sealedPhoneText(input.phone) : null}::public.sealed_phone, p_message => ${input.body},
 			p_priority => ${input.priority ?? 'normal'}, p_notification_type => ${input.type ?? 'custom'}) as id`;
 	return row.id;
 }
@@ -195,6 +199,10 @@ export async function spawnWorker(env: { db: { url: string }; sandbox: Sandbox }
 			WORKER_PORT: '0',
 			WORKER_POLL_INTERVAL_MS: '100',
 			LOG_LEVEL: 'info',
+			// The tests' phone keys (vite.config.ts): the worker opens the numbers it sends to.
+			PHONE_ENCRYPTION_KEYS: process.env.PHONE_ENCRYPTION_KEYS ?? '',
+			PHONE_ENCRYPTION_KEY_ID: process.env.PHONE_ENCRYPTION_KEY_ID ?? '',
+			PHONE_INDEX_KEY: process.env.PHONE_INDEX_KEY ?? '',
 			...extra
 		},
 		stdio: ['ignore', 'pipe', 'pipe']

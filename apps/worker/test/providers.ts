@@ -4,6 +4,7 @@
  * and the database say about them afterwards.
  */
 import type { Sql } from '@sms/db';
+import { phoneColumns } from '@sms/db/testing';
 import type { Sandbox } from '@sms/twilio-sandbox';
 
 export type HttpProvider = 'sms-retail' | '23telecom';
@@ -42,10 +43,10 @@ export async function textNewContacts(sql: Sql, organizationId: string, n: numbe
 	for (let i = 0; i < n; i++) {
 		const phone = nextContactPhone();
 		const [contact] = await sql<{ id: string }[]>`
-			insert into public.contacts (organization_id, name, phone_number) values (${organizationId}, 'Contact', ${phone}) returning id`;
+			insert into public.contacts ${sql({ organization_id: organizationId, name: 'Contact', ...phoneColumns(phone) })} returning id`;
 		const body = `${prefix} ${i}`;
 		const [row] = await sql<{ id: string }[]>`
-			select public.queue_sms_message(p_user_id => null, p_phone_number => null, p_message => ${body},
+			select public.queue_sms_message(p_user_id => null, p_phone_sealed => null, p_message => ${body},
 			                                p_contact_id => ${contact.id}::uuid) as id`;
 		out.push({ id: row.id, body, phone });
 	}

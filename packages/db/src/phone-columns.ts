@@ -24,7 +24,13 @@ export interface SealedColumn {
 }
 
 export const SEALED_COLUMNS: readonly SealedColumn[] = [
-	{ table: 'public.phone_verifications', id: 'id', idType: 'bigint', plain: 'phone_number', enc: 'phone_enc', hash: 'phone_hash', last4: 'phone_last4' }
+	{ table: 'public.phone_verifications', id: 'id', idType: 'bigint', plain: 'phone_number', enc: 'phone_enc', hash: 'phone_hash', last4: 'phone_last4' },
+	// The send path (20261204100000/100100): these five move together (numbers are compared across them).
+	{ table: 'public.user_sms_preferences', id: 'user_id', idType: 'uuid', plain: 'phone_number', enc: 'phone_enc', hash: 'phone_hash', last4: 'phone_last4', callingCode: 'calling_code' },
+	{ table: 'public.sms_phone_opt_outs', id: 'id', idType: 'bigint', plain: 'phone_number', enc: 'phone_enc', hash: 'phone_hash', last4: 'phone_last4' },
+	{ table: 'public.contacts', id: 'id', idType: 'uuid', plain: 'phone_number', enc: 'phone_enc', hash: 'phone_hash', last4: 'phone_last4', callingCode: 'calling_code' },
+	{ table: 'public.sms_campaign_recipients', id: 'id', idType: 'bigint', plain: 'phone_number', enc: 'phone_enc', hash: 'phone_hash', last4: 'phone_last4', callingCode: 'calling_code' },
+	{ table: 'public.sms_messages', id: 'id', idType: 'uuid', plain: 'phone_number', enc: 'phone_enc', hash: 'phone_hash', last4: 'phone_last4', callingCode: 'calling_code' }
 ];
 
 /** Raw provider payloads whose number fields are sealed (phone-payload.ts). */

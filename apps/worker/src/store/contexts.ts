@@ -1,4 +1,4 @@
-import type { Sql } from '@sms/db';
+import { phoneCipher, type Sql } from '@sms/db';
 import { isProviderId } from '@sms/providers';
 import { deliveryPrefs, isValidTimeZone, type Priority } from '@sms/twilio-service';
 import type { Logger } from '../logger.ts';
@@ -7,7 +7,7 @@ import type { MessageStatus, SendContext } from '../types.ts';
 interface ContextRow {
 	message_id: string;
 	user_id: string;
-	phone_number: string;
+	phone_enc: string | null;
 	body: string;
 	status: MessageStatus;
 	priority: Priority;
@@ -64,7 +64,7 @@ export class ContextLoader {
 	 */
 	async load(messageIds: string[], now: Date): Promise<Map<string, SendContext>> {
 		const rows = await this.sql<ContextRow[]>`
-			select m.id as message_id, coalesce(m.user_id, m.contact_id) as user_id, m.phone_number,
+			select m.id as message_id, coalesce(m.user_id, m.contact_id) as user_id, m.phone_enc,
 			       m.message_content as body, m.status,
 			       m.priority, m.twilio_sid, m.organization_id, m.provider, m.provider_reference, m.dispatched_at, m.notification_type,
 			       t.bypasses_quiet_hours,
@@ -74,8 +74,8 @@ export class ContextLoader {
 			       (case when c.id is not null then org.quiet_hours_end else p.quiet_hours_end end)::text as quiet_hours_end,
 			       case when c.id is not null then org.contact_daily_limit else p.daily_limit end as daily_limit,
 			       coalesce(p.opted_out, false) as user_opted_out, coalesce(o.opted_out, false) as number_opted_out,
-			       case when c.id is not null then c.phone_number = m.phone_number
-			            else coalesce(p.phone_verified, false) and p.phone_number = m.phone_number end as phone_verified,
+			       case when c.id is not null then c.phone_hash = m.phone_hash
+			            else coalesce(p.phone_verified, false) and p.phone_hash = m.phone_hash end as phone_verified,
 			       coalesce(case when c.id is not null then cu.count else u.count end, 0)::int as used_today
 			from unnest(${messageIds}::uuid[]) as ids(id)
 			join public.sms_messages m on m.id = ids.id
@@ -89,7 +89,7 @@ export class ContextLoader {
 			left join public.sms_notification_types t on t.key = m.notification_type
 			left join public.user_sms_type_preferences tp
 			  on tp.user_id = m.user_id and tp.type_key = m.notification_type
-			left join public.sms_phone_opt_outs o on o.phone_number = m.phone_number
+			left join public.sms_phone_opt_outs o on o.phone_hash = m.phone_hash
 			left join public.sms_daily_usage u
 			  on u.user_id = m.user_id
 			 and u.local_date = (${now}::timestamptz at time zone coalesce(z.time_zone, 'UTC'))::date
@@ -97,11 +97,14 @@ export class ContextLoader {
 			  on cu.contact_id = c.id
 			 and cu.local_date = (${now}::timestamptz at time zone coalesce(z.time_zone, 'UTC'))::date`;
 		const map = new Map<string, SendContext>();
+		const cipher = rows.length > 0 ? phoneCipher() : null;
 		for (const r of rows) {
 			map.set(r.message_id, {
 				messageId: r.message_id,
 				userId: r.user_id,
-				phoneNumber: r.phone_number,
+				// Opened here, in the process that hands the text to the provider, and kept in memory
+				// only. A forgotten recipient has none (its text was canceled before it was forgotten).
+				phoneNumber: r.phone_enc === null ? '' : cipher!.decrypt(r.phone_enc),
 				body: r.body,
 				status: r.status,
 				priority: r.priority,

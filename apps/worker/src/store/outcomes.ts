@@ -1,4 +1,5 @@
-import type { Sql } from '@sms/db';
+import { phoneCipher, type Sql } from '@sms/db';
+import { callingCodeOf } from '@sms/twilio-service/validate';
 
 /**
  * A text's end (or pause) and its job's settlement in ONE statement, so the message and the
@@ -55,6 +56,11 @@ export async function holdForReview(sql: Sql, options: JobRef & { candidates: st
 /** Where a STOP recorded by the worker came from: Twilio's 21610, or an HTTP provider's opted-out refusal. */
 export type OptOutSource = 'twilio_21610' | 'provider_opt_out';
 
+/** Records a STOP for the number (opened from the text's sealed columns): sealed again here, never sent to SQL in clear. */
 export async function recordOptOut(sql: Sql, phoneNumber: string, source: OptOutSource): Promise<void> {
-	await sql`select public.record_phone_opt_out(${phoneNumber}, true, ${source}, null)`;
+	const s = phoneCipher().seal(phoneNumber);
+	await sql`
+		select public.record_phone_opt_out(
+		  row(${s.enc}::text, ${s.hash}::text, ${s.last4}::text, ${callingCodeOf(phoneNumber)}::text)::public.sealed_phone,
+		  true, ${source}, null)`;
 }

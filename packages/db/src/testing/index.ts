@@ -60,3 +60,6 @@ export async function createUser(sql: Sql, options: { email?: string } = {}): Pr
 		insert into auth.users (email, email_confirmed_at) values (${email}, now()) returning id`;
 	return row.id;
 }
+
+export { sealedPhone, sealedPhoneText, phoneColumns, phoneHash, openPhone } from './sealed-phone.ts';
+export type { SealedPhoneValue, PhoneColumns } from './sealed-phone.ts';
