@@ -13,12 +13,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createDb, migrate } from '@sms/db';
+import { createDb, migrate, phoneCipher } from '@sms/db';
 import { startEmbeddedPostgres } from '@sms/db/embedded';
 import { actualOverview, expectedOverview, nonZero } from '../supabase/tests/overview-rollup-sums.ts';
 
 process.env.BENCH_SCALE ??= '0.02';
-const { generateConsoleData, TEXTS, CONTACTS } = await import('./console-data.ts');
+const { generateConsoleData, contactNumber, TEXTS, CONTACTS } = await import('./console-data.ts');
 const check = process.env.CHECK !== '0';
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'sms-console-data-'));
@@ -95,6 +95,18 @@ try {
 			select count(*)::int as n from pg_index x join pg_class c on c.oid = x.indexrelid
 			where x.indrelid in ('public.sms_messages'::regclass, 'public.sms_delivery_events'::regclass) and not x.indisvalid`;
 		if (invalid.n) problems.push(`${invalid.n} invalid indexes`);
+		// Numbers: a text carries its contact's sealed number, which opens to the contact's number.
+		const phones = await db.sql<{ external_id: string; c_enc: string; c_hash: string; m_enc: string; m_hash: string; m_last4: string; m_code: string | null }[]>`
+			select c.external_id, c.phone_enc as c_enc, c.phone_hash as c_hash, m.phone_enc as m_enc, m.phone_hash as m_hash,
+				m.phone_last4 as m_last4, m.calling_code as m_code
+			from public.sms_messages m join public.contacts c on c.id = m.contact_id order by random() limit 200`;
+		for (const p of phones) {
+			const e164 = contactNumber(Number(p.external_id.slice(4)));
+			const cipher = phoneCipher();
+			if (cipher.decrypt(p.c_enc) !== e164 || cipher.decrypt(p.m_enc) !== e164) problems.push(`${p.external_id}: a sealed number does not open to the contact's`);
+			if (p.c_hash !== cipher.blindIndex(e164) || p.m_hash !== p.c_hash) problems.push(`${p.external_id}: phone_hash differs`);
+			if (p.m_last4 !== e164.slice(-4) || !p.m_code || !e164.startsWith(`+${p.m_code}`)) problems.push(`${p.external_id}: last four or calling code differ`);
+		}
 		console.log(`checked: ${keys.size.toLocaleString('en')} overview keys, ${diff.keys.toLocaleString('en')} message-rollup keys, event order and workspaces`);
 	}
 } finally {

@@ -15,7 +15,19 @@
  * same expressions. bench/console-data.check.ts compares every rollup with the raw counts.
  */
 import { performance } from 'node:perf_hooks';
-import type { Db, Sql } from '@sms/db';
+import { createHash } from 'node:crypto';
+import { phoneCipher, phoneKeysToEnv, type Db, type Sql } from '@sms/db';
+import { callingCodeOf } from '@sms/twilio-service/validate';
+
+/**
+ * The bench workspace's phone keys when the environment has none: fixed (bench data only, no
+ * secret), so a kept cluster (BENCH_CONSOLE_DATA) opens and finds its numbers on the next run.
+ * Set on import, before the bench migrates or seals anything; pass them on to a server that
+ * must open the numbers (phoneKeysToEnv(CONSOLE_BENCH_PHONE_KEYS)).
+ */
+const benchKey = (label: string) => createHash('sha256').update(`sms-notify console bench ${label}`).digest('base64');
+export const CONSOLE_BENCH_PHONE_KEYS = { keys: { bench1: benchKey('phone key') }, currentKeyId: 'bench1', indexKey: benchKey('index key') };
+if (!process.env.PHONE_ENCRYPTION_KEYS) Object.assign(process.env, phoneKeysToEnv(CONSOLE_BENCH_PHONE_KEYS));
 
 export const TEXTS = Math.round(1_000_000 * Number(process.env.BENCH_SCALE ?? 1));
 export const CONTACTS = Math.max(1000, Math.round(TEXTS / 100));
@@ -78,11 +90,15 @@ const externalId = (n: number) => `crm-${String(n).padStart(7, '0')}`;
 // The stored phone form: the only place that knows it. A contact's columns come from
 // phoneValues(e164); a text copies PHONE_COLUMNS from its contact as they are.
 
-/** The columns a number is stored in, on contacts and on sms_messages alike. */
-const PHONE_COLUMNS = ['phone_number'] as const;
-/** A contact's stored phone columns for an E.164 number. */
-function phoneValues(e164: string): Record<(typeof PHONE_COLUMNS)[number], string> {
-	return { phone_number: e164 };
+/** The columns a number is stored in, on contacts and on sms_messages alike (sealed: issue 11). */
+const PHONE_COLUMNS = ['phone_enc', 'phone_hash', 'phone_last4', 'calling_code'] as const;
+/**
+ * A contact's stored phone columns for an E.164 number, sealed by the process's cipher
+ * (PHONE_ENCRYPTION_KEYS, PHONE_INDEX_KEY) once per contact; its texts copy them.
+ */
+function phoneValues(e164: string): Record<(typeof PHONE_COLUMNS)[number], string | null> {
+	const s = phoneCipher().seal(e164);
+	return { phone_enc: s.enc, phone_hash: s.hash, phone_last4: s.last4, calling_code: callingCodeOf(e164) };
 }
 
 // ---------------------------------------------------------------------------------------------
