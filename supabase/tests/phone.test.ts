@@ -20,7 +20,9 @@ afterAll(async () => {
 });
 
 async function prefs(userId: string) {
-	const [row] = await t.sql`select phone_enc, phone_hash, phone_last4, phone_verified, phone_verified_at, opted_out, opted_out_at
+	const [row] = await t.sql<
+		{ phone_enc: string | null; phone_hash: string | null; phone_last4: string | null; phone_verified: boolean; phone_verified_at: Date | null; opted_out: boolean; opted_out_at: Date | null }[]
+	>`select phone_enc, phone_hash, phone_last4, phone_verified, phone_verified_at, opted_out, opted_out_at
 		from public.user_sms_preferences where user_id = ${userId}`;
 	if (!row) return row;
 	const { phone_enc, phone_hash, phone_last4, ...rest } = row;

@@ -190,7 +190,7 @@ describe('functions in schema public', () => {
 		}
 		const bulk = await sqlState(() =>
 			asPerson(t, alice, (tx) =>
-				tx`select public.queue_sms_messages_bulk(${tx.json([{ user_id: alice.id, phone_sealed: sealedPhone('+14155550123'), message: 'hi' }])})`
+				tx`select public.queue_sms_messages_bulk(${tx.json([{ user_id: alice.id, phone_sealed: { ...sealedPhone('+14155550123') }, message: 'hi' }])})`
 			)
 		);
 		expect(bulk).toBe(PERMISSION_DENIED);
