@@ -127,6 +127,10 @@ describe('functions in schema public', () => {
 			campaign_default_throttle: 'WS001',
 			campaign_progress: 'CM001',
 			cancel_campaign: 'CM001',
+			// Null arguments are refused; a non-member's real call sees only their own texts (as RLS).
+			console_count_messages: '22023',
+			console_message_ids: '22023',
+			console_search_contacts: 'ok:[]',
 			create_api_key: 'WS001',
 			create_campaign: 'WS001',
 			create_organization: 'WS004',
