@@ -2,7 +2,9 @@
  * The words around forgetting a contact (a person's right to be forgotten), the same on every
  * page that offers it: what goes, what stays, and that it cannot be undone.
  */
-export function forgetQuestion(name: string, phone: string, texts?: number): string {
+import { contactName } from './contact-name.ts';
+
+export function forgetQuestion(name: string | null, phone: string, texts?: number): string {
 	const kept =
 		texts === undefined
 			? 'Their texts stay in the statistics without body or number'
@@ -10,13 +12,13 @@ export function forgetQuestion(name: string, phone: string, texts?: number): str
 				? 'They have no texts'
 				: `Their ${texts === 1 ? 'text stays' : `${texts} texts stay`} in the statistics without body or number`;
 	return (
-		`Forget ${name} (${phone})? Their name, number, external id, attributes and tags are deleted. ` +
+		`Forget ${contactName(name)} (${phone})? Their name, number, external id, attributes and tags are deleted. ` +
 		`${kept} (status, times and cost are kept; texts not yet sent are canceled). This cannot be undone.`
 	);
 }
 
-export function forgottenMessage(name: string, texts: number, canceled: number): string {
-	const parts = [`${name} is forgotten.`];
+export function forgottenMessage(name: string | null, texts: number, canceled: number): string {
+	const parts = [`${contactName(name)} is forgotten.`];
 	if (texts > 0) parts.push(`${texts === 1 ? '1 text is' : `${texts} texts are`} kept without body or number.`);
 	if (canceled > 0) parts.push(`${canceled === 1 ? '1 text not yet sent was' : `${canceled} texts not yet sent were`} canceled.`);
 	return parts.join(' ');

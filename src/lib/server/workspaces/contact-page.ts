@@ -11,7 +11,7 @@ export function contactFormOptions() {
 /** A stored contact as the form's fields (the consent time as wall-clock time in `zone`). */
 export function contactToFormValues(c: Contact, zone: string, country: string): ContactFormValues {
 	return {
-		name: c.name,
+		name: c.name ?? '',
 		phone: c.phoneNumber,
 		country,
 		timeZone: c.timeZone ?? '',

@@ -3,9 +3,9 @@
  * sealed (ciphertext, hash, last four, calling code), opened on the way out, found by a full
  * number in the workspace's national format (its hash) and by its last four.
  */
-import { createTestDatabase, createUser, phoneHash, type TestDatabase } from '@sms/db/testing';
+import { createTestDatabase, createUser, phoneColumns, phoneHash, type TestDatabase } from '@sms/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getContact, insertContact, listContacts, updateContact } from './contacts.ts';
+import { decodeContactCursor, getContact, insertContact, listContacts, updateContact } from './contacts.ts';
 import { parseContactSearch } from './contact-search.ts';
 import type { ContactInput } from './contact-form.ts';
 
@@ -63,5 +63,32 @@ describe('workspace contacts on sealed numbers', () => {
 		await expect(
 			t.db.asUser({ sub: operator }, (tx) => insertContact(tx, { organizationId: org, contact: input('+447911123456', 'Twin') }))
 		).rejects.toMatchObject({ code: '23505' });
+	});
+	it('pages through contacts without a name (created from a bare number by the API or a campaign): none is skipped or repeated', async () => {
+		const [{ id: ws }] = await t.sql`insert into public.organizations (slug, name) values ('nameless-co', 'Nameless') returning id`;
+		await t.sql`insert into public.organization_members (organization_id, user_id, role) values (${ws}, ${operator}, 'operator')`;
+		const ids: string[] = [];
+		for (const [i, name] of ['Ann', 'Bob', 'Cy'].entries()) {
+			ids.push((await t.db.asUser({ sub: operator }, (tx) => insertContact(tx, { organizationId: ws, contact: input(`+44791100030${i}`, name) }))).id);
+		}
+		// A nameless contact as the API and campaign start now create them.
+		for (const i of [5, 6, 7]) {
+			const p = phoneColumns(`+44791100030${i}`);
+			const [{ id }] = await t.sql`insert into public.contacts (organization_id, name, phone_enc, phone_hash, phone_last4, calling_code)
+				values (${ws}, null, ${p.phone_enc}, ${p.phone_hash}, ${p.phone_last4}, ${p.calling_code}) returning id`;
+			ids.push(id);
+		}
+		const seen: string[] = [];
+		let after: ReturnType<typeof decodeContactCursor> = null;
+		for (let page = 0; page < 10; page++) {
+			const r = await t.db.asUser({ sub: operator }, (tx) => listContacts(tx, { organizationId: ws, search: null, tag: null, after, pageSize: 2 }));
+			seen.push(...r.contacts.map((c) => c.id));
+			if (!r.next) break;
+			after = decodeContactCursor(r.next);
+		}
+		expect([...seen].sort()).toEqual([...ids].sort());
+		expect(new Set(seen).size).toBe(ids.length);
+		const nameless = await t.db.asUser({ sub: operator }, (tx) => getContact(tx, { organizationId: ws, id: ids[3] }));
+		expect(nameless?.name).toBeNull();
 	});
 });

@@ -6,7 +6,8 @@ import type { ContactSearch } from './contact-search.ts';
 
 export interface Contact {
 	id: string;
-	name: string;
+	/** null for a contact created from a bare number (the API, a campaign row without a name). */
+	name: string | null;
 	phoneNumber: string;
 	timeZone: string | null;
 	externalId: string | null;
@@ -20,7 +21,7 @@ export interface Contact {
 
 interface Row {
 	id: string;
-	name: string;
+	name: string | null;
 	phone_enc: string;
 	phone_last4: string;
 	time_zone: string | null;
@@ -99,7 +100,7 @@ export async function listContacts(
 			p_phone_hash => ${s?.e164 ? phoneCipher().blindIndex(s.e164) : null})`;
 	const page = rows.slice(0, size).map(toContact);
 	const last = page[page.length - 1];
-	return { contacts: page, next: rows.length > size && last ? encodeContactCursor({ name: last.name, id: last.id }) : null };
+	return { contacts: page, next: rows.length > size && last ? encodeContactCursor({ name: last.name ?? '', id: last.id }) : null };
 }
 
 export async function getContact(tx: TransactionSql, options: { organizationId: string; id: string }): Promise<Contact | null> {
