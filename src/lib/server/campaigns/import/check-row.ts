@@ -60,8 +60,9 @@ export function checkRow(plan: RowPlan, phones: PhoneNormaliser, row: number, va
 	let segments = 1;
 	if (plan.body !== undefined) {
 		const vars: TemplateVars = {};
-		for (let i = 0; i < columns.length; i += 1) vars[(columns[i] as ImportColumn).variable] = cells[i];
-		vars.phone ??= phone.e164;
+		// Not the phone column: the number is stored sealed, and a rendered body is not (SQL renders
+		// it at start, so {{phone}} would put the number in clear in every text's body).
+		for (let i = 0; i < columns.length; i += 1) if (i !== plan.phone) vars[(columns[i] as ImportColumn).variable] = cells[i];
 		try {
 			segments = renderTemplate(plan.body, vars, {
 				requiredVars: plan.requiredVars,
@@ -96,11 +97,14 @@ function templateProblem(plan: RowPlan, row: number, error: TemplateError): Inva
 	if (error.code === 'missing_variables' && error.missing.length > 0) {
 		const variable = error.missing[0] as string;
 		const column = plan.columns.find((c) => c.variable === variable);
+		const isPhone = variable === 'phone' || column === plan.columns[plan.phone];
 		return {
 			row,
 			column: column?.header ?? variable,
 			value: '',
-			reason: `missing template variable: ${error.missing.join(', ')}`,
+			reason: isPhone
+				? `the phone number cannot be put in the text (numbers are stored encrypted): remove {{${variable}}}`
+				: `missing template variable: ${error.missing.join(', ')}`,
 			code: 'missing_variable'
 		};
 	}

@@ -123,7 +123,7 @@ async function read(
 	invalid.sort((a, b) => a.row - b.row);
 	const name = (index: number | null) => (index === null ? null : (columns[index]?.header ?? null));
 	const used = options.body === undefined ? [] : templateVariables(options.body);
-	const provided = new Set([...columns.map((c) => c.variable), 'phone']);
+	const provided = new Set(plan.columns.filter((c) => c.role !== 'phone').map((c) => c.variable));
 	return {
 		rows,
 		valid: kept.length,

@@ -160,6 +160,16 @@ describe('columns', () => {
 		expect(r.invalid[0]).toMatchObject({ row: 2, code: 'missing_variable', reason: 'missing template variable: missing' });
 	});
 
+	it('refuses the phone number as a template variable: numbers are stored sealed, a text body is not', async () => {
+		for (const body of ['Your number {{phone}}', 'Your number {{mobile}}']) {
+			const r = await run('Name,mobile\nAnn,+14155552671\n', { body });
+			expect(r.valid, body).toBe(0);
+			expect(r.missingColumns, body).toEqual([body.includes('mobile') ? 'mobile' : 'phone']);
+			expect(r.invalid[0], body).toMatchObject({ row: 2, code: 'missing_variable' });
+			expect(r.invalid[0]?.reason, body).toMatch(/phone number cannot be put in the text/);
+		}
+	});
+
 	it('refuses a row whose text would need more segments than allowed', async () => {
 		const r = await run(`phone,msg\n+14155552671,${'x'.repeat(400)}\n+14155552672,short\n`, { body: '{{msg}}', maxSegments: 2 });
 		expect(r.valid).toBe(1);

@@ -1,5 +1,4 @@
 import type { TransactionSql } from '@sms/db';
-import { phoneCipher } from '@sms/db';
 import { renderTemplate, TemplateError, type SmsEncoding } from '@sms/twilio-service';
 import { shownPhone } from '$lib/server/phones/view';
 
@@ -36,8 +35,8 @@ export async function previewRow(
 		return { ok: false, row: options.row, reason };
 	}
 	try {
-		// {{phone}} renders the number as the text will carry it; the page shows it by role.
-		const out = renderTemplate(options.body, { ...r.variables, phone: r.variables.phone ?? phoneCipher().decrypt(r.phone_enc) }, { requiredVars: options.requiredVars });
+		// The variables as start_campaign renders them: the phone column is not among them.
+		const out = renderTemplate(options.body, r.variables, { requiredVars: options.requiredVars });
 		return {
 			ok: true,
 			row: options.row,
