@@ -6,7 +6,9 @@
 -- retry_campaign_failures checks a text's opt-out by phone_hash. A recipient with no name gets a
 -- contact with no name (the number was its name before, which would now put it in clear in
 -- contacts.name): contacts.name becomes nullable; a name given is still 1-200 characters.
--- Redefined: public.start_campaign (20261204130000), public.retry_campaign_failures (20261202030300).
+-- Also cheaper per recipient (see 20261204130000): work_mem 64MB for its sorts, the template
+-- rendered inline.
+-- Redefined: public.start_campaign (20261203130400), public.retry_campaign_failures (20261202030300).
 
 alter table public.contacts alter column name drop not null;
 
