@@ -14,14 +14,9 @@ export const CLEAR_BY_DESIGN: readonly string[] = ['public.organizations.from_nu
  * Shrink this list as tables move to sealed columns; never grow it.
  */
 export const NOT_YET_ENCRYPTED: readonly string[] = [
-	// The sending API's kept answer for an Idempotency-Key replay carries the recipient ("to").
-	'public.api_idempotency_keys.response_body',
+	// Contact audit rows written before the send path was sealed (the migration leaves history as it was).
 	'public.audit_log.after',
 	'public.audit_log.before',
-	// A contact with no name is named by its number (campaign recipients, API upserts).
-	'public.contacts.name',
-	// Campaign uploads: the import report's samples, the recipients, and their template variables.
-	'public.sms_campaign_imports.report',
-	'public.sms_campaign_recipients.variables',
-	'public.sms_messages.template_vars'
+	// Campaign uploads: the import report's samples of rejected rows (a rejected cell is not a number we keep).
+	'public.sms_campaign_imports.report'
 ];
