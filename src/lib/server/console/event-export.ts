@@ -2,7 +2,7 @@ import { csvStream, isoTime, pgTime, type Cell } from './csv-stream.ts';
 import type { DeliveryLogFilters } from './delivery-log-filters.ts';
 import { deliveryLogWhere, userNames } from './delivery-log.ts';
 import { maskPayload, openPayload, phoneCipher, type Claims, type Db } from '@sms/db';
-import { shownPhones } from './phone-memo.ts';
+import { shownPhones } from '../phones/memo.ts';
 
 /** A payload's text with its sealed number fields opened or hidden (parsed only when it has one). */
 function shownPayloadText(text: string | null, showNumbers: boolean): string | null {

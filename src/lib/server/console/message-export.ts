@@ -4,7 +4,7 @@ import { csvStream, isoTime, pgTime, type Cell } from './csv-stream.ts';
 import { userNames } from './delivery-log.ts';
 import type { MessageFilters } from './message-filters.ts';
 import { messageWhere } from './messages.ts';
-import { shownPhones } from './phone-memo.ts';
+import { shownPhones } from '../phones/memo.ts';
 
 export const MESSAGE_CSV_HEADER = [
 	'id', 'created_at', 'recipient', 'recipient_type', 'recipient_id', 'phone', 'type', 'campaign_id', 'provider',

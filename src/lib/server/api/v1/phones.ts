@@ -28,9 +28,13 @@ export function sealRecipient<M extends Pick<SendMessage, 'to'>>(message: M): M 
  * in full (an API key is the application's own, as an operator's view). An answer kept before
  * the numbers were sealed holds '•••• 1234' instead, shown as it is.
  */
-export function openedPhone(stored: string | null, last4: string | null): string {
+export function openedPhone(
+	stored: string | null,
+	last4: string | null,
+	open: (sealed: string | null, last4: string | null) => string = (s, l) => shownPhone(s, l, true)
+): string {
 	if (stored !== null && !stored.startsWith('p1.')) return stored;
-	return shownPhone(stored, last4, true);
+	return open(stored, last4);
 }
 
 /** One text's answer with its number opened (`phoneLast4` is the database's, not the API's). */

@@ -4,6 +4,7 @@ import type { Problem } from '$lib/api/v1/schemas/common';
 import type { BatchItemError, BatchItemInput } from './outcome.ts';
 import { sqlIssues } from './sql-errors.ts';
 import { openedPhone, sealRecipient } from '../phones.ts';
+import { shownPhones } from '$lib/server/phones/memo';
 
 /**
  * Each text validated on its own by the schema, its `to.phone` sealed; the ones it refuses go to
@@ -76,14 +77,8 @@ export function batchAnswer(stored: StoredBatch | StoredBatchV1, messages: unkno
 	const c = stored.ok;
 	const n = c.index?.length ?? 0;
 	// Texts to one contact hold its number as one ciphertext (copied as it is): opened once.
-	const opened = new Map<string, string>();
-	const phoneAt = (k: number) => {
-		const stored = c.phone?.[k] ?? null;
-		if (stored === null) return openedPhone(null, c.phoneLast4?.[k] ?? null);
-		let shown = opened.get(stored);
-		if (shown === undefined) opened.set(stored, (shown = openedPhone(stored, c.phoneLast4?.[k] ?? null)));
-		return shown;
-	};
+	const open = shownPhones(true);
+	const phoneAt = (k: number) => openedPhone(c.phone?.[k] ?? null, c.phoneLast4?.[k] ?? null, open);
 	for (let k = 0; k < n; k++) {
 		const index = c.index![k];
 		results[index] = {

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { phoneCipher } from '@sms/db';
 import * as view from '../phones/view.ts';
-import { OPENED_PHONES_KEPT, shownPhones } from './phone-memo.ts';
+import { OPENED_PHONES_KEPT, shownPhones } from './memo.ts';
 
 describe('shownPhones (an export opening numbers)', () => {
 	it('opens each distinct sealed value once, shows the same as shownPhone, masks for viewers, and stays bounded', () => {

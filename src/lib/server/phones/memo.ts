@@ -1,10 +1,10 @@
-import { shownPhone } from '../phones/view.ts';
+import { shownPhone } from './view.ts';
 
 /** Distinct sealed values an export keeps opened at once (a few hundred kB). */
 export const OPENED_PHONES_KEPT = 10_000;
 
 /**
- * shownPhone for an export's rows, opening each distinct sealed value once. A text carries its
+ * shownPhone for many rows (an export, a batch answer), opening each distinct sealed value once. A text carries its
  * recipient's sealed number as it was copied (contract: sealed values are copied as they are),
  * so one person's hundred texts share one ciphertext; an AES-GCM open costs tens of µs (cipher
  * set-up per call), which per row would bound an operator's export at a few ten thousand rows a
