@@ -5,6 +5,7 @@ import { sequence } from '@sveltejs/kit/hooks';
 import { config } from '$lib/server/config';
 import { crossSiteRefusal, isApiV1Path, isCrossSiteRequest } from '$lib/server/csrf';
 import { withSecurityHeaders } from '$lib/server/security-headers';
+import { bodyRefusal, checkBody, drainRefused } from '$lib/server/http/body-limit';
 import { resolveSession, SESSION_COOKIE } from '$lib/server/auth/session';
 import { db } from '$lib/server/db';
 import { isAdmin } from '$lib/server/auth/users';
@@ -36,6 +37,23 @@ const csrf: Handle = async ({ event, resolve }) => {
 	return resolve(event);
 };
 
+// Before anything reads the body: the adapter's limit is sized for campaign CSVs, not for forms.
+const bodySize: Handle = async ({ event, resolve }) => {
+	const { request, url } = event;
+	const verdict = checkBody({
+		method: request.method,
+		pathname: url.pathname,
+		routeId: event.route.id,
+		search: url.search,
+		contentLength: request.headers.get('content-length'),
+		transferEncoding: request.headers.get('transfer-encoding')
+	});
+	if (verdict.ok) return resolve(event);
+	const declared = Number(request.headers.get('content-length'));
+	await drainRefused(request, Number.isFinite(declared) ? declared : null);
+	return bodyRefusal(verdict, request, url.pathname);
+};
+
 const authenticate: Handle = async ({ event, resolve }) => {
 	const c = config();
 	event.locals.authMode = c.authMode;
@@ -59,7 +77,7 @@ const authenticate: Handle = async ({ event, resolve }) => {
 	});
 };
 
-export const handle = sequence(metrics, securityHeaders, csrf, authenticate);
+export const handle = sequence(metrics, securityHeaders, csrf, bodySize, authenticate);
 
 /**
  * Unexpected errors: logged once through pino with an id the error page shows, so a person
