@@ -147,3 +147,36 @@ as $$
         from jsonb_object_keys(p_row) k
        where k = any (array['name', 'phone_number', 'phone_enc', 'phone_hash', 'phone_last4', 'external_id', 'attributes', 'tags'])), '{}'::jsonb) end
 $$;
+
+-- Whether an audit before/after still holds an E.164-looking number in clear, outside the keys
+-- that hold a workspace's own sender numbers (from_number, sender: public, like the columns they
+-- copy). The seal step (phone-columns.ts SEALED_PAYLOADS) and 20261205100100's check use it.
+create function internal.audit_text_in_clear(p_row jsonb)
+returns boolean
+language sql
+immutable
+set search_path = ''
+as $$
+  select coalesce((case when jsonb_typeof(p_row) = 'object' then p_row - 'from_number' - 'sender' else p_row end)::text
+                  operator(pg_catalog.~) '\+[1-9][0-9]{6,14}', false)
+$$;
+
+revoke execute on function internal.audit_text_in_clear(jsonb) from public;
+
+-- Whether a campaign upload's report (sms_campaign_imports.report) still holds cells as typed:
+-- rejected rows' cells as an array, an invalid value or a duplicate's number not sealed
+-- (packages/db/src/phone-import-report.ts writes the sealed shape).
+create function internal.import_report_in_clear(p_report jsonb)
+returns boolean
+language sql
+immutable
+set search_path = ''
+as $$
+  select coalesce(
+    jsonb_path_exists(p_report, 'strict $.rejected[*] ? (@.values.type() == "array")', '{}', true)
+    or jsonb_path_exists(p_report, 'strict $.invalid[*] ? (@.value != "" && !(@.value starts with "p1."))', '{}', true)
+    or jsonb_path_exists(p_report, 'strict $.duplicateRows[*] ? (!(@.phone starts with "p1.") || (@.value != "" && !(@.value starts with "p1.")))', '{}', true),
+    false)
+$$;
+
+revoke execute on function internal.import_report_in_clear(jsonb) from public;

@@ -59,7 +59,7 @@ afterAll(async () => {
 	await t?.close();
 });
 
-const sealedAfter = (row: AuditRow, e164: string) => {
+const sealedAfter = (row: AuditRow, e164: string): Record<string, unknown> => {
 	const { phone_number: _clear, ...rest } = row.after as Record<string, unknown>;
 	const s = cipher.seal(e164);
 	return { ...rest, phone_enc: s.enc, phone_hash: s.hash };
@@ -102,7 +102,7 @@ describe('nobody but the seal step and rotation may touch an audit row', () => {
 		const row = await read(created);
 		const sealed = sealedAfter(row, NUMBER);
 		// A plain update or delete, as before.
-		expect(await sqlState(() => t.sql`update public.audit_log set after = ${t.sql.json(sealed)} where id = ${created}`)).toBe('WS022');
+		expect(await sqlState(() => t.sql`update public.audit_log set after = ${t.sql.json(sealed as never)} where id = ${created}`)).toBe('WS022');
 		expect(await sqlState(() => t.sql`delete from public.audit_log where id = ${created}`)).toBe('WS022');
 		// Through the function, each change that is more than sealing the number.
 		const tampered: Record<string, Json> = {
@@ -123,7 +123,7 @@ describe('nobody but the seal step and rotation may touch an audit row', () => {
 			await sqlState(() =>
 				t.sql.begin(async (tx) => {
 					await tx`select set_config('internal.resealing_audit_phones', 'on', true)`;
-					await tx`update public.audit_log set action = 'contact.deleted', after = ${tx.json(sealed)} where id = ${created}`;
+					await tx`update public.audit_log set action = 'contact.deleted', after = ${tx.json(sealed as never)} where id = ${created}`;
 				})
 			)
 		).toBe('WS022');

@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { scanForClearPhones } from '@sms/db/testing/phone-scan';
-import { CLEAR_BY_DESIGN, NOT_YET_ENCRYPTED } from '../../supabase/tests/phone-clear-columns.ts';
+import { NOT_YET_ENCRYPTED, SCAN_OPTIONS } from '../../supabase/tests/phone-clear-columns.ts';
 import { signIn } from './support/auth.ts';
 import { connect, openPhone, phoneHash, userId } from './support/db.ts';
 import { e2e, uniqueEmail, uniquePhone } from './support/env.ts';
@@ -35,7 +35,7 @@ test('after verification, a delivered text and a STOP, the encrypted columns hol
 		expect(reports.length).toBeGreaterThan(0);
 		expect(reports.every((r) => r.payload.To!.startsWith('p1.'))).toBe(true);
 
-		const hits = await scanForClearPhones(sql, { ignore: CLEAR_BY_DESIGN });
+		const hits = await scanForClearPhones(sql, SCAN_OPTIONS);
 		// Every column outside the known list at once, so one run names them all.
 		expect(hits.filter((h) => !NOT_YET_ENCRYPTED.includes(h.column)).map((h) => `${h.column} (${h.rows} rows)`)).toEqual([]);
 		expect(hits.map((h) => h.column)).not.toContain('public.phone_verifications.phone_enc');
@@ -105,7 +105,7 @@ test('after contacts, the API, a campaign and a STOP, the send path tables hold 
 		expect(await byHash('sms_messages', r2)).toContain(r2);
 		expect(await byHash('sms_phone_opt_outs', r1)).toEqual([r1]);
 
-		const hits = await scanForClearPhones(sql, { ignore: CLEAR_BY_DESIGN });
+		const hits = await scanForClearPhones(sql, SCAN_OPTIONS);
 		expect(hits.filter((h) => !NOT_YET_ENCRYPTED.includes(h.column)).map((h) => `${h.column} (${h.rows} rows)`)).toEqual([]);
 		for (const table of ['sms_messages', 'contacts', 'user_sms_preferences', 'sms_campaign_recipients', 'sms_phone_opt_outs']) {
 			expect(hits.map((h) => h.column).filter((c) => c.startsWith(`public.${table}.phone`))).toEqual([]);
