@@ -45,10 +45,11 @@ test('after verification, a delivered text and a STOP, the encrypted columns hol
 	}
 });
 
-// The rest of the send path, through the same stack: a contact typed into the console, a text
-// sent through /api/v1 with an API key (its recipient becomes a contact, its answer is kept for
-// Idempotency-Key replays), a campaign uploaded, started and delivered, and a STOP from one of
-// its recipients — then the same scan, and the five tables hold the numbers sealed.
+// The rest of the send path, through the same stack: a contact typed into the console (its audit
+// row shown with the number opened), a text sent through /api/v1 with an API key (its recipient
+// becomes a contact, its answer is kept for Idempotency-Key replays), a campaign uploaded with a
+// rejected landline and a duplicate, started and delivered, and a STOP from one of its
+// recipients — then the same scan, with nothing allowed, and the five tables hold the numbers sealed.
 test('after contacts, the API, a campaign and a STOP, the send path tables hold no number in clear', async ({ page }) => {
 	test.setTimeout(180_000);
 	const SLUG = 'demo';
@@ -66,6 +67,11 @@ test('after contacts, the API, a campaign and a STOP, the send path tables hold 
 		await page.getByLabel('Phone number').fill(typed);
 		await page.getByRole('button', { name: 'Add contact' }).click();
 		await expect(page.getByText('Contact added.')).toBeVisible();
+		// The audit page shows the contact's number opened for an admin, never its ciphertext.
+		await page.goto(`/w/${SLUG}/audit?action=contact.created`);
+		await expect(page.getByText(`phone: ${typed}`).first()).toBeVisible();
+		await expect(page.locator('main')).not.toContainText('p1.');
+		await expect(page.locator('main')).not.toContainText('phone_hash');
 
 		await page.goto(`/w/${SLUG}/settings/api-keys`);
 		await page.getByLabel('Name').fill(`scan key ${Date.now()}`);
@@ -82,7 +88,8 @@ test('after contacts, the API, a campaign and a STOP, the send path tables hold 
 		expect(JSON.stringify(accepted)).toContain(viaApi);
 
 		await page.goto(`/w/${SLUG}/campaigns/new`);
-		const csv = `name,phone\nAnn,${r1}\nBob,${r2}\n`;
+		// A landline (a real number, refused) and a duplicate: the report keeps their cells, sealed.
+		const csv = `name,phone\nAnn,${r1}\nBob,${r2}\nLee,+442071838750\nAnn again,${r1}\n`;
 		await page.getByTestId('file-input').setInputFiles({ name: 'scan.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
 		await expect(page.getByTestId('report-valid')).toHaveText('2');
 		await page.getByTestId('body').fill('Hi {{name}}, from the scan.');
