@@ -3,10 +3,12 @@
  * are deleted, payloads arrive too — and afterwards every stored number is under the new key,
  * opens to what was written, and nothing deleted came back or went missing. The same for the
  * send path's five tables (texts, contacts, preferences, campaign recipients, opt-outs), with
- * texts queued, contacts renumbered and texts deleted while the rotation runs.
+ * texts queued, contacts renumbered and texts deleted while the rotation runs — and for the
+ * sealed numbers in the audit history (rows the contacts trigger wrote, an old row the migration
+ * sealed) and in a campaign upload's report (rejected and duplicate cells).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PhoneCipher, countStalePhones, newPhoneKey, openPayload, rotatePhoneKeys, sealPayload } from '@sms/db';
+import { PhoneCipher, countStalePhones, newPhoneKey, openPayload, openRejectedCells, rotatePhoneKeys, sealAuditJson, sealImportReport, sealPayload } from '@sms/db';
 import { createTestDatabase, createUser, type TestDatabase } from '@sms/db/testing';
 
 const k1 = newPhoneKey();
@@ -105,6 +107,20 @@ describe('rotating the phone key of the send path under traffic', () => {
 	let importId: string;
 	const N = 600;
 	const sp = (i: number) => `+1628${String(i).padStart(7, '0')}`;
+	const OLD_AUDIT = '+16289999999';
+	const LANDLINE = '+442071838750';
+	const REPORT = {
+		columns: [
+			{ index: 0, header: 'name', variable: 'name', role: 'name' },
+			{ index: 1, header: 'phone', variable: 'phone', role: 'phone' }
+		],
+		invalid: [{ row: 2, column: 'phone', value: LANDLINE, reason: 'a landline', code: 'landline' }],
+		duplicateRows: [{ row: 4, keptRow: 3, phone: sp(1), value: sp(1) }],
+		rejected: [
+			{ row: 2, values: ['Ann', LANDLINE], reason: 'a landline' },
+			{ row: 4, values: ['Bob', sp(1)], reason: 'duplicate of row 3 (same number)' }
+		]
+	};
 
 	beforeAll(async () => {
 		[{ id: org }] = await t.sql<{ id: string }[]>`insert into public.organizations (slug, name) values ('rotation', 'Rotation') returning id`;
@@ -126,6 +142,12 @@ describe('rotating the phone key of the send path under traffic', () => {
 		await t.sql`insert into public.sms_phone_opt_outs (phone_enc, phone_hash, phone_last4, opted_out, opted_out_at, source)
 			select e, h, l, true, now(), 'keyword' from unnest(${oe}::text[], ${oh}::text[], ${ol}::text[]) as x(e, h, l)`;
 		await insertTexts(oldCipher, numbers);
+		// An audit row from before the send path was sealed, as the migration's seal step left it.
+		await t.sql`select internal.write_audit(${org}, null, 'contact.created', 'contact', 'old-contact', null,
+			${t.sql.json(sealAuditJson(oldCipher, { name: 'Old', phone_number: OLD_AUDIT }))}, null)`;
+		// An upload's report with a rejected landline and a duplicate, sealed when it was stored.
+		await t.sql`insert into public.sms_campaign_imports (organization_id, file_name, report, columns, phone_column)
+			values (${org}, 'rejects.csv', ${t.sql.json(sealImportReport(oldCipher, REPORT))}, '{name,phone}', 'phone')`;
 	}, 120_000);
 
 	async function insertTexts(cipher: PhoneCipher, numbers: string[]): Promise<void> {
@@ -136,7 +158,8 @@ describe('rotating the phone key of the send path under traffic', () => {
 
 	it('re-encrypts every table under the new key; texts queued, contacts renumbered and texts deleted meanwhile are kept as written', async () => {
 		const stale = () => countStalePhones(t.sql, newCipher);
-		expect(await stale()).toBe(4 * N + N / 3);
+		// The five tables, the contacts' audit rows (contact.created, sealed by the trigger), the old audit row and the report.
+		expect(await stale()).toBe(4 * N + N / 3 + N + 1 + 1);
 		let writing = true;
 		let next = 1_000_000;
 		const written: string[] = [];
@@ -165,6 +188,8 @@ describe('rotating the phone key of the send path under traffic', () => {
 		await traffic;
 
 		for (const table of SEND_PATH) expect(result.find((r) => r.table === table), `${table} is rotated`).toBeDefined();
+		expect(result.find((r) => r.table === 'public.audit_log.before/after')!.rotated).toBeGreaterThanOrEqual(N + 1);
+		expect(result.find((r) => r.table === 'public.sms_campaign_imports.report')!.rotated).toBe(1);
 		expect(written.length).toBeGreaterThan(0);
 		expect(deleted.size).toBeGreaterThan(0);
 		expect(renumbered.size).toBeGreaterThan(0);
@@ -188,5 +213,24 @@ describe('rotating the phone key of the send path under traffic', () => {
 		await check('public.user_sms_preferences', `phone_enc is not null and user_id in (select id from auth.users where email like 'rot-%')`, all);
 		await check('public.sms_campaign_recipients', `import_id = '${importId}'`, all);
 		await check('public.sms_phone_opt_outs', `true`, all.filter((_, i) => i % 3 === 0));
+
+		// The audit history: each contact's created row (and the old sealed one) under the new key,
+		// opening to its number, blind index unchanged; rows written meanwhile as they were.
+		const audits = await t.sql<{ after: { phone_enc: string; phone_hash: string } }[]>`
+			select after from public.audit_log where organization_id = ${org} and action = 'contact.created'`;
+		expect(audits.length).toBe(N + 1);
+		const openedAudit = audits.map((a) => newCipher.decrypt(a.after.phone_enc));
+		expect(new Set(openedAudit)).toEqual(new Set([...all, OLD_AUDIT]));
+		for (const [i, a] of audits.entries()) {
+			expect(PhoneCipher.keyIdOf(a.after.phone_enc)).toBe('k2');
+			expect(a.after.phone_hash).toBe(newCipher.blindIndex(openedAudit[i]!));
+		}
+		// The report: every sealed cell under the new key, opening to what was typed.
+		const [{ report }] = await t.sql<{ report: { invalid: { value: string }[]; duplicateRows: { phone: string; value: string }[]; rejected: { values: string }[] } }[]>`
+			select report from public.sms_campaign_imports where file_name = 'rejects.csv'`;
+		const sealedCells = [report.invalid[0]!.value, report.duplicateRows[0]!.phone, report.duplicateRows[0]!.value, ...report.rejected.map((r) => r.values)];
+		expect(sealedCells.map((v) => PhoneCipher.keyIdOf(v))).toEqual(sealedCells.map(() => 'k2'));
+		expect([newCipher.decrypt(report.invalid[0]!.value), newCipher.decrypt(report.duplicateRows[0]!.phone)]).toEqual([LANDLINE, sp(1)]);
+		expect(report.rejected.map((r) => openRejectedCells(newCipher, r.values))).toEqual(REPORT.rejected.map((r) => r.values));
 	});
 });

@@ -2,14 +2,16 @@
  * No phone number in clear where numbers are encrypted: a freshly migrated (and seeded)
  * database, then one after the verification limits, STOP and the delivery log have been used,
  * then after the send path's SQL: a verified number, texts queued to a user and to a contact,
- * a STOP, a campaign's recipients.
+ * a STOP, a campaign's recipients; then history written before the send path was sealed (a
+ * contact audit row with its number in clear, an upload's report with rejected numbers as typed)
+ * after the migration's seal step. Nothing is allowed to hold a number in clear.
  * The realistic run through the web app, the worker and the sandbox is tests/e2e/phone-encryption.spec.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { phoneCipher, seed, sealPayload } from '@sms/db';
+import { phoneCipher, seed, sealPayload, sealStoredPhones } from '@sms/db';
 import { createTestDatabase, createUser, phoneColumns, phoneHash, sealedPhoneText, type TestDatabase } from '@sms/db/testing';
 import { scanForClearPhones } from '@sms/db/testing/phone-scan';
-import { CLEAR_BY_DESIGN, NOT_YET_ENCRYPTED } from './phone-clear-columns.ts';
+import { NOT_YET_ENCRYPTED, SCAN_OPTIONS } from './phone-clear-columns.ts';
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -20,7 +22,7 @@ afterAll(async () => {
 	await t?.close();
 });
 
-const columnsWithNumbers = async () => (await scanForClearPhones(t.sql, { ignore: CLEAR_BY_DESIGN })).map((h) => h.column);
+const columnsWithNumbers = async () => (await scanForClearPhones(t.sql, SCAN_OPTIONS)).map((h) => h.column);
 
 describe('plaintext scan', () => {
 	it('finds the planted number (the scan itself works) and nothing outside the known columns', async () => {
@@ -71,5 +73,24 @@ describe('plaintext scan', () => {
 		for (const table of ['sms_messages', 'contacts', 'user_sms_preferences', 'sms_campaign_recipients', 'sms_phone_opt_outs']) {
 			expect(hits.filter((c) => c.startsWith(`public.${table}.phone`) || c.startsWith(`public.${table}.calling`))).toEqual([]);
 		}
+	});
+
+	it('after the migration\'s seal step, old audit rows and old import reports hold no number', async () => {
+		const [{ id: org }] = await t.sql<{ id: string }[]>`select id from public.organizations order by created_at limit 1`;
+		// As the contacts trigger wrote them before the send path was sealed, and as uploads stored their reports.
+		await t.sql`select internal.write_audit(${org}, null, 'contact.updated', 'contact', gen_random_uuid()::text,
+			${t.sql.json({ phone_number: '+14155550133', name: '+14155550133' })}, ${t.sql.json({ phone_number: '+14155550134', name: 'Named' })}, null)`;
+		await t.sql`insert into public.sms_campaign_imports (organization_id, file_name, columns, phone_column, report)
+			values (${org}, 'old.csv', '{name,phone}', 'phone', ${t.sql.json({
+				columns: [{ index: 0, header: 'name', variable: 'name', role: 'name' }, { index: 1, header: 'phone', variable: 'phone', role: 'phone' }],
+				invalid: [{ row: 2, column: 'phone', value: '+442071838750', reason: 'a landline', code: 'landline' }],
+				duplicateRows: [{ row: 4, keptRow: 3, phone: '+14155550135', value: '+1 415 555 0135' }],
+				rejected: [{ row: 2, values: ['Lee', '+442071838750'], reason: 'a landline' }, { row: 4, values: ['Ann', '+1 415 555 0135'], reason: 'duplicate of row 3' }]
+			})})`;
+		expect(await columnsWithNumbers()).toEqual(expect.arrayContaining(['public.audit_log.after', 'public.audit_log.before', 'public.sms_campaign_imports.report']));
+		await sealStoredPhones(t.sql, phoneCipher());
+		const hits = await columnsWithNumbers();
+		expect(NOT_YET_ENCRYPTED).toEqual([]);
+		expect(hits).toEqual([]);
 	});
 });

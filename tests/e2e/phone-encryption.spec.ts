@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { scanForClearPhones } from '@sms/db/testing/phone-scan';
-import { CLEAR_BY_DESIGN, NOT_YET_ENCRYPTED } from '../../supabase/tests/phone-clear-columns.ts';
+import { NOT_YET_ENCRYPTED, SCAN_OPTIONS } from '../../supabase/tests/phone-clear-columns.ts';
 import { signIn } from './support/auth.ts';
 import { connect, openPhone, phoneHash, userId } from './support/db.ts';
 import { e2e, uniqueEmail, uniquePhone } from './support/env.ts';
@@ -35,7 +35,7 @@ test('after verification, a delivered text and a STOP, the encrypted columns hol
 		expect(reports.length).toBeGreaterThan(0);
 		expect(reports.every((r) => r.payload.To!.startsWith('p1.'))).toBe(true);
 
-		const hits = await scanForClearPhones(sql, { ignore: CLEAR_BY_DESIGN });
+		const hits = await scanForClearPhones(sql, SCAN_OPTIONS);
 		// Every column outside the known list at once, so one run names them all.
 		expect(hits.filter((h) => !NOT_YET_ENCRYPTED.includes(h.column)).map((h) => `${h.column} (${h.rows} rows)`)).toEqual([]);
 		expect(hits.map((h) => h.column)).not.toContain('public.phone_verifications.phone_enc');
@@ -45,10 +45,11 @@ test('after verification, a delivered text and a STOP, the encrypted columns hol
 	}
 });
 
-// The rest of the send path, through the same stack: a contact typed into the console, a text
-// sent through /api/v1 with an API key (its recipient becomes a contact, its answer is kept for
-// Idempotency-Key replays), a campaign uploaded, started and delivered, and a STOP from one of
-// its recipients — then the same scan, and the five tables hold the numbers sealed.
+// The rest of the send path, through the same stack: a contact typed into the console (its audit
+// row shown with the number opened), a text sent through /api/v1 with an API key (its recipient
+// becomes a contact, its answer is kept for Idempotency-Key replays), a campaign uploaded with a
+// rejected landline and a duplicate, started and delivered, and a STOP from one of its
+// recipients — then the same scan, with nothing allowed, and the five tables hold the numbers sealed.
 test('after contacts, the API, a campaign and a STOP, the send path tables hold no number in clear', async ({ page }) => {
 	test.setTimeout(180_000);
 	const SLUG = 'demo';
@@ -66,6 +67,11 @@ test('after contacts, the API, a campaign and a STOP, the send path tables hold 
 		await page.getByLabel('Phone number').fill(typed);
 		await page.getByRole('button', { name: 'Add contact' }).click();
 		await expect(page.getByText('Contact added.')).toBeVisible();
+		// The audit page shows the contact's number opened for an admin, never its ciphertext.
+		await page.goto(`/w/${SLUG}/audit?action=contact.created`);
+		await expect(page.getByText(`phone: ${typed}`).first()).toBeVisible();
+		await expect(page.locator('main')).not.toContainText('p1.');
+		await expect(page.locator('main')).not.toContainText('phone_hash');
 
 		await page.goto(`/w/${SLUG}/settings/api-keys`);
 		await page.getByLabel('Name').fill(`scan key ${Date.now()}`);
@@ -82,7 +88,8 @@ test('after contacts, the API, a campaign and a STOP, the send path tables hold 
 		expect(JSON.stringify(accepted)).toContain(viaApi);
 
 		await page.goto(`/w/${SLUG}/campaigns/new`);
-		const csv = `name,phone\nAnn,${r1}\nBob,${r2}\n`;
+		// A landline (a real number, refused) and a duplicate: the report keeps their cells, sealed.
+		const csv = `name,phone\nAnn,${r1}\nBob,${r2}\nLee,+442071838750\nAnn again,${r1}\n`;
 		await page.getByTestId('file-input').setInputFiles({ name: 'scan.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
 		await expect(page.getByTestId('report-valid')).toHaveText('2');
 		await page.getByTestId('body').fill('Hi {{name}}, from the scan.');
@@ -105,7 +112,7 @@ test('after contacts, the API, a campaign and a STOP, the send path tables hold 
 		expect(await byHash('sms_messages', r2)).toContain(r2);
 		expect(await byHash('sms_phone_opt_outs', r1)).toEqual([r1]);
 
-		const hits = await scanForClearPhones(sql, { ignore: CLEAR_BY_DESIGN });
+		const hits = await scanForClearPhones(sql, SCAN_OPTIONS);
 		expect(hits.filter((h) => !NOT_YET_ENCRYPTED.includes(h.column)).map((h) => `${h.column} (${h.rows} rows)`)).toEqual([]);
 		for (const table of ['sms_messages', 'contacts', 'user_sms_preferences', 'sms_campaign_recipients', 'sms_phone_opt_outs']) {
 			expect(hits.map((h) => h.column).filter((c) => c.startsWith(`public.${table}.phone`))).toEqual([]);

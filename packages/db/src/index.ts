@@ -25,4 +25,7 @@ export { maskPayload, openPayload, rotatePayload, sealPayload } from './phone-pa
 export { countClearPhones, sealStoredPhones } from './phone-backfill.ts';
 export { countStalePhones, rotatePhoneKeys } from './phone-rotate.ts';
 export type { RotateOptions, RotationProgress } from './phone-rotate.ts';
-export { SEALED_COLUMNS, SEALED_PAYLOADS } from './phone-columns.ts';
+export { SEALED_COLUMNS, SEALED_PAYLOADS, AUDIT_CLEAR_BY_DESIGN_KEYS } from './phone-columns.ts';
+export type { SealedPayload } from './phone-columns.ts';
+export { sealAuditJson } from './phone-audit.ts';
+export { lastFourDigits, openRejectedCells, sealImportReport } from './phone-import-report.ts';

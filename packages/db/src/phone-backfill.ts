@@ -6,8 +6,11 @@
  */
 import type { Sql } from './client.ts';
 import { PhoneCipher } from './phone-crypto.ts';
-import { SEALED_COLUMNS, SEALED_PAYLOADS, existingColumns, type SealedColumn } from './phone-columns.ts';
+import { SEALED_COLUMNS, SEALED_PAYLOADS, existingColumns, type SealedColumn, type SealedPayload } from './phone-columns.ts';
+import { sealAuditJson } from './phone-audit.ts';
+import { sealImportReport } from './phone-import-report.ts';
 import { sealPayload } from './phone-payload.ts';
+import { countClearPayloadRows, payloadReady, rewritePayloadRows } from './phone-payload-rows.ts';
 
 export interface SealReport {
 	table: string;
@@ -47,36 +50,24 @@ async function sealColumn(sql: Sql, cipher: PhoneCipher, c: SealedColumn, batchS
 	}
 }
 
-async function sealPayloads(sql: Sql, cipher: PhoneCipher, p: (typeof SEALED_PAYLOADS)[number], batchSize: number): Promise<number> {
-	const have = await existingColumns(sql, p.table, [p.column]);
-	if (!have.has(p.column)) return 0;
-	let after = '-1';
-	let total = 0;
-	for (;;) {
-		const rows = await sql.unsafe<{ key: string; payload: unknown }[]>(
-			`select ${ident(p.id)}::text as key, ${ident(p.column)} as payload from ${ident(p.table)}
-			  where ${ident(p.id)} > $1::bigint and ${ident(p.column)} is not null
-			  order by ${ident(p.id)} limit ${batchSize}`,
-			[after]
-		);
-		if (rows.length === 0) return total;
-		after = rows[rows.length - 1].key;
-		const changed = rows
-			.map((r) => ({ id: r.key, before: JSON.stringify(r.payload), after: JSON.stringify(sealPayload(cipher, r.payload)) }))
-			.filter((r) => r.before !== r.after);
-		if (changed.length === 0) continue;
-		// Compare-and-set on the old value: a payload changed meanwhile (retention) is left to it.
-		await sql.unsafe(
-			`update ${ident(p.table)} t set ${ident(p.column)} = u.after::jsonb
-			   from unnest($1::bigint[], $2::text[], $3::text[]) as u(id, before, after)
-			  where t.${ident(p.id)} = u.id and t.${ident(p.column)} = u.before::jsonb`,
-			[changed.map((r) => r.id), changed.map((r) => r.before), changed.map((r) => r.after)]
-		);
-		total += changed.length;
-	}
+/** How each kind of document is sealed (phone-columns.ts SEALED_PAYLOADS). */
+const SEALERS: Record<SealedPayload['kind'], (cipher: PhoneCipher, value: unknown) => unknown> = {
+	provider_payload: sealPayload,
+	audit: sealAuditJson,
+	import_report: sealImportReport
+};
+
+async function sealPayloads(sql: Sql, cipher: PhoneCipher, p: SealedPayload, batchSize: number): Promise<number> {
+	if (!(await payloadReady(sql, p))) return 0;
+	const seal = SEALERS[p.kind];
+	return rewritePayloadRows(sql, p, (_column, value) => seal(cipher, value), { batchSize, where: p.clear ? { sql: p.clear, params: [] } : undefined });
 }
 
-/** Numbers still stored in clear, per table (the drop migration's precondition). */
+/**
+ * Numbers still stored in clear, per table (the seal-phones migrations' precondition): the clear
+ * columns, and the documents whose `clear` condition matches (the audit log once its door exists,
+ * import reports in the old shape).
+ */
 export async function countClearPhones(sql: Sql, columns: readonly SealedColumn[] = SEALED_COLUMNS): Promise<SealReport[]> {
 	const out: SealReport[] = [];
 	for (const c of columns) {
@@ -85,10 +76,14 @@ export async function countClearPhones(sql: Sql, columns: readonly SealedColumn[
 		const [{ n }] = await sql.unsafe<{ n: string }[]>(`select count(*)::text as n from ${ident(c.table)} where ${ident(c.plain)} is not null`);
 		if (Number(n) > 0) out.push({ table: c.table, rows: Number(n) });
 	}
+	for (const p of SEALED_PAYLOADS) {
+		const n = await countClearPayloadRows(sql, p);
+		if (n > 0) out.push({ table: `${p.table}.${p.columns.join('/')}`, rows: n });
+	}
 	return out;
 }
 
-/** Encrypts every number still stored in clear (columns and provider payloads). */
+/** Encrypts every number still stored in clear (columns, provider payloads, audit rows, import reports). */
 export async function sealStoredPhones(
 	sql: Sql,
 	cipher: PhoneCipher,
@@ -102,7 +97,7 @@ export async function sealStoredPhones(
 	}
 	for (const p of SEALED_PAYLOADS) {
 		const rows = await sealPayloads(sql, cipher, p, batchSize);
-		if (rows > 0) out.push({ table: `${p.table}.${p.column}`, rows });
+		if (rows > 0) out.push({ table: `${p.table}.${p.columns.join('/')}`, rows });
 	}
 	return out;
 }

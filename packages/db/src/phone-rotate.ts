@@ -10,8 +10,9 @@
  */
 import type { Sql } from './client.ts';
 import { PhoneCipher } from './phone-crypto.ts';
-import { SEALED_COLUMNS, SEALED_PAYLOADS, existingColumns } from './phone-columns.ts';
+import { SEALED_COLUMNS, SEALED_PAYLOADS, existingColumns, type SealedPayload } from './phone-columns.ts';
 import { rotatePayload } from './phone-payload.ts';
+import { payloadReady, rewritePayloadRows } from './phone-payload-rows.ts';
 
 export interface RotationProgress {
 	table: string;
@@ -27,6 +28,12 @@ export interface RotateOptions {
 
 const ident = (name: string) => name.split('.').map((p) => `"${p.replaceAll('"', '""')}"`).join('.');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A document holding a sealed value (`"p1.<key id>.…`) not under the current key. */
+function staleDocument(p: SealedPayload, keyId: string): string {
+	const stale = `"p1\\.(?!${keyId.replace(/[^A-Za-z0-9_-]/g, '')}\\.)`;
+	return p.columns.map((c) => `t.${ident(c)}::text ~ '${stale}'`).join(' or ');
+}
 
 /** `p1.<key id>.…` not under the current key. */
 function staleCondition(column: string, keyId: string): string {
@@ -64,37 +71,17 @@ export async function rotatePhoneKeys(sql: Sql, cipher: PhoneCipher, options: Ro
 		out.push({ table: c.table, rotated });
 	}
 	for (const p of SEALED_PAYLOADS) {
-		if (!(await existingColumns(sql, p.table, [p.column])).has(p.column)) continue;
-		let rotated = 0;
-		let after = '-1';
-		// Sealed fields under another key: `"p1.` not followed by the current key id.
-		const stale = `"p1\\.(?!${cipher.currentKeyId.replace(/[^A-Za-z0-9_-]/g, '')}\\.)`;
-		for (;;) {
-			const rows = await sql.unsafe<{ key: string; payload: unknown }[]>(
-				`select ${ident(p.id)}::text as key, ${ident(p.column)} as payload from ${ident(p.table)}
-				  where ${ident(p.id)} > $1::bigint and ${ident(p.column)}::text ~ $2
-				  order by ${ident(p.id)} limit ${batchSize}`,
-				[after, stale]
-			);
-			if (rows.length === 0) break;
-			after = rows[rows.length - 1].key;
-			const changed = rows.flatMap((r) => {
-				const next = rotatePayload(cipher, r.payload);
-				return next ? [{ id: r.key, before: JSON.stringify(r.payload), after: JSON.stringify(next) }] : [];
-			});
-			if (changed.length > 0) {
-				await sql.unsafe(
-					`update ${ident(p.table)} t set ${ident(p.column)} = u.after::jsonb
-					   from unnest($1::bigint[], $2::text[], $3::text[]) as u(id, before, after)
-					  where t.${ident(p.id)} = u.id and t.${ident(p.column)} = u.before::jsonb`,
-					[changed.map((r) => r.id), changed.map((r) => r.before), changed.map((r) => r.after)]
-				);
+		if (!(await payloadReady(sql, p))) continue;
+		const name = `${p.table}.${p.columns.join('/')}`;
+		const rotated = await rewritePayloadRows(sql, p, (_column, value) => rotatePayload(cipher, value) ?? value, {
+			batchSize,
+			where: { sql: staleDocument(p, cipher.currentKeyId), params: [] },
+			onBatch: async (n) => {
+				options.onBatch?.({ table: name, rotated: n });
+				if (options.pauseMs) await sleep(options.pauseMs);
 			}
-			rotated += changed.length;
-			options.onBatch?.({ table: `${p.table}.${p.column}`, rotated });
-			if (options.pauseMs) await sleep(options.pauseMs);
-		}
-		out.push({ table: `${p.table}.${p.column}`, rotated });
+		});
+		out.push({ table: name, rotated });
 	}
 	return out;
 }
@@ -110,9 +97,8 @@ export async function countStalePhones(sql: Sql, cipher: PhoneCipher): Promise<n
 		total += Number(n);
 	}
 	for (const p of SEALED_PAYLOADS) {
-		if (!(await existingColumns(sql, p.table, [p.column])).has(p.column)) continue;
-		const stale = `"p1\\.(?!${cipher.currentKeyId.replace(/[^A-Za-z0-9_-]/g, '')}\\.)`;
-		const [{ n }] = await sql.unsafe<{ n: string }[]>(`select count(*)::text as n from ${ident(p.table)} where ${ident(p.column)}::text ~ $1`, [stale]);
+		if (!(await payloadReady(sql, p))) continue;
+		const [{ n }] = await sql.unsafe<{ n: string }[]>(`select count(*)::text as n from ${ident(p.table)} t where ${staleDocument(p, cipher.currentKeyId)}`);
 		total += Number(n);
 	}
 	return total;

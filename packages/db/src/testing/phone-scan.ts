@@ -16,7 +16,14 @@ export interface ClearPhoneHit {
 /** Data schemas (supabase_migrations holds the migrations' source text, examples included, not data). */
 const SCHEMAS = ['public', 'internal', 'auth', 'graphile_worker'];
 
-export async function scanForClearPhones(sql: Sql, options: { ignore?: readonly string[] } = {}): Promise<ClearPhoneHit[]> {
+export interface ScanOptions {
+	/** Columns (`schema.table.column`) not looked at. */
+	ignore?: readonly string[];
+	/** For jsonb columns: top-level keys not looked at (e.g. a copied sender number in an audit row). */
+	ignoreKeys?: Readonly<Record<string, readonly string[]>>;
+}
+
+export async function scanForClearPhones(sql: Sql, options: ScanOptions = {}): Promise<ClearPhoneHit[]> {
 	const columns = await sql<{ schema: string; table: string; column: string }[]>`
 		select c.table_schema as schema, c.table_name as table, c.column_name as column
 		  from information_schema.columns c
@@ -30,10 +37,14 @@ export async function scanForClearPhones(sql: Sql, options: { ignore?: readonly 
 		const name = `${c.schema}.${c.table}.${c.column}`;
 		if (options.ignore?.includes(name)) continue;
 		const q = (s: string) => `"${s.replaceAll('"', '""')}"`;
+		const keys = options.ignoreKeys?.[name] ?? [];
+		const value = keys.length === 0
+			? `${q(c.column)}::text`
+			: `(case when jsonb_typeof(${q(c.column)}) = 'object' then ${q(c.column)} - $2::text[] else ${q(c.column)} end)::text`;
 		const [row] = await sql.unsafe<{ n: string; sample: string | null }[]>(
-			`select count(*)::text as n, (array_agg(substring(${q(c.column)}::text from $1)))[1] as sample
-			   from ${q(c.schema)}.${q(c.table)} where ${q(c.column)}::text ~ $1`,
-			[E164_LIKE]
+			`select count(*)::text as n, (array_agg(substring(${value} from $1)))[1] as sample
+			   from ${q(c.schema)}.${q(c.table)} where ${value} ~ $1`,
+			keys.length === 0 ? [E164_LIKE] : [E164_LIKE, [...keys]]
 		);
 		if (Number(row.n) > 0) hits.push({ column: name, rows: Number(row.n), sample: row.sample ?? '' });
 	}

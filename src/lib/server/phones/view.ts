@@ -2,7 +2,7 @@
  * How a stored number is shown: opened for members allowed to see numbers, else its last four
  * digits. The one place pages and exports decide it, so a forgotten check shows a mask, not a number.
  */
-import { maskedPhone, phoneCipher, PhoneCryptoError } from '@sms/db';
+import { isSealedPhone, maskedPhone, phoneCipher, PhoneCryptoError, redactPhoneNumbers } from '@sms/db';
 
 export function shownPhone(sealed: string | null | undefined, last4: string | null | undefined, canSeeNumbers: boolean): string {
 	if (!canSeeNumbers || !sealed) return maskedPhone(last4);
@@ -13,6 +13,43 @@ export function shownPhone(sealed: string | null | undefined, last4: string | nu
 		if (error instanceof PhoneCryptoError) return maskedPhone(last4);
 		throw error;
 	}
+}
+
+const E164 = /^\+[1-9]\d{6,14}$/;
+
+/**
+ * A sealed value stored without its last four beside it (an audit row's phone_enc, a sealed
+ * cell): opened for members allowed to see numbers; for others, a number as its last four and
+ * any number inside a text masked. A value under a key no longer configured shows as hidden.
+ */
+export function shownSealedValue(sealed: string, canSeeNumbers: boolean): string {
+	let text: string;
+	try {
+		text = phoneCipher().decrypt(sealed);
+	} catch (error) {
+		if (error instanceof PhoneCryptoError) return '•••• (hidden)';
+		throw error;
+	}
+	if (canSeeNumbers) return text;
+	return E164.test(text) ? maskedPhone(text.slice(-4)) : redactPhoneNumbers(text);
+}
+
+/**
+ * A JSON document (an audit row's before/after) as shown: a contact's `phone_enc` becomes
+ * `phone` (shownSealedValue), its blind index is dropped, any other sealed value is shown the
+ * same way where it stands.
+ */
+export function shownSealedFields(value: unknown, canSeeNumbers: boolean): unknown {
+	if (typeof value === 'string') return isSealedPhone(value) ? shownSealedValue(value, canSeeNumbers) : value;
+	if (Array.isArray(value)) return value.map((v) => shownSealedFields(v, canSeeNumbers));
+	if (value === null || typeof value !== 'object') return value;
+	const out: Record<string, unknown> = {};
+	for (const [k, v] of Object.entries(value)) {
+		if (k === 'phone_hash' && typeof v === 'string' && v.startsWith('h1.')) continue;
+		if (k === 'phone_enc' && isSealedPhone(v)) out.phone = shownSealedValue(v, canSeeNumbers);
+		else out[k] = shownSealedFields(v, canSeeNumbers);
+	}
+	return out;
 }
 
 /**

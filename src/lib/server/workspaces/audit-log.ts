@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { TransactionSql } from '@sms/db';
+import { shownSealedFields } from '../phones/view.ts';
 
 export interface AuditRow {
 	id: string;
@@ -49,10 +50,20 @@ export function parseAuditFilter(search: URLSearchParams): AuditFilter {
 
 export const AUDIT_PAGE_SIZE = 50;
 
-/** Newest first; `limit` rows (plus one to tell whether there is an older page). */
+/**
+ * Newest first; `limit` rows (plus one to tell whether there is an older page). Numbers in
+ * before/after are stored sealed and come out through the viewer rule (phones/view.ts).
+ */
 export async function listAudit(
 	tx: TransactionSql,
-	options: { organizationId: string; filter: AuditFilter; limit: number; emails: ReadonlyMap<string, string> }
+	options: {
+		organizationId: string;
+		filter: AuditFilter;
+		limit: number;
+		emails: ReadonlyMap<string, string>;
+		/** Whether the reader may see numbers (ctx.can.operate): sealed numbers are opened, else shown as last four. */
+		showNumbers?: boolean;
+	}
 ): Promise<{ rows: AuditRow[]; older: string | null }> {
 	const f = options.filter;
 	const rows = await tx<
@@ -74,8 +85,8 @@ export async function listAudit(
 		action: r.action,
 		targetType: r.target_type,
 		targetId: r.target_id,
-		before: r.before,
-		after: r.after,
+		before: shownSealedFields(r.before, options.showNumbers ?? false) as AuditRow['before'],
+		after: shownSealedFields(r.after, options.showNumbers ?? false) as AuditRow['after'],
 		ip: r.ip
 	}));
 	return { rows: page, older: rows.length > options.limit ? page[page.length - 1].id : null };

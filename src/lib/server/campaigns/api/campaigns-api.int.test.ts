@@ -12,6 +12,8 @@ import { campaignRoute } from './route.ts';
 import { createImport } from './imports.ts';
 import { CAMPAIGN_ACTIONS, campaignAction, createCampaign, getCampaign, type CampaignAction } from './campaigns.ts';
 import { CampaignApiError } from './errors.ts';
+import { parse } from 'csv-parse/sync';
+import { rejectedRowsFile } from '../pages/rejected.ts';
 
 let t: TestDatabase;
 const people: Record<'owner' | 'operator' | 'viewer' | 'stranger', string> = { owner: '', operator: '', viewer: '', stranger: '' };
@@ -127,6 +129,40 @@ describe('POST /api/w/[slug]/campaigns/imports', () => {
 		expect(res.status).toBe(201);
 		expect(res.json).toMatchObject({ rows: 3, valid: 3, duplicates: 0, phoneColumn: 'mobile' });
 		expect(res.json.estimate.byCountry).toEqual([expect.objectContaining({ country: 'GB', texts: 3 })]);
+	});
+
+	it('keeps the rejected cells sealed: the uploader\'s answer shows what was typed, the stored report no number; its CSV opens them for operators and masks them for viewers', async () => {
+		// A landline (a real number, refused), a duplicate written another way, a cell that is no number.
+		const csv = 'name,phone\nAnn,+1 415 555 0161\nLee,+44 20 7183 8750\nAnn again,(415) 555-0161\nCal,call me\n';
+		const res = await upload('operator', csv, { dedupe: 'drop' });
+		expect(res.status).toBe(201);
+		expect(res.json).toMatchObject({ rows: 4, valid: 1, duplicates: 1 });
+		expect(res.json.invalid).toEqual([
+			{ row: 3, column: 'phone', value: '+44 20 7183 8750', reason: expect.any(String), code: 'landline' },
+			{ row: 5, column: 'phone', value: 'call me', reason: 'not a phone number', code: 'not_a_phone_number' }
+		]);
+		const [{ text }] = await t.sql<{ text: string }[]>`select report::text as text from public.sms_campaign_imports where id = ${res.json.importId}`;
+		expect(text).not.toMatch(/\+[1-9]\d{6,14}/);
+		for (const typed of ['+44 20 7183 8750', '7183 8750', '(415) 555-0161', '415 555 0161', 'call me']) expect(text).not.toContain(typed);
+		const [{ stillClear }] = await t.sql<{ stillClear: boolean }[]>`
+			select internal.import_report_in_clear(report) as "stillClear" from public.sms_campaign_imports where id = ${res.json.importId}`;
+		expect(stillClear).toBe(false);
+
+		const csvAs = async (who: 'operator' | 'viewer') => {
+			const claims = { sub: people[who], role: 'authenticated', aud: 'authenticated' } as const;
+			const file = await t.db.asUser(claims, (tx) => rejectedRowsFile(tx, { organizationId: orgId, importId: res.json.importId, showNumbers: who === 'operator' }));
+			return parse(file!.csv.replace(/^\ufeff/, ''), { columns: true }) as Record<string, string>[];
+		};
+		expect((await csvAs('operator')).map((r) => [r.row, r.name, r.phone])).toEqual([
+			['3', 'Lee', "'+44 20 7183 8750"], // a leading + is neutralised for spreadsheets (csv/formula.ts)
+			['4', 'Ann again', '(415) 555-0161'],
+			['5', 'Cal', 'call me']
+		]);
+		expect((await csvAs('viewer')).map((r) => [r.row, r.name, r.phone])).toEqual([
+			['3', 'Lee', '•••• 8750'],
+			['4', 'Ann again', '•••• 0161'],
+			['5', 'Cal', '••••']
+		]);
 	});
 
 	it('refuses bad uploads with a 4xx naming the field, and writes nothing', async () => {

@@ -1,4 +1,4 @@
-import { phoneCipher, type Db, type TransactionSql } from '@sms/db';
+import { maskedPhone, phoneCipher, redactPhoneNumbers, sealImportReport, type Db, type TransactionSql } from '@sms/db';
 import { isSupportedCountry, type CountryCode } from 'libphonenumber-js';
 import { z } from 'zod';
 import type { WorkspaceContext } from '$lib/server/workspaces/context';
@@ -164,7 +164,8 @@ export async function createImport(deps: ImportDeps, ws: WorkspaceContext, reque
 		rows: report.rows,
 		valid: report.valid,
 		duplicates: report.duplicates,
-		invalid: report.invalid.map(({ row, column, value, reason, code }) => ({ row, column, value, reason, code })),
+		// What the uploader typed, to fix it — as long as they may see numbers (operators and up: the route's role).
+		invalid: report.invalid.map(({ row, column, value, reason, code }) => ({ row, column, value: shownCell(value, column === report.phoneColumn, ws.can.operate), reason, code })),
 		columns: report.columns.map(({ header, variable, role }) => ({ header, variable, role })),
 		phoneColumn: report.phoneColumn,
 		nameColumn: report.nameColumn,
@@ -175,15 +176,27 @@ export async function createImport(deps: ImportDeps, ws: WorkspaceContext, reque
 	};
 }
 
+/** A refused cell for a member who may not see numbers: the number cell as its last four, numbers elsewhere masked. */
+function shownCell(value: string, isPhone: boolean, canSeeNumbers: boolean): string {
+	if (canSeeNumbers) return value;
+	if (!isPhone) return redactPhoneNumbers(value);
+	const digits = value.replace(/\D/g, '');
+	return value.trim() === '' ? '' : maskedPhone(digits.length >= 4 ? digits.slice(-4) : null);
+}
+
 const BATCH = 5_000;
 
-/** The import row and its valid recipients (variables: each column's cell under its variable name). */
+/**
+ * The import row and its valid recipients (variables: each column's cell under its variable name).
+ * The report keeps the cells of the rows that will not be texted sealed (a rejected cell is often
+ * a real number: a landline, an opted-out mobile, a duplicate), with their last four.
+ */
 async function persist(tx: TransactionSql, ws: WorkspaceContext, fileName: string, report: ImportReport): Promise<{ id: string; expiresAt: Date }> {
 	const { recipients, columns, ...rest } = report;
 	const [row] = await tx<{ id: string; expires_at: Date }[]>`
 		insert into public.sms_campaign_imports (organization_id, created_by, file_name, report, columns, phone_column)
 		values (${ws.organization.id}, ${ws.userId}, ${fileName.slice(0, 255) || 'upload.csv'},
-			${tx.json({ ...rest, columns } as never)}, ${columns.map((c) => c.header)}, ${report.phoneColumn})
+			${tx.json(sealImportReport(phoneCipher(), { ...rest, columns }) as never)}, ${columns.map((c) => c.header)}, ${report.phoneColumn})
 		returning id, expires_at`;
 	for (let i = 0; i < recipients.length; i += BATCH) {
 		const batch = recipients.slice(i, i + BATCH).map((r) => {

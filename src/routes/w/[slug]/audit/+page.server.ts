@@ -10,7 +10,7 @@ export const load: PageServerLoad = async (event) => {
 	return db().asUser(ctx.claims, async (tx) => {
 		const members = await listMembers(tx, ctx.organization.id);
 		const emails = new Map(members.map((m) => [m.userId, m.email]));
-		const { rows, older } = await listAudit(tx, { organizationId: ctx.organization.id, filter, limit: AUDIT_PAGE_SIZE, emails });
+		const { rows, older } = await listAudit(tx, { organizationId: ctx.organization.id, filter, limit: AUDIT_PAGE_SIZE, emails, showNumbers: ctx.can.operate });
 		return {
 			rows,
 			older,

@@ -14,7 +14,7 @@ export const GET: RequestHandler = async (event) => {
 	const filter = { ...parseAuditFilter(event.url.searchParams), before: null };
 	const rows = await db().asUser(ctx.claims, async (tx) => {
 		const emails = new Map((await listMembers(tx, ctx.organization.id)).map((m) => [m.userId, m.email]));
-		return (await listAudit(tx, { organizationId: ctx.organization.id, filter, limit: EXPORT_LIMIT, emails })).rows;
+		return (await listAudit(tx, { organizationId: ctx.organization.id, filter, limit: EXPORT_LIMIT, emails, showNumbers: ctx.can.operate })).rows;
 	});
 	// Who took a copy of the log is itself worth knowing.
 	await recordAction({
