@@ -1,4 +1,5 @@
 import { IMPORT_LIMITS, formatBytes } from '$lib/server/campaigns/import/limits';
+import { readCappedBody } from './read-capped';
 
 /**
  * adapter-node has one BODY_SIZE_LIMIT for every route, and it must be 51 MB for campaign CSVs.
@@ -68,22 +69,9 @@ const DRAIN_MAX_BYTES = 8 * 1024 * 1024;
  */
 export async function drainRefused(request: Request, declared: number | null): Promise<void> {
 	if (!request.body) return;
-	if (declared === null || declared > DRAIN_MAX_BYTES) {
-		await request.body.cancel().catch(() => {});
-		return;
-	}
-	const reader = request.body.getReader();
-	let seen = 0;
-	try {
-		for (;;) {
-			const { done, value } = await reader.read();
-			if (done) return;
-			seen += value.byteLength;
-			if (seen > DRAIN_MAX_BYTES) return void (await reader.cancel().catch(() => {}));
-		}
-	} catch {
-		// The client went away: nothing left to answer.
-	}
+	if (declared === null || declared > DRAIN_MAX_BYTES) return void (await request.body.cancel().catch(() => {}));
+	// The client went away, or sent more than it declared: nothing left to answer it with.
+	await readCappedBody(request, DRAIN_MAX_BYTES).catch(() => null);
 }
 
 /** The refusal in the form its caller reads: problem JSON for APIs, an action result for enhanced forms, text otherwise. */
