@@ -230,6 +230,38 @@ describe('sms_message_rollups', () => {
 		});
 	}
 
+	it('one INSERT of many texts in every state (as a campaign start or a backfill writes them) adds exactly those texts', async () => {
+		// The insert triggers read the statement's rows once, from the transition table: final
+		// texts (with latency, price, error codes) and waiting ones, two workspaces, one statement.
+		const rows = contacts.slice(0, 8).map((c, i) => ({
+			contact: c.id,
+			status: ['pending', 'suppressed', 'delivered', 'failed', 'undelivered', 'canceled', 'delivered', 'sent'][i]!,
+			type: TYPES[i % TYPES.length]!,
+			sid: i % 4 === 2 ? nextSid() : null,
+			provider: i % 4 === 3 ? 'sms-retail' : null,
+			error: [null, null, null, 30003, 30005, null, null, null][i],
+			price: i >= 2 && i !== 5 ? (0.0079 * (i - 1)).toFixed(5) : null,
+			segments: 1 + (i % 3),
+			latency: i === 2 ? 3200 : i === 6 ? 950 : null
+		}));
+		await t.sql`
+			insert into public.sms_messages (contact_id, organization_id, phone_enc, phone_hash, phone_last4, calling_code, message_content,
+				status, notification_type, priority, twilio_sid, provider, error_code, price, segments, sent_at, delivered_at, failed_at)
+			select c.id, c.organization_id, c.phone_enc, c.phone_hash, c.phone_last4, c.calling_code, 'One statement',
+				r.status, r.type, 'low', r.sid, r.provider, r.error, r.price, r.segments,
+				case when r.status in ('delivered', 'sent', 'undelivered') then now() - make_interval(secs => coalesce(r.latency, 0) / 1000.0) end,
+				case when r.status = 'delivered' then now() end,
+				case when r.status in ('failed', 'undelivered') then now() end
+			from jsonb_to_recordset(${t.sql.json(rows)}) as r(contact uuid, status text, type text, sid text, provider text, error integer,
+				price numeric, segments integer, latency integer)
+			join public.contacts c on c.id = r.contact`;
+		expect(sorted(await actual())).toEqual(sorted(await expected()));
+		const overview = nonZero(await expectedOverview(t.sql));
+		expect(Object.keys(overview).some((k) => k.includes('|latency:'))).toBe(true);
+		expect(Object.keys(overview).some((k) => k.includes('|error:30005'))).toBe(true);
+		expect(nonZero(await actualOverview(t.sql))).toEqual(overview);
+	});
+
 	it('compaction folds each key into one row and keeps every sum', async () => {
 		const before = sorted(await actual());
 		const [{ n: rows }] = await t.sql<{ n: number }[]>`select count(*)::int as n from public.sms_message_rollups`;
