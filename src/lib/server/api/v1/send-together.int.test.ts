@@ -103,11 +103,12 @@ describe('POST /messages arriving together (api_send_messages)', () => {
 		expect(strip(await texts(got.map((a) => a.body!.id)))).toEqual(strip(await texts(expected.map((a) => a.body!.id))));
 	});
 
-	it('any plain request refused among them refuses the statement, writing nothing (each then runs alone)', async () => {
+	it('any plain request refused among four or more refuses the statement, writing nothing (each then runs alone)', async () => {
 		const [{ n: before }] = await t.sql<{ n: number }[]>`select count(*)::int as n from public.sms_messages`;
 		await expect(
 			together([
 				{ body: { to: { contactId }, body: 'fine' } },
+				{ body: { to: { externalId: 'tog-ext' }, body: 'fine too' } },
 				{ body: { to: { contactId: theirContact }, body: 'not yours' } },
 				{ body: { to: { phone: '+14155550941' }, body: 'a new number' } }
 			])
