@@ -1,0 +1,138 @@
+import { randomBytes } from 'node:crypto';
+import { csvField, type Cell } from './csv-records.ts';
+
+/**
+ * The cells of a COPY-written CSV that only Node can make — a number opened with keys that never
+ * reach SQL, an error's title from the catalogue, a user's e-mail, a payload's sealed fields —
+ * written by SQL as placeholders and replaced as the bytes stream past.
+ *
+ * A placeholder is a whole field: the export's marker (random per export, so no text in the
+ * database can forge one), one letter for the kind, then the kind's data. SQL keeps that data to
+ * characters COPY never quotes (uuids, digits, hex, sealed values), so the field is unquoted and
+ * ends at the next comma or line end. A value that breaks that promise (a corrupted sealed
+ * number) gets quoted by COPY; the field is then read to its closing quote instead.
+ */
+export interface CellKind {
+	/** The kind's cells for these data (distinct, not seen recently), in order. */
+	open(data: string[]): Cell[] | Promise<Cell[]>;
+}
+
+export type CellKinds = Record<string, CellKind>;
+
+/** Finished cells kept per export (numbers, titles, e-mails seen again on later rows). */
+export const CELLS_KEPT = 10_000;
+
+const COMMA = 0x2c;
+const LF = 0x0a;
+const CR = 0x0d;
+const QUOTE = 0x22;
+
+export class NodeCells {
+	/** The marker, as SQL text (hex, safe to write into a statement as it is). */
+	readonly marker = `#${randomBytes(12).toString('hex')}`;
+	readonly #needle = Buffer.from(this.marker, 'latin1');
+	readonly #kinds: CellKinds;
+	readonly #kept = new Map<string, Buffer>();
+	#carry: Buffer | null = null;
+
+	constructor(kinds: CellKinds) {
+		for (const k of Object.keys(kinds)) if (!/^[a-z]$/.test(k)) throw new Error(`a cell kind is one letter a-z, not "${k}"`);
+		this.#kinds = kinds;
+	}
+
+	/** SQL for a placeholder field: `data` is an SQL expression (null → an empty field). */
+	sql(kind: string, data: string): string {
+		if (!(kind in this.#kinds)) throw new Error(`unknown cell kind "${kind}"`);
+		return `('${this.marker}${kind}' || (${data}))`;
+	}
+
+	/**
+	 * The bytes of the next chunk of COPY output with its placeholders replaced; a placeholder
+	 * cut by the chunk's end waits for the next chunk (as do the last bytes, which may begin one).
+	 */
+	async push(chunk: Buffer): Promise<Buffer> {
+		const buf = this.#carry ? Buffer.concat([this.#carry, chunk]) : chunk;
+		this.#carry = null;
+		const found: { start: number; end: number; key: string }[] = [];
+		let pos = 0;
+		let done = buf.length;
+		for (let i = buf.indexOf(this.#needle, pos); i !== -1; i = buf.indexOf(this.#needle, pos)) {
+			const field = this.#field(buf, i);
+			if (field === null) {
+				done = i > 0 && buf[i - 1] === QUOTE ? i - 1 : i;
+				break;
+			}
+			found.push(field);
+			pos = field.end;
+		}
+		// (With the byte before: a quote there says the placeholder is quoted.)
+		if (done === buf.length) done = Math.max(pos, buf.length - this.#needle.length);
+		if (done < buf.length) this.#carry = Buffer.from(buf.subarray(done));
+		if (found.length === 0) return buf.subarray(0, done);
+		const cells = await this.#cells(found.map((f) => f.key));
+		const pieces: Buffer[] = [];
+		let at = 0;
+		for (let n = 0; n < found.length; n++) {
+			pieces.push(buf.subarray(at, found[n]!.start), cells[n]!);
+			at = found[n]!.end;
+		}
+		pieces.push(buf.subarray(at, done));
+		return Buffer.concat(pieces);
+	}
+
+	/** Anything held back at the end of the file (complete by then). */
+	end(): Buffer {
+		const rest = this.#carry ?? Buffer.alloc(0);
+		this.#carry = null;
+		if (rest.indexOf(this.#needle) !== -1) throw new Error('the export ended inside a placeholder cell');
+		return rest;
+	}
+
+	/** The placeholder at `i`: its field's bounds and `kind + data`; null when the chunk cuts it. */
+	#field(buf: Buffer, i: number): { start: number; end: number; key: string } | null {
+		const from = i + this.#needle.length;
+		if (i > 0 && buf[i - 1] === QUOTE) {
+			// Quoted by COPY: to the closing quote ("" is a quote inside).
+			for (let j = from; ; ) {
+				const q = buf.indexOf(QUOTE, j);
+				if (q === -1 || q + 1 >= buf.length) return null;
+				if (buf[q + 1] === QUOTE) {
+					j = q + 2;
+					continue;
+				}
+				return { start: i - 1, end: q + 1, key: buf.toString('utf8', from, q).replaceAll('""', '"') };
+			}
+		}
+		let end = from;
+		while (end < buf.length && buf[end] !== COMMA && buf[end] !== LF && buf[end] !== CR) end++;
+		if (end === buf.length) return null;
+		return { start: i, end, key: buf.toString('latin1', from, end) };
+	}
+
+	/** Each placeholder's finished field, kept ones reused, the rest opened kind by kind. */
+	async #cells(keys: string[]): Promise<Buffer[]> {
+		const out = keys.map((k) => this.#kept.get(k));
+		const missing = new Map<string, Set<string>>();
+		keys.forEach((k, n) => {
+			if (out[n] !== undefined) return;
+			const kind = k.charAt(0);
+			let set = missing.get(kind);
+			if (!set) missing.set(kind, (set = new Set()));
+			set.add(k.slice(1));
+		});
+		if (missing.size === 0) return out as Buffer[];
+		const opened = new Map<string, Buffer>();
+		for (const [kind, set] of missing) {
+			const handler = this.#kinds[kind];
+			const data = [...set];
+			const cells = handler ? await handler.open(data) : data.map(() => null);
+			data.forEach((d, n) => {
+				const bytes = Buffer.from(csvField(cells[n] ?? null), 'utf8');
+				opened.set(kind + d, bytes);
+				if (this.#kept.size >= CELLS_KEPT) this.#kept.clear();
+				this.#kept.set(kind + d, bytes);
+			});
+		}
+		return out.map((b, n) => b ?? opened.get(keys[n]!)!);
+	}
+}
