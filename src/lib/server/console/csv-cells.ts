@@ -49,35 +49,66 @@ export class NodeCells {
 	/**
 	 * The bytes of the next chunk of COPY output with its placeholders replaced; a placeholder
 	 * cut by the chunk's end waits for the next chunk (as do the last bytes, which may begin one).
+	 * Synchronous when every placeholder's cell is kept already (most chunks: numbers, titles and
+	 * e-mails repeat), so the bytes pass without a trip through the microtask queue.
 	 */
-	async push(chunk: Buffer): Promise<Buffer> {
+	push(chunk: Buffer): Buffer | Promise<Buffer> {
 		const buf = this.#carry ? Buffer.concat([this.#carry, chunk]) : chunk;
 		this.#carry = null;
-		const found: { start: number; end: number; key: string }[] = [];
+		const starts: number[] = [];
+		const ends: number[] = [];
+		const keys: string[] = [];
 		let pos = 0;
 		let done = buf.length;
 		for (let i = buf.indexOf(this.#needle, pos); i !== -1; i = buf.indexOf(this.#needle, pos)) {
-			const field = this.#field(buf, i);
-			if (field === null) {
+			if (!this.#field(buf, i)) {
 				done = i > 0 && buf[i - 1] === QUOTE ? i - 1 : i;
 				break;
 			}
-			found.push(field);
-			pos = field.end;
+			starts.push(this.#start);
+			ends.push(this.#end);
+			keys.push(this.#key);
+			pos = this.#end;
 		}
 		// (With the byte before: a quote there says the placeholder is quoted.)
 		if (done === buf.length) done = Math.max(pos, buf.length - this.#needle.length);
 		if (done < buf.length) this.#carry = Buffer.from(buf.subarray(done));
-		if (found.length === 0) return buf.subarray(0, done);
-		const cells = await this.#cells(found.map((f) => f.key));
-		const pieces: Buffer[] = [];
-		let at = 0;
-		for (let n = 0; n < found.length; n++) {
-			pieces.push(buf.subarray(at, found[n]!.start), cells[n]!);
-			at = found[n]!.end;
+		if (keys.length === 0) return buf.subarray(0, done);
+		const cells: Buffer[] = new Array<Buffer>(keys.length);
+		let missing = false;
+		for (let n = 0; n < keys.length; n++) {
+			const kept = this.#kept.get(keys[n]!);
+			if (kept === undefined) missing = true;
+			else cells[n] = kept;
 		}
-		pieces.push(buf.subarray(at, done));
-		return Buffer.concat(pieces);
+		// The chunk is this export's own copy (copyBatches): when each cell is no longer than its
+		// placeholder (a mask, a number, a title, an e-mail usually are), the chunk is rewritten
+		// in place, left to right (writing never passes reading) — no new buffer per chunk, nothing for the garbage
+		// collector. Else one new buffer, the pieces copied in.
+		const build = () => {
+			let size = done;
+			let fits = true;
+			for (let n = 0; n < keys.length; n++) {
+				const grows = cells[n]!.length - (ends[n]! - starts[n]!);
+				size += grows;
+				if (grows > 0) fits = false;
+			}
+			const out = fits ? buf : Buffer.allocUnsafe(size);
+			let at = 0;
+			let to = 0;
+			for (let n = 0; n < keys.length; n++) {
+				if (out === buf) buf.copyWithin(to, at, starts[n]);
+				else out.set(buf.subarray(at, starts[n]), to);
+				to += starts[n]! - at;
+				out.set(cells[n]!, to);
+				to += cells[n]!.length;
+				at = ends[n]!;
+			}
+			if (out === buf) buf.copyWithin(to, at, done);
+			else out.set(buf.subarray(at, done), to);
+			return out.subarray(0, size);
+		};
+		return missing ? this.#open(keys, cells).then(build) : build();
 	}
 
 	/** Anything held back at the end of the file (complete by then). */
@@ -88,51 +119,61 @@ export class NodeCells {
 		return rest;
 	}
 
-	/** The placeholder at `i`: its field's bounds and `kind + data`; null when the chunk cuts it. */
-	#field(buf: Buffer, i: number): { start: number; end: number; key: string } | null {
+	#start = 0;
+	#end = 0;
+	#key = '';
+
+	/** The placeholder at `i`: its field's bounds and `kind + data` (#start, #end, #key); false when the chunk cuts it. */
+	#field(buf: Buffer, i: number): boolean {
 		const from = i + this.#needle.length;
 		if (i > 0 && buf[i - 1] === QUOTE) {
 			// Quoted by COPY: to the closing quote ("" is a quote inside).
 			for (let j = from; ; ) {
 				const q = buf.indexOf(QUOTE, j);
-				if (q === -1 || q + 1 >= buf.length) return null;
+				if (q === -1 || q + 1 >= buf.length) return false;
 				if (buf[q + 1] === QUOTE) {
 					j = q + 2;
 					continue;
 				}
-				return { start: i - 1, end: q + 1, key: buf.toString('utf8', from, q).replaceAll('""', '"') };
+				this.#start = i - 1;
+				this.#end = q + 1;
+				this.#key = buf.toString('utf8', from, q).replaceAll('""', '"');
+				return true;
 			}
 		}
 		let end = from;
 		while (end < buf.length && buf[end] !== COMMA && buf[end] !== LF && buf[end] !== CR) end++;
-		if (end === buf.length) return null;
-		return { start: i, end, key: buf.toString('latin1', from, end) };
+		if (end === buf.length) return false;
+		this.#start = i;
+		this.#end = end;
+		this.#key = buf.toString('latin1', from, end);
+		return true;
 	}
 
-	/** Each placeholder's finished field, kept ones reused, the rest opened kind by kind. */
-	async #cells(keys: string[]): Promise<Buffer[]> {
-		const out = keys.map((k) => this.#kept.get(k));
+	/** The cells not kept yet (`cells` holes), opened kind by kind, each kept for later rows. */
+	async #open(keys: string[], cells: Buffer[]): Promise<void> {
 		const missing = new Map<string, Set<string>>();
 		keys.forEach((k, n) => {
-			if (out[n] !== undefined) return;
+			if (cells[n] !== undefined) return;
 			const kind = k.charAt(0);
 			let set = missing.get(kind);
 			if (!set) missing.set(kind, (set = new Set()));
 			set.add(k.slice(1));
 		});
-		if (missing.size === 0) return out as Buffer[];
 		const opened = new Map<string, Buffer>();
 		for (const [kind, set] of missing) {
 			const handler = this.#kinds[kind];
 			const data = [...set];
-			const cells = handler ? await handler.open(data) : data.map(() => null);
+			const shown = handler ? await handler.open(data) : data.map(() => null);
 			data.forEach((d, n) => {
-				const bytes = Buffer.from(csvField(cells[n] ?? null), 'utf8');
+				const bytes = Buffer.from(csvField(shown[n] ?? null), 'utf8');
 				opened.set(kind + d, bytes);
 				if (this.#kept.size >= CELLS_KEPT) this.#kept.clear();
 				this.#kept.set(kind + d, bytes);
 			});
 		}
-		return out.map((b, n) => b ?? opened.get(keys[n]!)!);
+		keys.forEach((k, n) => {
+			cells[n] ??= opened.get(k)!;
+		});
 	}
 }
