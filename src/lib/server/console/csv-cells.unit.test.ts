@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { NodeCells } from './csv-cells.ts';
+import { CELLS_KEPT, NodeCells } from './csv-cells.ts';
 
 /** COPY-like output with placeholders, then the same cut into chunks at every byte offset. */
 function sample(cells: NodeCells) {
@@ -66,5 +66,19 @@ describe('NodeCells', () => {
 		expect(a.marker).not.toBe(b.marker);
 		expect(a.marker).toMatch(/^#[0-9a-f]{24}$/);
 		expect(() => a.sql('q', 'x')).toThrow(/unknown cell kind/);
+	});
+
+	it("opens each cell once per export when a viewer's masks (every last four) and titles recur, row after row", async () => {
+		let opened = 0;
+		const cells = new NodeCells({
+			p: { open: (data) => ((opened += data.length), data.map((d) => `•••• ${d.slice(1)}`)) },
+			e: { open: (codes) => ((opened += codes.length), codes.map((c) => `title ${c}`)) }
+		});
+		const rows = (pass: number) =>
+			Array.from({ length: 10_001 }, (_, n) => `${pass},${cells.marker}p~${n === 10_000 ? '' : String(n).padStart(4, '0')},${cells.marker}e${30000 + (n % 7)}\n`).join('');
+		for (let pass = 0; pass < 3; pass++) await cells.push(Buffer.from(rows(pass)));
+		cells.end();
+		expect(CELLS_KEPT).toBeGreaterThan(10_001 + 7);
+		expect(opened).toBe(10_001 + 7);
 	});
 });
