@@ -163,7 +163,7 @@ async function waitFor(url: string, child: ChildProcess): Promise<void> {
 	throw new Error(`${url} did not answer 200`);
 }
 
-async function pages(db: Db, w: BenchWorkspace, url: string): Promise<BenchResult[]> {
+async function pages(db: Db, w: BenchWorkspace, url: string, only: { pages: boolean; events: boolean }): Promise<BenchResult[]> {
 	if (!existsSync(path.join(repoRoot, 'build/index.js'))) {
 		say('build/ missing: page figures skipped (run vite build)');
 		return [];
@@ -204,37 +204,43 @@ async function pages(db: Db, w: BenchWorkspace, url: string): Promise<BenchResul
 			if (res.status !== 200) throw new Error(`GET ${p} answered ${res.status}`);
 			return performance.now() - t0;
 		};
-		const health: number[] = [];
-		for (let i = 0; i < SAMPLES; i++) health.push(await get('/api/health'));
 		const out: BenchResult[] = [];
-		const cases = filterCases(w);
-		const list: number[] = [];
-		await get('/w/bench/messages');
-		for (let i = 0; i < SAMPLES * 2; i++) list.push(await get(`/w/bench/messages?${new URLSearchParams(pick(Object.values(cases))())}`));
-		out.push({
-			name: 'messages page, whole server-rendered response p95 (random filters)',
-			value: p95(list),
-			unit: 'ms',
-			target: '< 50',
-			peer: { name: 'GET /api/health on the same server', value: p95(health) },
-			notes: `${list.length} pages, signed in as a viewer (session, RLS, layout's alert banner included)`
-		});
-		const home: number[] = [];
-		await get('/w/bench?range=30d');
-		for (let i = 0; i < SAMPLES; i++) home.push(await get('/w/bench?range=30d'));
-		out.push({
-			name: 'overview page (30 days), whole server-rendered response p95',
-			value: p95(home),
-			unit: 'ms',
-			target: '< 50',
-			peer: { name: 'GET /api/health on the same server', value: p95(health) }
-		});
-		say(`pages: list p95 ${p95(list).toFixed(1)} ms, overview p95 ${p95(home).toFixed(1)} ms, health p95 ${p95(health).toFixed(1)} ms`);
+		if (only.pages) {
+			const health: number[] = [];
+			for (let i = 0; i < SAMPLES; i++) health.push(await get('/api/health'));
+			const cases = filterCases(w);
+			const list: number[] = [];
+			await get('/w/bench/messages');
+			for (let i = 0; i < SAMPLES * 2; i++) list.push(await get(`/w/bench/messages?${new URLSearchParams(pick(Object.values(cases))())}`));
+			out.push({
+				name: 'messages page, whole server-rendered response p95 (random filters)',
+				value: p95(list),
+				unit: 'ms',
+				target: '< 50',
+				peer: { name: 'GET /api/health on the same server', value: p95(health) },
+				notes: `${list.length} pages, signed in as a viewer (session, RLS, layout's alert banner included)`
+			});
+			const home: number[] = [];
+			await get('/w/bench?range=30d');
+			for (let i = 0; i < SAMPLES; i++) home.push(await get('/w/bench?range=30d'));
+			out.push({
+				name: 'overview page (30 days), whole server-rendered response p95',
+				value: p95(home),
+				unit: 'ms',
+				target: '< 50',
+				peer: { name: 'GET /api/health on the same server', value: p95(health) }
+			});
+			say(`pages: list p95 ${p95(list).toFixed(1)} ms, overview p95 ${p95(home).toFixed(1)} ms, health p95 ${p95(health).toFixed(1)} ms`);
+		}
 		try {
 			out.push(...(await exportThroughput(db, w, server, (p) => fetch(`${base}${p}`, { headers: { cookie } }), 'viewer')));
 			// An operator's export opens every number (AES-GCM, per row in Node): the decryption's cost.
 			const operator = await signIn(OPERATOR_EMAIL);
 			out.push(...(await exportThroughput(db, w, server, (p) => fetch(`${base}${p}`, { headers: { cookie: operator } }), 'operator')));
+			if (only.events) {
+				out.push(...(await exportThroughput(db, w, server, (p) => fetch(`${base}${p}`, { headers: { cookie } }), 'viewer', 'events')));
+				out.push(...(await exportThroughput(db, w, server, (p) => fetch(`${base}${p}`, { headers: { cookie: operator } }), 'operator', 'events')));
+			}
 		} catch (error) {
 			// The figures above are kept when the export (another branch's feature) fails.
 			say(`export failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -261,15 +267,20 @@ function newlines(chunk: Uint8Array): number {
 
 /**
  * CSV export of every text (issue 12: ≥ 100,000 rows/s, server RSS growth < 100 MB), streamed
- * over HTTP from the built server (issue-12a's /w/[slug]/messages/export), beside
+ * over HTTP from the built server (/w/[slug]/messages/export), beside
  * `COPY (select the same columns) TO STDOUT (format csv)` read from postgres.js in the same run.
+ * `events`: the delivery log's export of every event (/w/[slug]/delivery-log/export), beside a
+ * COPY of its events.
  */
-async function exportThroughput(db: Db, w: BenchWorkspace, server: ChildProcess, get: (p: string) => Promise<Response>, who: 'viewer' | 'operator'): Promise<BenchResult[]> {
+async function exportThroughput(
+	db: Db, w: BenchWorkspace, server: ChildProcess, get: (p: string) => Promise<Response>, who: 'viewer' | 'operator', what: 'messages' | 'events' = 'messages'
+): Promise<BenchResult[]> {
 	const before = await rss(server.pid!);
 	let peak = before;
 	const sampler = setInterval(() => void rss(server.pid!).then((r) => (peak = Math.max(peak, r)), () => {}), 100);
 	const t0 = performance.now();
-	const res = await get('/w/bench/messages/export');
+	const res = await get(what === 'messages' ? '/w/bench/messages/export' : '/w/bench/delivery-log/export');
+	if (res.status !== 200) throw new Error(`the ${what} export answered ${res.status}`);
 	let lines = 0;
 	for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) lines += newlines(chunk);
 	const seconds = (performance.now() - t0) / 1000;
@@ -278,17 +289,23 @@ async function exportThroughput(db: Db, w: BenchWorkspace, server: ChildProcess,
 	const c0 = performance.now();
 	// COPY takes no bind parameters; the id is a uuid this run generated.
 	if (!/^[0-9a-f-]{36}$/.test(w.org)) throw new Error('unexpected workspace id');
-	const copy = await db.sql.unsafe(`copy (
+	const copy = await db.sql.unsafe(what === 'messages'
+		? `copy (
 		select m.id, m.created_at, ct.name, ${who === 'operator' ? 'm.phone_enc' : 'm.phone_last4'}, m.notification_type, m.provider, m.status, m.error_code,
 			m.segments, m.price, m.sent_at, m.delivered_at, m.message_content
 		from public.sms_messages m left join public.contacts ct on ct.id = m.contact_id
-		where m.organization_id = '${w.org}' order by m.created_at desc, m.id desc) to stdout (format csv, header)`).readable();
+		where m.organization_id = '${w.org}' order by m.created_at desc, m.id desc) to stdout (format csv, header)`
+		: `copy (
+		select e.id, e.received_at, e.message_id, ${who === 'operator' ? 'm.phone_enc' : 'm.phone_last4'}, e.provider, e.status, e.raw_status, e.source, e.payload
+		from public.sms_delivery_events e join public.sms_messages m on m.id = e.message_id
+		where e.organization_id = '${w.org}' order by e.received_at desc, e.id desc) to stdout (format csv, header)`).readable();
 	let copied = 0;
 	for await (const chunk of copy as AsyncIterable<Buffer>) copied += newlines(chunk);
 	const copySeconds = (performance.now() - c0) / 1000;
+	const label = what === 'messages' ? 'every text' : 'every delivery-log event';
 	return [
 		{
-			name: who === 'viewer' ? 'CSV export of every text over HTTP (built server)' : 'CSV export of every text over HTTP, as an operator (every number opened)',
+			name: `CSV export of ${label} over HTTP${who === 'operator' ? ', as an operator (every number opened)' : ' (built server)'}`,
 			value: rows / seconds,
 			unit: 'rows/s',
 			target: '>= 100000',
@@ -296,7 +313,7 @@ async function exportThroughput(db: Db, w: BenchWorkspace, server: ChildProcess,
 			notes: `${rows.toLocaleString('en')} rows in ${seconds.toFixed(1)} s`
 		},
 		{
-			name: `CSV export: server RSS growth during the export (${who})`,
+			name: `CSV export${what === 'events' ? ' (events)' : ''}: server RSS growth during the export (${who})`,
 			value: (peak - before) / 2 ** 20,
 			unit: 'MiB',
 			target: '< 100',
@@ -354,12 +371,15 @@ export async function run(): Promise<BenchResult[]> {
 			on conflict do nothing returning id`.then(async (r) => (r.length > 0 ? r : await db.sql<{ id: string }[]>`select id from auth.users where email = ${OPERATOR_EMAIL}`));
 		await db.sql`insert into public.organization_members (organization_id, user_id, role) values (${w.org}, ${operator!.id}, 'operator') on conflict do nothing`;
 		const scale = `${(TEXTS / 1e6).toLocaleString('en')}M texts`;
-		// BENCH_CONSOLE_PARTS=list,overview,pages runs only those (default: all).
+		// BENCH_CONSOLE_PARTS=list,overview,pages runs only those (default: those three; `pages`
+		// includes the messages export, `export` runs that alone, `events-export` adds the delivery log's).
 		const parts = (process.env.BENCH_CONSOLE_PARTS ?? 'list,overview,pages').split(',');
 		const results = [
 			...(parts.includes('list') ? await listQueries(db, w, viewer) : []),
 			...(parts.includes('overview') ? await overview(db, w, viewer) : []),
-			...(parts.includes('pages') ? await pages(db, w, url) : [])
+			...(parts.some((p) => ['pages', 'export', 'events-export'].includes(p))
+				? await pages(db, w, url, { pages: parts.includes('pages'), events: parts.includes('events-export') })
+				: [])
 		].map((r) => ({ ...r, name: `${r.name} (${scale})` }));
 		if (seconds === null) return results;
 		return [

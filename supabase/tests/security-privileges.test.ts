@@ -16,6 +16,9 @@ const PERMISSION_DENIED = '42501';
 
 /** Pure helpers that check constraints and the UI need; nothing else in public is callable by users. */
 const CALLABLE_BY_ANON = [
+	// The exports' formula neutraliser, for text and for numeric.
+	'console_csv_text',
+	'console_csv_text',
 	'e164_calling_code',
 	'is_e164',
 	'is_valid_time_zone',
@@ -129,6 +132,7 @@ describe('functions in schema public', () => {
 			cancel_campaign: 'CM001',
 			// Null arguments are refused; a non-member's real call sees only their own texts (as RLS).
 			console_count_messages: '22023',
+			console_export_where: '22023',
 			console_message_ids: '22023',
 			console_search_contacts: 'ok:[]',
 			create_api_key: 'WS001',

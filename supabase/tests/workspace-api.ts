@@ -9,6 +9,7 @@ export const WORKSPACE_API = [
 	'campaign_progress',
 	'cancel_campaign',
 	'console_count_messages',
+	'console_export_where',
 	'console_message_ids',
 	'console_search_contacts',
 	'create_api_key',

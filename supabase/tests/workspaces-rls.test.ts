@@ -193,6 +193,19 @@ describe('across workspaces', () => {
 		expect(seen).toEqual({ owner: [1, 1], admin: [1, 1], operator: [1, 1], viewer: [1, 1], other_member: [0, 0], non_member: [0, 0] });
 	});
 
+	it("an event's workspace is its message's, and no role can rewrite it (the members' policy reads that column)", async () => {
+		const [c] = await t.sql`select id from public.contacts where organization_id = ${w.a}`;
+		const [{ id }] = await t.sql`select public.queue_sms_message(p_user_id => null, p_phone_sealed => null, p_message => 'workspace of an event',
+			p_organization_id => ${w.a}::uuid, p_contact_id => ${c.id}::uuid) as id`;
+		await t.sql`select public.mark_sms_suppressed(${id}, 'test')`;
+		const events = await t.sql<{ organization_id: string }[]>`select organization_id from public.sms_delivery_events where message_id = ${id}`;
+		expect(events.length).toBeGreaterThan(0);
+		expect(events.every((e) => e.organization_id === w.a)).toBe(true);
+		await expect(
+			t.db.asService((tx) => tx`update public.sms_delivery_events set organization_id = ${w.b} where message_id = ${id}`)
+		).rejects.toMatchObject({ code: '42501' });
+	});
+
 	it('nobody reads an invitation token hash, not even the owner', async () => {
 		await expect(
 			tryAsRole(t, w, 'owner', (tx) => tx`select token_hash from public.organization_invitations`)

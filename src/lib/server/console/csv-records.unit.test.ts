@@ -29,9 +29,9 @@ describe('csvRecords', () => {
 		const r = rng(12);
 		const records = Array.from({ length: 2000 }, () => Array.from({ length: 1 + Math.floor(r() * 6) }, () => randomCell(r)));
 		// Each record as csv-stringify writes it (its default options quote any cell with a CR or
-		// LF), ended with CRLF.
+		// LF), ended with LF (as COPY ends the rows that follow the header).
 		const expected = records
-			.map((rec) => stringify([rec.map((c) => (c === null ? '' : typeof c === 'number' ? String(c) : safeCell(c)))], { eof: false }) + '\r\n')
+			.map((rec) => stringify([rec.map((c) => (c === null ? '' : typeof c === 'number' ? String(c) : safeCell(c)))], { eof: false }) + '\n')
 			.join('');
 		expect(csvRecords(records)).toBe(expected);
 	});

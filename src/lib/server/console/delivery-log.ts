@@ -30,7 +30,7 @@ export interface DeliveryLogSummary {
 	avgDeliverySeconds: number | null;
 }
 
-const NO_MESSAGE_FILTERS: MessageFilters = parseMessageFilters(new URLSearchParams(), { timeZone: 'UTC', defaultCountry: 'US' });
+export const NO_MESSAGE_FILTERS: MessageFilters = parseMessageFilters(new URLSearchParams(), { timeZone: 'UTC', defaultCountry: 'US' });
 
 /**
  * The WHERE clause over events `e` joined to their message `m`: the message side is the

@@ -1,8 +1,9 @@
-import { csvStream, isoTime, pgTime, type Cell } from './csv-stream.ts';
+import { csvStream, csvText, csvTime } from './csv-stream.ts';
 import type { DeliveryLogFilters } from './delivery-log-filters.ts';
-import { deliveryLogWhere, userNames } from './delivery-log.ts';
+import { NO_MESSAGE_FILTERS } from './delivery-log.ts';
+import { recipientCells, recipientColumns } from './message-export.ts';
+import { listFilter, resolveSearch } from './messages.ts';
 import { maskPayload, openPayload, phoneCipher, type Claims, type Db } from '@sms/db';
-import { shownPhones } from '../phones/memo.ts';
 
 /** A payload's text with its sealed number fields opened or hidden (parsed only when it has one). */
 function shownPayloadText(text: string | null, showNumbers: boolean): string | null {
@@ -16,12 +17,17 @@ export const EVENT_CSV_HEADER = [
 	'status', 'raw_status', 'source', 'error_code', 'error_message', 'ip', 'applied', 'payload'
 ] as const;
 
-/** The select's columns, in its order. */
-type Raw = readonly [
-	id: string, received_at: string, message_id: string, user_id: string | null, contact_id: string | null, contact_name: string | null,
-	phone_enc: string | null, phone_last4: string | null, provider: string | null, provider_reference: string | null, status: string | null, raw_status: string | null,
-	source: string, error_code: number | null, error_message: string | null, ip: string | null, applied: boolean, payload: string | null
-];
+/** The delivery log's event filters as public.console_export_where takes them. */
+function eventFilter(f: DeliveryLogFilters): Record<string, string> {
+	const out: Record<string, string> = {};
+	if (f.status) out.status = f.status;
+	if (f.provider) out.provider = f.provider;
+	if (f.from) out.from = f.from.toISOString();
+	if (f.to) out.to = f.to.toISOString();
+	if (f.providerRef) out.provider_ref = f.providerRef;
+	if (f.recipientId) out.recipient = f.recipientId;
+	return out;
+}
 
 /**
  * The delivery log's filtered view (every page, same order) as a streamed CSV. Numbers (the
@@ -34,37 +40,37 @@ export function eventsCsv(o: {
 	filters: DeliveryLogFilters;
 	timeZone: string;
 	showNumbers?: boolean;
-	batchSize?: number;
-	onBatch?: (n: number) => void;
+	onChunk?: (bytes: number) => void;
 }): ReadableStream<Uint8Array> {
-	const show = o.showNumbers === true;
-	const phone = shownPhones(show);
-	return csvStream<Raw>({
+	const showNumbers = o.showNumbers === true;
+	return csvStream({
 		...o,
 		header: EVENT_CSV_HEADER,
-		select: async (tx) => {
-			const { where } = await deliveryLogWhere(tx, o.organizationId, o.filters);
-			const query = tx`
-				select e.id::text as id, ${tx.unsafe(pgTime('e.received_at'))} as received_at, e.message_id, m.user_id, m.contact_id,
-					ct.name as contact_name, m.phone_enc, m.phone_last4, coalesce(e.provider, m.provider) as provider,
-					coalesce(e.provider_reference, m.provider_reference) as provider_reference, e.status, e.raw_status, e.source,
-					e.error_code, e.error_message, host(e.sender_ip) as ip, e.applied, e.payload::text as payload
+		cells: (lookup) => ({
+			...recipientCells({ organizationId: o.organizationId, showNumbers }, lookup),
+			// A payload with sealed fields, as the hex of its text.
+			j: { open: (hex) => hex.map((h) => shownPayloadText(Buffer.from(h, 'hex').toString('utf8'), showNumbers)) }
+		}),
+		select: async (tx, cells) => {
+			const messages = { ...NO_MESSAGE_FILTERS, q: o.filters.q };
+			const ids = await resolveSearch(tx, o.organizationId, messages);
+			const [{ where }] = await tx<{ where: string }[]>`
+				select public.console_export_where(${o.organizationId}::uuid, ${listFilter(messages, ids) as never}::jsonb,
+					${eventFilter(o.filters) as never}::jsonb) as where`;
+			const cell = (kind: string, data: string) => cells.sql(kind, data);
+			return `
+				select e.id, ${csvTime('e.received_at')}, e.message_id, ${recipientColumns(cell, showNumbers)},
+					${csvText('coalesce(e.provider, m.provider)')}, ${csvText('coalesce(e.provider_reference, m.provider_reference)')},
+					${csvText('e.status')}, ${csvText('e.raw_status')}, ${csvText('e.source')}, e.error_code, ${csvText('e.error_message')},
+					${csvText('host(e.sender_ip)')}, e.applied,
+					case when strpos(p.text, '"p1.') > 0 then ${cell('j', `encode(convert_to(p.text, 'UTF8'), 'hex')`)} else ${csvText('p.text')} end
 				from public.sms_delivery_events e
 				join public.sms_messages m on m.id = e.message_id
 				left join public.contacts ct on ct.id = m.contact_id
+				-- The payload's text once per row (offset 0: not folded into each use).
+				cross join lateral (select e.payload::text as text offset 0) p
 				where ${where}
 				order by e.received_at desc, e.id desc`;
-			return { query };
-		},
-		records: async (lookup, rows) => {
-			const ids = rows.flatMap((r) => (r[3] ? [r[3]] : []));
-			const emails = ids.length > 0 ? await lookup((tx) => userNames(tx, o.organizationId, ids)) : new Map<string, string>();
-			return rows.map(([id, receivedAt, messageId, userId, contactId, contactName, phoneEnc, last4, provider, reference, status, rawStatus, source,
-				errorCode, errorMessage, ip, applied, payload]): Cell[] => [
-				id, isoTime(receivedAt), messageId, contactId ? contactName : (emails.get(userId ?? '') ?? null), contactId ? 'contact' : 'user',
-				contactId ?? userId, phone(phoneEnc, last4), provider, reference, status, rawStatus, source, errorCode, errorMessage, ip,
-				applied ? 'true' : 'false', shownPayloadText(payload, show)
-			]);
 		}
 	});
 }

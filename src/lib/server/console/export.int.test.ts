@@ -1,8 +1,9 @@
 /**
  * CSV exports of the message list and the delivery log against a real database, as a viewer:
  * rows match the filtered list, times are ISO 8601 with the viewer's offset, formulas are
- * neutralised while phone numbers stay readable, and the file is streamed from a cursor in
- * batches the reader pulls (not buffered whole), ending the transaction if the reader leaves.
+ * neutralised while phone numbers stay readable, and the file is streamed from Postgres's COPY
+ * as the reader pulls (not buffered whole: Postgres waits on the reader), ending the COPY and its
+ * transaction if the reader leaves.
  */
 import { createTestDatabase, createUser, phoneColumns, type TestDatabase } from '@sms/db/testing';
 import { parse } from 'csv-parse/sync';
@@ -11,10 +12,10 @@ import { encodeHistoryCursor } from '$lib/server/sms/history-query';
 import { parseDeliveryLogFilters } from './delivery-log-filters.ts';
 import { listDeliveryEvents } from './delivery-log.ts';
 import { eventsCsv } from './event-export.ts';
-import { messagesCsv } from './message-export.ts';
+import { MESSAGE_CSV_HEADER, messagesCsv } from './message-export.ts';
 import { parseMessageFilters } from './message-filters.ts';
 import { listMessages } from './messages.ts';
-import { isoTime, pgTime } from './csv-stream.ts';
+import { phoneCipher, sealPayload } from '@sms/db';
 
 const TZ = 'America/Los_Angeles';
 const ROWS = 5000;
@@ -108,20 +109,22 @@ describe('messagesCsv', () => {
 		expect(rows.some((r) => r.body === 'not yours')).toBe(false);
 	});
 
-	it("writes each time exactly as to_char(…, 'YYYY-MM-DD\"T\"HH24:MI:SS.MSTZH:TZM') would, in every kind of zone", async () => {
+	it('writes times in the viewer\'s zone, ISO 8601 with the offset, in every kind of zone', async () => {
 		for (const zone of ['America/Los_Angeles', 'UTC', 'Asia/Kolkata', 'America/St_Johns', 'Australia/Lord_Howe', 'Europe/Amsterdam']) {
-			const rows = await t.sql.begin(async (tx) => {
-				await tx`select set_config('timezone', ${zone}, true), set_config('datestyle', 'ISO, YMD', true)`;
-				return tx.unsafe<{ pg: string; want: string }[]>(`
-					select ${pgTime('x')} as pg, to_char(x, 'YYYY-MM-DD"T"HH24:MI:SS.MSTZH:TZM') as want
-					from (values (timestamptz '2026-11-20T10:00:00Z'), ('2026-07-01T23:59:59.999999Z'), ('2026-03-29T01:00:00.5Z'),
-						('2026-12-31T12:00:00.000123Z'), ('1890-01-01T12:00:00Z'), ('2026-01-01T00:00:00.010Z')) v (x)`);
+			const rows = records((await readAll(messagesCsv({ db: t.db, claims: claims(), organizationId: org, filters: messageFilters({ q: '0124' }), timeZone: zone }))).text);
+			const want = await t.sql.begin(async (tx) => {
+				await tx`select set_config('timezone', ${zone}, true)`;
+				return tx<{ id: string; at: string }[]>`
+					select id, to_char(created_at, 'YYYY-MM-DD"T"HH24:MI:SS.MSTZH:TZM') as at from public.sms_messages where organization_id = ${org} and phone_last4 = '0124'`;
 			});
-			for (const r of rows) expect(isoTime(r.pg), `${zone} ${r.pg}`).toBe(r.want);
+			const at = new Map(want.map((w) => [w.id, w.at]));
+			expect(rows).toHaveLength(ROWS / 2);
+			for (const r of rows) expect(r.created_at, zone).toBe(at.get(r.id!));
+			expect(rows[0]!.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d$/);
 		}
 	});
 
-	it("names users by e-mail in every batch: the look-up runs between the cursor's reads", async () => {
+	it('names users by e-mail in every chunk: the look-up runs beside the open COPY', async () => {
 		const [o] = await t.sql<{ id: string }[]>`insert into public.organizations (slug, name) values ('export-users', 'Users') returning id`;
 		await t.sql`select public.add_organization_member(${o!.id}, ${viewer}, 'viewer')`;
 		const users = await Promise.all([1, 2, 3].map((i) => createUser(t.sql, { email: `export-user-${i}@example.com` })));
@@ -131,12 +134,12 @@ describe('messagesCsv', () => {
 			select ${o!.id}, (${users}::uuid[])[1 + i % 3], (${sealed.map((p) => p.phone_enc)}::text[])[1 + i % 3],
 				(${sealed.map((p) => p.phone_hash)}::text[])[1 + i % 3], '020' || (i % 3), '1', 'hi', 'delivered',
 				timestamptz '2026-11-20T10:00:00Z' + i * interval '1 second'
-			from generate_series(1, 95) i`;
-		let batches = 0;
-		const { text } = await readAll(messagesCsv({ db: t.db, claims: claims(), organizationId: o!.id, filters: messageFilters({}), timeZone: TZ, batchSize: 10, onBatch: () => batches++ }));
+			from generate_series(1, 3000) i`;
+		let chunks = 0;
+		const { text } = await readAll(messagesCsv({ db: t.db, claims: claims(), organizationId: o!.id, filters: messageFilters({}), timeZone: TZ, onChunk: () => chunks++ }));
 		const rows = records(text);
-		expect(batches).toBe(10);
-		expect(rows).toHaveLength(95);
+		expect(chunks).toBeGreaterThan(1);
+		expect(rows).toHaveLength(3000);
 		expect(new Set(rows.map((r) => r.recipient))).toEqual(new Set([1, 2, 3].map((i) => `export-user-${i}@example.com`)));
 	});
 
@@ -148,38 +151,42 @@ describe('messagesCsv', () => {
 		expect(events.every((r) => r.phone === '•••• 0123' || r.phone === '•••• 0124')).toBe(true);
 	});
 
-	it('streams from a cursor: batches are read as the reader pulls, in many chunks, never the whole result at once', async () => {
-		let batches = 0;
-		const stream = messagesCsv({ db: t.db, claims: claims(), organizationId: org, filters: messageFilters({}), timeZone: TZ, batchSize: 250, onBatch: () => batches++ });
+	it('streams from COPY: a reader that stops has Postgres wait on it, never the whole file read at once', async () => {
+		const { org: big, rows: n, bytes } = await bigWorkspace();
+		let read = 0;
+		const stream = messagesCsv({ db: t.db, claims: claims(), organizationId: big, filters: messageFilters({}), timeZone: TZ, onChunk: (b) => (read += b) });
 		const reader = stream.getReader();
-		const head = await reader.read(); // the BOM
-		expect(head.done).toBe(false);
-		await new Promise((r) => setTimeout(r, 500));
-		// A reader that has taken one chunk has made the server read only a few batches of 20.
-		expect(batches).toBeGreaterThan(0);
-		expect(batches).toBeLessThanOrEqual(4);
+		expect((await reader.read()).done).toBe(false); // the BOM and the header
+		await new Promise((r) => setTimeout(r, 800));
+		// The reader has taken one chunk: what Postgres sent is a small part of the file, and the
+		// COPY waits for the reader to take more.
+		expect(read).toBeGreaterThan(0);
+		expect(read).toBeLessThan(bytes / 4);
+		const [waiting] = await t.sql<{ wait: string | null }[]>`
+			select wait_event as wait from pg_stat_activity where datname = current_database() and query like 'copy (%' and state = 'active'`;
+		expect(waiting?.wait).toBe('ClientWrite');
 		const chunks: Uint8Array[] = [];
 		for (;;) {
 			const { done, value } = await reader.read();
 			if (done) break;
 			chunks.push(value);
 		}
-		expect(batches).toBe(ROWS / 250);
-		// The header, then one chunk per batch, each no bigger than a batch.
-		const dataChunks = chunks.slice(1).map((c) => (parse(new TextDecoder().decode(c)) as string[][]).length);
-		expect(dataChunks).toHaveLength(ROWS / 250);
-		expect(Math.max(...dataChunks)).toBeLessThanOrEqual(250);
+		expect(chunks.length).toBeGreaterThan(10);
+		const rows = parse(Buffer.concat(chunks).toString('utf8'), { columns: MESSAGE_CSV_HEADER as unknown as string[] }) as Record<string, string>[];
+		expect(rows).toHaveLength(n);
+		expect(rows.every((r) => r.body!.length === 1500 && r.phone === '•••• 0123')).toBe(true);
 	});
 
-	it('a reader who goes away ends the export and its transaction', async () => {
+	it('a reader who goes away ends the COPY and its transaction', async () => {
+		const { org: big, bytes } = await bigWorkspace();
 		const open = async () => {
 			const [{ n }] = await t.sql<{ n: number }[]>`
 				select count(*)::int as n from pg_stat_activity
 				where datname = current_database() and xact_start is not null and pid <> pg_backend_pid()`;
 			return n;
 		};
-		let batches = 0;
-		const reader = messagesCsv({ db: t.db, claims: claims(), organizationId: org, filters: messageFilters({}), timeZone: TZ, batchSize: 100, onBatch: () => batches++ }).getReader();
+		let read = 0;
+		const reader = messagesCsv({ db: t.db, claims: claims(), organizationId: big, filters: messageFilters({}), timeZone: TZ, onChunk: (b) => (read += b) }).getReader();
 		await reader.read();
 		await reader.read();
 		await new Promise((r) => setTimeout(r, 200));
@@ -187,9 +194,43 @@ describe('messagesCsv', () => {
 		await reader.cancel();
 		for (let i = 0; i < 50 && (await open()) > 0; i++) await new Promise((r) => setTimeout(r, 50));
 		expect(await open()).toBe(0);
-		expect(batches).toBeLessThan(10);
+		expect(read).toBeLessThan(bytes / 4);
+		// The pool's connections are all usable after the cancel.
+		const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => t.db.asUser(claims(), (tx) => tx<{ n: number }[]>`select ${i}::int as n`)));
+		expect(answers.map((a) => a[0]!.n)).toEqual(Array.from({ length: 12 }, (_, i) => i));
+	});
+
+	it('keeps the file well formed around a stored number COPY has to quote (a corrupted sealed value): the mask stands in', async () => {
+		const [o] = await t.sql<{ id: string }[]>`insert into public.organizations (slug, name) values ('export-bad', 'Bad') returning id`;
+		await t.sql`select public.add_organization_member(${o!.id}, ${viewer}, 'operator')`;
+		const user = await createUser(t.sql);
+		await t.sql`
+			insert into public.sms_messages (organization_id, user_id, phone_enc, phone_hash, phone_last4, calling_code, message_content, status, created_at)
+			values (${o!.id}, ${user}, ${'p1.bad,"key\n.x.y'}, 'h1.bad', '0199', '1', ${'Line one\nline "two", =three'}, 'delivered', '2026-11-20T10:00:00Z'),
+				(${o!.id}, ${user}, ${phoneColumns('+14155550177').phone_enc}, 'h1.ok', '0177', '1', 'fine', 'delivered', '2026-11-20T09:00:00Z')`;
+		const rows = records((await readAll(messagesCsv({ db: t.db, claims: claims(), organizationId: o!.id, filters: messageFilters({}), timeZone: 'UTC', showNumbers: true }))).text);
+		expect(rows.map((r) => [r.phone, r.body])).toEqual([
+			['•••• 0199', 'Line one\nline "two", =three'],
+			['+14155550177', 'fine']
+		]);
 	});
 });
+
+/** A workspace of 30,000 texts with 1,500-character bodies (~50 MB of CSV), made once. */
+let bigOnce: Promise<{ org: string; rows: number; bytes: number }> | null = null;
+function bigWorkspace() {
+	bigOnce ??= (async () => {
+		const [o] = await t.sql<{ id: string }[]>`insert into public.organizations (slug, name) values ('export-big', 'Big') returning id`;
+		await t.sql`select public.add_organization_member(${o!.id}, ${viewer}, 'viewer')`;
+		const p = phoneColumns('+14155550123');
+		await t.sql`
+			insert into public.sms_messages (organization_id, user_id, phone_enc, phone_hash, phone_last4, calling_code, message_content, status, created_at)
+			select ${o!.id}, ${await createUser(t.sql)}, ${p.phone_enc}, ${p.phone_hash}, '0123', '1', repeat('x', 1500), 'delivered', timestamptz '2026-11-20T10:00:00Z' + i * interval '1 second'
+			from generate_series(1, 30000) i`;
+		return { org: o!.id, rows: 30000, bytes: 30000 * 1700 };
+	})();
+	return bigOnce;
+}
 
 describe('eventsCsv', () => {
 	it('writes the filtered delivery log in its order, payloads as JSON text, formulas neutralised', async () => {
@@ -203,5 +244,40 @@ describe('eventsCsv', () => {
 		expect(rows[0]).toMatchObject({ status: 'delivered', recipient: "'@SUM(1+1)", phone: '+14155550124', ip: '203.0.113.9', provider: 'twilio' });
 		expect(JSON.parse(rows[0]!.payload!)).toEqual({ MessageStatus: 'delivered', Body: '=cmd' });
 		expect(rows[0]!.received_at).toMatch(/^2026-11-20T02:\d\d:\d\d\.\d{3}-08:00$/);
+	});
+
+	it('writes the same events as the delivery log for each of its filters', async () => {
+		const dl = (p: Record<string, string>) => parseDeliveryLogFilters(new URLSearchParams(p), { timeZone: TZ, defaultCountry: 'US' });
+		const [some] = await t.sql<{ id: string; contact_id: string }[]>`select id, contact_id from public.sms_messages where organization_id = ${org} order by created_at limit 1`;
+		await t.sql`update public.sms_messages set provider = 'twilio', provider_reference = 'SMexport1' where id = ${some!.id}`;
+		const views: Record<string, string>[] = [
+			{}, { status: 'sent' }, { provider: 'twilio' }, { from: '2026-11-20', to: '2026-11-20' }, { providerRef: 'SMexport1' },
+			{ recipientId: some!.contact_id }, { q: '+1 415-555-0123' }, { q: 'SUM' }, { status: 'delivered', q: '0124', provider: 'twilio' }
+		];
+		for (const view of views) {
+			const f = dl(view);
+			const listed: string[] = [];
+			for (let page = 1; ; page++) {
+				const rows = await t.db.asUser(claims(), (tx) => listDeliveryEvents(tx, org, { ...f, page, limit: 100 }));
+				listed.push(...rows.map((r) => r.id));
+				if (rows.length < 100) break;
+			}
+			const exported = records((await readAll(eventsCsv({ db: t.db, claims: claims(), organizationId: org, filters: f, timeZone: TZ }))).text).map((r) => r.id);
+			expect(exported, JSON.stringify(view)).toEqual(listed);
+		}
+	});
+
+	it("opens a payload's sealed numbers for members who may see them, hides them from the rest", async () => {
+		const [m] = await t.sql<{ id: string }[]>`select id from public.sms_messages where organization_id = ${org} and phone_last4 = '0124' order by created_at desc limit 1`;
+		const payload = sealPayload(phoneCipher(), { MessageStatus: 'failed', To: '+14155550124', Note: 'a, "quoted" note' });
+		await t.sql`insert into public.sms_delivery_events (message_id, provider, status, raw_status, source, payload, received_at)
+			values (${m!.id}, 'twilio', 'failed', 'failed', 'webhook', ${t.sql.json(payload)}, '2026-12-01T00:00:00Z')`;
+		const f = parseDeliveryLogFilters(new URLSearchParams({ status: 'failed' }), { timeZone: TZ, defaultCountry: 'US' });
+		const [operator] = records((await readAll(eventsCsv({ db: t.db, claims: claims(), organizationId: org, filters: f, timeZone: TZ, showNumbers: true }))).text);
+		expect(JSON.parse(operator!.payload!)).toEqual({ MessageStatus: 'failed', To: '+14155550124', Note: 'a, "quoted" note' });
+		expect(operator!.phone).toBe('+14155550124');
+		const [viewerRow] = records((await readAll(eventsCsv({ db: t.db, claims: claims(), organizationId: org, filters: f, timeZone: TZ }))).text);
+		expect(JSON.parse(viewerRow!.payload!)).toEqual({ MessageStatus: 'failed', To: '•••• (hidden)', Note: 'a, "quoted" note' });
+		expect(viewerRow!.phone).toBe('•••• 0124');
 	});
 });

@@ -1,9 +1,10 @@
 import type { Claims, Db } from '@sms/db';
 import { explainError } from '@sms/twilio-service';
-import { csvStream, isoTime, pgTime, type Cell } from './csv-stream.ts';
+import { csvStream, csvText, csvTime, type Lookup } from './csv-stream.ts';
+import type { CellKinds } from './csv-cells.ts';
 import { userNames } from './delivery-log.ts';
 import type { MessageFilters } from './message-filters.ts';
-import { messageWhere } from './messages.ts';
+import { listFilter, resolveSearch } from './messages.ts';
 import { shownPhones } from '../phones/memo.ts';
 
 export const MESSAGE_CSV_HEADER = [
@@ -12,21 +13,41 @@ export const MESSAGE_CSV_HEADER = [
 	'sent_at', 'delivered_at', 'failed_at', 'retry_of', 'body'
 ] as const;
 
-/** The select's columns, in its order. */
-type Raw = readonly [
-	id: string, created_at: string, user_id: string | null, contact_id: string | null, contact_name: string | null,
-	phone_enc: string | null, phone_last4: string | null, notification_type: string, campaign_id: string | null, provider: string | null,
-	provider_reference: string | null, verdict: string, status: string, error_code: number | null, segments: number | null,
-	price: string | null, price_unit: string | null, sent_at: string | null, delivered_at: string | null, failed_at: string | null,
-	retry_of: string | null, message_content: string
-];
+/**
+ * The cells of both exports that only Node makes: `p` a number (SQL gives `sealed~last4`, the
+ * sealed part only when numbers are shown: shownPhones, the one rule), `u` a user's e-mail (by
+ * id, looked up as the member), `e` an error code's title from the catalogue.
+ */
+export function recipientCells(o: { organizationId: string; showNumbers: boolean }, lookup: Lookup): CellKinds {
+	const phone = shownPhones(o.showNumbers);
+	return {
+		p: {
+			open: (data) =>
+				data.map((d) => {
+					const cut = d.lastIndexOf('~');
+					return phone(d.slice(0, Math.max(cut, 0)) || null, d.slice(cut + 1) || null);
+				})
+		},
+		u: {
+			open: async (ids) => {
+				const uuids = ids.filter((id) => /^[0-9a-f-]{36}$/.test(id));
+				const emails = uuids.length > 0 ? await lookup((tx) => userNames(tx, o.organizationId, uuids)) : new Map<string, string>();
+				return ids.map((id) => emails.get(id) ?? null);
+			}
+		},
+		e: { open: (codes) => codes.map((c) => (/^-?\d+$/.test(c) ? explainError(Number(c)).title : null)) }
+	};
+}
 
-const titles = new Map<number, string>();
-/** The catalogue's title of a code, looked up once per export process, not once per row. */
-function errorTitle(code: number): string {
-	let title = titles.get(code);
-	if (title === undefined) titles.set(code, (title = explainError(code).title));
-	return title;
+/**
+ * The SQL of the recipient's cells (recipient, recipient_type, recipient_id, phone) for a text
+ * `m` and its contact `ct`; `cell` makes Node's placeholders.
+ */
+export function recipientColumns(cell: (kind: string, data: string) => string, showNumbers: boolean): string {
+	const sealed = showNumbers ? `coalesce(m.phone_enc, '') || ` : '';
+	return `case when m.contact_id is not null then ${csvText('ct.name')} when m.user_id is not null then ${cell('u', 'm.user_id::text')} end,
+		case when m.contact_id is not null then 'contact' else 'user' end, coalesce(m.contact_id, m.user_id),
+		${cell('p', `${sealed}'~' || coalesce(m.phone_last4, '')`)}`;
 }
 
 /**
@@ -40,39 +61,30 @@ export function messagesCsv(o: {
 	filters: MessageFilters;
 	timeZone: string;
 	showNumbers?: boolean;
-	batchSize?: number;
-	onBatch?: (n: number) => void;
+	onChunk?: (bytes: number) => void;
 }): ReadableStream<Uint8Array> {
 	const f: MessageFilters = { ...o.filters, cursor: null };
-	const phone = shownPhones(o.showNumbers === true);
-	return csvStream<Raw>({
+	const showNumbers = o.showNumbers === true;
+	return csvStream({
 		...o,
 		header: MESSAGE_CSV_HEADER,
-		select: async (tx) => {
-			const { where } = await messageWhere(tx, o.organizationId, f);
-			const query = tx`
-				select m.id, ${tx.unsafe(pgTime('m.created_at'))} as created_at, m.user_id, m.contact_id, ct.name as contact_name,
-					m.phone_enc, m.phone_last4, m.notification_type, m.campaign_id,
-					m.provider, m.provider_reference,
-					public.sms_verdict_kind(m.status, m.scheduled_for, now()) as verdict, m.status, m.error_code, m.segments,
-					m.price::text as price, m.price_unit, ${tx.unsafe(pgTime('m.sent_at'))} as sent_at,
-					${tx.unsafe(pgTime('m.delivered_at'))} as delivered_at, ${tx.unsafe(pgTime('m.failed_at'))} as failed_at,
-					m.retry_of, m.message_content
+		cells: (lookup) => recipientCells({ organizationId: o.organizationId, showNumbers }, lookup),
+		select: async (tx, cells) => {
+			const ids = await resolveSearch(tx, o.organizationId, f);
+			const [{ where }] = await tx<{ where: string }[]>`
+				select public.console_export_where(${o.organizationId}::uuid, ${listFilter(f, ids) as never}::jsonb, null) as where`;
+			const cell = (kind: string, data: string) => cells.sql(kind, data);
+			return `
+				select m.id, ${csvTime('m.created_at')}, ${recipientColumns(cell, showNumbers)},
+					${csvText('m.notification_type')}, m.campaign_id, ${csvText('m.provider')}, ${csvText('m.provider_reference')},
+					public.sms_verdict_kind(m.status, m.scheduled_for, now()), ${csvText('m.status')}, m.error_code,
+					case when m.error_code is not null then ${cell('e', 'm.error_code::text')} end, m.segments,
+					public.console_csv_text(m.price), ${csvText('m.price_unit')}, ${csvTime('m.sent_at')}, ${csvTime('m.delivered_at')},
+					${csvTime('m.failed_at')}, m.retry_of, ${csvText('m.message_content')}
 				from public.sms_messages m
 				left join public.contacts ct on ct.id = m.contact_id
 				where ${where}
 				order by m.created_at desc, m.id desc`;
-			return { query };
-		},
-		records: async (lookup, rows) => {
-			const ids = rows.flatMap((r) => (r[2] ? [r[2]] : []));
-			const emails = ids.length > 0 ? await lookup((tx) => userNames(tx, o.organizationId, ids)) : new Map<string, string>();
-			return rows.map(([id, createdAt, userId, contactId, contactName, phoneEnc, last4, type, campaignId, provider, reference, verdict, status, errorCode,
-				segments, price, priceUnit, sentAt, deliveredAt, failedAt, retryOf, body]): Cell[] => [
-				id, isoTime(createdAt), contactId ? contactName : (emails.get(userId ?? '') ?? null), contactId ? 'contact' : 'user',
-				contactId ?? userId, phone(phoneEnc, last4), type, campaignId, provider, reference, verdict, status, errorCode,
-				errorCode !== null ? errorTitle(errorCode) : null, segments, price, priceUnit, isoTime(sentAt), isoTime(deliveredAt), isoTime(failedAt), retryOf, body
-			]);
 		}
 	});
 }
