@@ -15,7 +15,7 @@ import { eventsCsv } from './event-export.ts';
 import { MESSAGE_CSV_HEADER, messagesCsv } from './message-export.ts';
 import { parseMessageFilters } from './message-filters.ts';
 import { listMessages } from './messages.ts';
-import { phoneCipher, sealPayload } from '@sms/db';
+import { createDb, phoneCipher, sealPayload } from '@sms/db';
 
 const TZ = 'America/Los_Angeles';
 const ROWS = 5000;
@@ -175,6 +175,29 @@ describe('messagesCsv', () => {
 		const rows = parse(Buffer.concat(chunks).toString('utf8'), { columns: MESSAGE_CSV_HEADER as unknown as string[] }) as Record<string, string>[];
 		expect(rows).toHaveLength(n);
 		expect(rows.every((r) => r.body!.length === 1500 && r.phone === '•••• 0123')).toBe(true);
+	});
+
+	it('outlives a statement timeout set for the web role: an export is one long COPY, bounded by its own limit', async () => {
+		// Supabase and many DBAs set statement_timeout on the web's roles; a cursor's FETCHes each
+		// fitted in it, one COPY of a large file does not.
+		const { org: big, rows: n } = await bigWorkspace();
+		const strict = createDb({ url: `${t.url}?statement_timeout=300`, max: 2 });
+		try {
+			const [{ timeout }] = await strict.sql<{ timeout: string }[]>`select current_setting('statement_timeout') as timeout`;
+			expect(timeout).toBe('300ms');
+			const reader = messagesCsv({ db: strict, claims: claims(), organizationId: big, filters: messageFilters({}), timeZone: TZ }).getReader();
+			await reader.read();
+			await new Promise((r) => setTimeout(r, 800)); // a slow reader: the COPY runs past 300 ms
+			const chunks: Uint8Array[] = [];
+			for (;;) {
+				const { done, value } = await reader.read();
+				if (done) break;
+				chunks.push(value);
+			}
+			expect(parse(Buffer.concat(chunks).toString('utf8'), { columns: MESSAGE_CSV_HEADER as unknown as string[] })).toHaveLength(n);
+		} finally {
+			await strict.end();
+		}
 	});
 
 	it('a reader who goes away ends the COPY and its transaction', async () => {
