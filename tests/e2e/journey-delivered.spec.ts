@@ -9,7 +9,7 @@ test('sign in → verify a phone → set preferences → send a test text → it
 
 	await page.getByLabel('Time zone').selectOption('Europe/London');
 	await page.getByRole('button', { name: 'Save preferences' }).click();
-	await expect(page.getByText(/saved/i).first()).toBeVisible();
+	await expect(page.getByText('Preferences saved.')).toBeVisible();
 
 	// History open in a second tab before the text exists: everything it shows next arrives live.
 	const history = await context.newPage();
