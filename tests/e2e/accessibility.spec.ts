@@ -100,7 +100,15 @@ const visits: Visit[] = [
 	{ name: 'costs', path: () => w('/costs') },
 	{ name: 'API keys', path: () => w('/settings/api-keys'), ownerOnly: true },
 	{ name: 'webhooks', path: () => w('/settings/webhooks'), ownerOnly: true },
-	{ name: 'webhook endpoint', path: () => w(`/settings/webhooks/${endpointId}`), ownerOnly: true }
+	{ name: 'webhook endpoint', path: () => w(`/settings/webhooks/${endpointId}`), ownerOnly: true },
+	// The rest of the workspace's pages, for good measure.
+	{ name: 'contacts', path: () => w('/contacts') },
+	{ name: 'contact', path: () => w(`/contacts/${contactId}`) },
+	{ name: 'members', path: () => w('/members') },
+	{ name: 'alerts', path: () => w('/alerts') },
+	{ name: 'health', path: () => w('/health') },
+	{ name: 'settings', path: () => w('/settings'), ownerOnly: true },
+	{ name: 'audit log', path: () => w('/audit'), ownerOnly: true }
 ];
 
 type Finding = { page: string; rule: string; impact: string; help: string; targets: string[] };
@@ -144,14 +152,16 @@ for (const [role, email] of [['owner', OWNER], ['viewer', VIEWER]] as const) {
 	});
 }
 
-test('no console page scrolls sideways on a phone (390 × 844)', async ({ page }) => {
-	test.setTimeout(180_000);
+test('no console page scrolls sideways on a phone (390 × 844), and each passes axe there too', async ({ page }) => {
+	test.setTimeout(240_000);
 	await page.setViewportSize(PHONE_VIEWPORT);
 	await signIn(page, OWNER, w());
 	const overflowing: { page: string; scrollWidth: number; innerWidth: number; widest: string[] }[] = [];
+	const findings: Finding[] = [];
 	for (const v of visits) {
 		await test.step(v.name, async () => {
 			await visit(page, v);
+			findings.push(...(await audit(page, `${v.name} (phone)`)));
 			const m = await page.evaluate(() => {
 				const vw = window.innerWidth;
 				// The elements that stick out past the viewport (not inside a scroll box of their own), for the message.
@@ -169,24 +179,74 @@ test('no console page scrolls sideways on a phone (390 × 844)', async ({ page }
 		});
 	}
 	expect(overflowing, JSON.stringify(overflowing, null, 2)).toEqual([]);
+	expect(findings, JSON.stringify(findings, null, 2)).toEqual([]);
 });
+
+interface Stop {
+	at: boolean;
+	visible: boolean;
+	what: string;
+}
+
+/** Presses Tab once and says where focus went, whether it matches `target`, and whether that is visible. */
+async function tab(page: Page, target: string | null): Promise<Stop> {
+	await page.keyboard.press('Tab');
+	return page.evaluate((sel) => {
+		const el = document.activeElement as HTMLElement | null;
+		if (!el || el === document.body) return { at: false, visible: true, what: 'body' };
+		const look = () => {
+			const s = getComputedStyle(el);
+			return { outline: s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0, ring: s.boxShadow, background: s.backgroundColor, border: s.borderColor };
+		};
+		const what = `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''} "${el.textContent?.trim().slice(0, 40) ?? ''}"`;
+		const at = sel !== null && el.matches(sel);
+		const focused = look();
+		if (focused.outline) return { at, visible: true, what };
+		// No outline: then the focus style must differ from the resting one (a shadow-sm it always has is not one).
+		// (Not for outlined ones: blurring a date input would send the next Tab back to its first part.)
+		el.blur();
+		const resting = look();
+		el.focus();
+		const visible = focused.ring !== resting.ring || focused.background !== resting.background || focused.border !== resting.border;
+		return { at, visible, what: `${what} ${JSON.stringify(focused)}` };
+	}, target);
+}
 
 /** Tabs forward until `target` has focus, checking on the way that every stop shows where focus is. */
 async function tabTo(page: Page, target: string, max = 80): Promise<void> {
+	const path: string[] = [];
 	for (let i = 0; i < max; i++) {
-		await page.keyboard.press('Tab');
-		const stop = await page.evaluate((sel) => {
-			const el = document.activeElement as HTMLElement | null;
-			if (!el || el === document.body) return { at: false, visible: true, what: 'body' };
-			const s = getComputedStyle(el);
-			const visible = (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0) || s.boxShadow !== 'none';
-			return { at: el.matches(sel), visible, what: `${el.tagName.toLowerCase()} ${el.textContent?.trim().slice(0, 40) ?? ''}` };
-		}, target);
+		const stop = await tab(page, target);
 		expect(stop.visible, `focus is visible on ${stop.what}`).toBe(true);
+		path.push(stop.what);
 		if (stop.at) return;
 	}
-	throw new Error(`${target} was not reached within ${max} Tab presses`);
+	throw new Error(`${target} was not reached within ${max} Tab presses: ${path.join(' → ')}`);
 }
+
+test('on every console page, each Tab stop shows where focus is', async ({ page }) => {
+	test.setTimeout(240_000);
+	await signIn(page, OWNER, w());
+	const invisible: string[] = [];
+	for (const v of visits) {
+		await test.step(v.name, async () => {
+			await visit(page, v);
+			// From the top of the page (the skip link is its first stop), whatever the visit left focused.
+			await page.locator('a[href="#main"]').focus();
+			// Until focus leaves the page (back to the body or the browser), at most 200 stops.
+			let stops = 0;
+			for (; stops < 200; stops++) {
+				const stop = await tab(page, null);
+				if (stop.what === 'body') break;
+				if (!stop.visible) invisible.push(`${v.name}: ${stop.what}`);
+			}
+			// The header and the workspace's tabs alone are more than 15 stops: the walk went through the page.
+			expect(stops, v.name).toBeGreaterThan(15);
+			if (process.env.A11Y_LOG) appendFileSync(process.env.A11Y_LOG, `${v.name}: ${stops} Tab stops\n`);
+		});
+	}
+	expect([...new Set(invisible)], 'Tab stops with no visible focus').toEqual([]);
+});
 
 test('from the message list, the keyboard alone reaches a text and retries it', async ({ page }) => {
 	test.setTimeout(120_000);
