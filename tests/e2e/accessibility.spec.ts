@@ -14,7 +14,7 @@ import { connect, phoneColumns, type Sql } from './support/db.ts';
 const OWNER = 'admin@example.com';
 const VIEWER = `a11y-viewer-${Date.now()}@example.com`;
 const SLUG = 'demo';
-const WCAG = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+const WCAG = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 const PHONE_VIEWPORT = { width: 390, height: 844 };
 
 let sql: Sql;
@@ -93,6 +93,14 @@ const visits: Visit[] = [
 	{ name: 'message with timeline', path: () => w(`/messages/${failedId}`), then: async (page) => page.getByTestId('event').last().getByText('Raw payload').click() },
 	{ name: 'recipient history', path: () => w(`/recipients/contact/${contactId}`) },
 	{ name: 'delivery log', path: () => w('/delivery-log') },
+	{
+		name: 'delivery log, a row opened',
+		path: () => w(`/delivery-log?q=${last4}`),
+		then: async (page) => {
+			await page.getByTestId('event-row').first().locator('summary').first().click();
+			await expect(page.getByTestId('event-row').first().getByTestId('message-events')).toBeVisible();
+		}
+	},
 	{ name: 'campaigns', path: () => w('/campaigns') },
 	{ name: 'new campaign', path: () => w('/campaigns/new'), ownerOnly: true },
 	{ name: 'campaign', path: () => w(`/campaigns/${campaignId}`) },
