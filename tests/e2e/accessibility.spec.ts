@@ -44,9 +44,15 @@ test.beforeAll(async () => {
 	await sql`insert into public.sms_delivery_events (message_id, raw_status, status, source, sender_ip, payload, received_at, error_code, applied)
 		values (${failedId}, 'sent', 'sent', 'webhook', '203.0.113.9', ${sql.json({ MessageStatus: 'sent' })}, now() - interval '10 minutes', null, true),
 			(${failedId}, 'undelivered', 'undelivered', 'webhook', '203.0.113.9', ${sql.json({ MessageStatus: 'undelivered', ErrorCode: '30003' })}, now() - interval '9 minutes', 30003, true)`;
-	const [c] = await sql<{ id: string }[]>`insert into public.sms_campaigns (organization_id, name, status, body, throttle_per_second)
-		values (${org}, ${'Audit campaign ' + last4}, 'draft', 'Doors open at 7', 1) returning id`;
+	// A paused campaign with an estimate and a delivered text: the page shows its reason, costs and texts.
+	const estimate = { texts: 1, segments: 1, byCountry: [{ country: 'US', texts: 1, segments: 1, unitPrice: 0.0079, currency: 'USD', cost: 0.0079 }] };
+	const [c] = await sql<{ id: string }[]>`insert into public.sms_campaigns (organization_id, name, status, body, throttle_per_second, estimate, estimated_cost, currency, pause_reason, total_count)
+		values (${org}, ${'Audit campaign ' + last4}, 'paused', 'Doors open at 7', 1, ${sql.json(estimate)}, 0.0079, 'USD', 'Paused by an operator', 1) returning id`;
 	campaignId = c!.id;
+	await sql`insert into public.sms_messages (organization_id, contact_id, campaign_id, phone_enc, phone_hash, phone_last4, calling_code, message_content, status,
+			notification_type, provider, provider_reference, sent_at, delivered_at, created_at)
+		values (${org}, ${contactId}, ${campaignId}, ${p.phone_enc}, ${p.phone_hash}, ${p.phone_last4}, ${p.calling_code}, 'Doors open at 7', 'delivered',
+			'custom', 'twilio', ${'SM' + Math.random().toString(16).slice(2).padEnd(32, '0')}, now() - interval '30 minutes', now() - interval '29 minutes', now() - interval '31 minutes')`;
 	const [w] = await sql<{ id: string }[]>`insert into public.webhook_endpoints (organization_id, url, description, events, secret)
 		values (${org}, 'https://example.com/hooks/sms', 'Audit endpoint', array['message.delivered', 'message.failed'], ${'whsec_' + 'a'.repeat(32)}) returning id`;
 	endpointId = w!.id;
