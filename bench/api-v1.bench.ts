@@ -301,6 +301,10 @@ export async function run(): Promise<BenchResult[]> {
 		agent.destroy();
 		await service.end();
 
+		// A refused request (a 429, a 5xx) answers fast: counted, it would flatter the p99 and
+		// compare less work with the peer's. Such a run measures nothing; say so instead.
+		const failed = Object.entries({ api, apiSql, direct }).filter(([, m]) => m.errors > 0);
+		if (failed.length > 0) throw new Error(`requests failed, figures not comparable: ${failed.map(([k, m]) => `${k} ${m.errors} of ${m.count + m.errors}`).join(', ')}`);
 		const apiRate = api.count / api.seconds;
 		const directRate = direct.count / direct.seconds;
 		const batchRate = (k: keyof typeof ms) => (BATCH * BATCH_ROUNDS) / (ms[k] / 1000);
