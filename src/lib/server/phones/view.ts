@@ -30,8 +30,18 @@ export function shownSealedValue(sealed: string, canSeeNumbers: boolean): string
 		if (error instanceof PhoneCryptoError) return '•••• (hidden)';
 		throw error;
 	}
+	return shownText(text, canSeeNumbers, E164.test(text) ? { last4: text.slice(-4) } : null);
+}
+
+/**
+ * Text a member typed or a file held, which may be or contain a number: whole for members allowed
+ * to see numbers; for others a number cell (`asNumber`) as its last four and numbers inside any
+ * other text masked.
+ */
+export function shownText(text: string, canSeeNumbers: boolean, asNumber: { last4: string | null | undefined } | null = null): string {
 	if (canSeeNumbers) return text;
-	return E164.test(text) ? maskedPhone(text.slice(-4)) : redactPhoneNumbers(text);
+	if (asNumber) return text.trim() === '' ? '' : maskedPhone(asNumber.last4);
+	return redactPhoneNumbers(text);
 }
 
 /**

@@ -1,4 +1,5 @@
-import { maskedPhone, phoneCipher, redactPhoneNumbers, sealImportReport, type Db, type TransactionSql } from '@sms/db';
+import { phoneCipher, sealImportReport, type Db, type TransactionSql } from '@sms/db';
+import { shownText } from '$lib/server/phones/view';
 import { isSupportedCountry, type CountryCode } from 'libphonenumber-js';
 import { z } from 'zod';
 import type { WorkspaceContext } from '$lib/server/workspaces/context';
@@ -165,7 +166,7 @@ export async function createImport(deps: ImportDeps, ws: WorkspaceContext, reque
 		valid: report.valid,
 		duplicates: report.duplicates,
 		// What the uploader typed, to fix it — as long as they may see numbers (operators and up: the route's role).
-		invalid: report.invalid.map(({ row, column, value, reason, code }) => ({ row, column, value: shownCell(value, column === report.phoneColumn, ws.can.operate), reason, code })),
+		invalid: report.invalid.map(({ row, column, value, reason, code }) => ({ row, column, value: shownText(value, ws.can.operate, column === report.phoneColumn ? { last4: lastFour(value) } : null), reason, code })),
 		columns: report.columns.map(({ header, variable, role }) => ({ header, variable, role })),
 		phoneColumn: report.phoneColumn,
 		nameColumn: report.nameColumn,
@@ -176,12 +177,10 @@ export async function createImport(deps: ImportDeps, ws: WorkspaceContext, reque
 	};
 }
 
-/** A refused cell for a member who may not see numbers: the number cell as its last four, numbers elsewhere masked. */
-function shownCell(value: string, isPhone: boolean, canSeeNumbers: boolean): string {
-	if (canSeeNumbers) return value;
-	if (!isPhone) return redactPhoneNumbers(value);
+/** A refused cell's last four digits, when it has that many. */
+function lastFour(value: string): string | null {
 	const digits = value.replace(/\D/g, '');
-	return value.trim() === '' ? '' : maskedPhone(digits.length >= 4 ? digits.slice(-4) : null);
+	return digits.length >= 4 ? digits.slice(-4) : null;
 }
 
 const BATCH = 5_000;

@@ -4,7 +4,8 @@
  * see numbers; everyone else gets the number cell as its last four digits and any number in
  * another cell masked — the same rule as every other number (phones/view.ts).
  */
-import { PhoneCryptoError, maskedPhone, openRejectedCells, phoneCipher, redactPhoneNumbers, type TransactionSql } from '@sms/db';
+import { PhoneCryptoError, maskedPhone, openRejectedCells, phoneCipher, type TransactionSql } from '@sms/db';
+import { shownText } from '$lib/server/phones/view';
 import { rejectedRowsCsv, type ImportColumn } from '../import/index.ts';
 
 interface StoredRejectedRow {
@@ -31,8 +32,7 @@ function shownCells(r: StoredRejectedRow, phoneAt: number | null, showNumbers: b
 		if (phoneAt !== null) cells[phoneAt] = maskedPhone(r.last4);
 		return cells.map((c) => c ?? '');
 	}
-	if (showNumbers) return cells;
-	return cells.map((c, i) => (i === phoneAt ? (c.trim() === '' ? '' : maskedPhone(r.last4)) : redactPhoneNumbers(c)));
+	return cells.map((c, i) => shownText(c, showNumbers, i === phoneAt ? { last4: r.last4 } : null));
 }
 
 /** The rejected-rows CSV of an import (null: no such import in this workspace). */
