@@ -197,6 +197,42 @@ describe('POST /messages/batch in one call', () => {
 		}
 	});
 
+
+	it('answers each queued text as it was stored (status, send time, creation, number), on the fast and the general path', async () => {
+		// The answer is made from what the write wrote, not read back: it must agree with the row.
+		const [{ id: known }] = await t.sql<{ id: string }[]>`
+			insert into public.contacts ${t.sql({ organization_id: ws.organizationId, name: 'Known', external_id: 'crm-stored', ...phoneColumns('+14155550851') })} returning id`;
+		const later = new Date(Date.now() + 3 * 86_400_000).toISOString();
+		const fast = [
+			{ to: { contactId: known }, body: 'now' },
+			{ to: { externalId: 'crm-stored' }, body: 'later', sendAt: later, priority: 'high', type: 'urgent_alert' },
+			{ to: { phone: '+14155550852' }, body: 'to a new number' }
+		];
+		for (const messages of [fast, [...fast, { to: { userId }, template: 'brief', variables: { count: 2 } }]]) {
+			const res = await batch(messages);
+			expect(res.status).toBe(200);
+			const results = res.json.results as { ok: boolean; message: { id: string; status: string; statusReason: string | null; sendAt: string | null; createdAt: string; to: { phone: string } } }[];
+			expect(results.every((r) => r.ok)).toBe(true);
+			const rows = await t.sql<{ id: string; status: string; status_reason: string | null; scheduled_for: Date | null; created_at: Date; phone_enc: string; priority: string; notification_type: string }[]>`
+				select id, status, status_reason, scheduled_for, created_at, phone_enc, priority, notification_type
+				from public.sms_messages where id in ${t.sql(results.map((r) => r.message.id))}`;
+			const byId = new Map(rows.map((m) => [m.id, m]));
+			for (const { message } of results) {
+				const row = byId.get(message.id)!;
+				expect(message).toMatchObject({
+					status: row.status,
+					statusReason: row.status_reason,
+					sendAt: row.scheduled_for?.toISOString() ?? null,
+					createdAt: row.created_at.toISOString(),
+					to: { phone: openPhone(row.phone_enc) }
+				});
+			}
+			expect(results.map((r) => r.message.status)).toEqual(messages.map((_, i) => (i === 1 ? 'scheduled' : 'pending')));
+			expect(results[1].message.statusReason).toBe('requested');
+			expect(byId.get(results[1].message.id)).toMatchObject({ priority: 'high', notification_type: 'urgent_alert' });
+			expect(results[2].message.to.phone).toBe('+14155550852');
+		}
+	});
 	it('replays a batch word for word under its Idempotency-Key, and refuses another body with it', async () => {
 		const messages = [{ to: { phone: '+14155550401' }, body: 'once' }, { to: { externalId: 'ghost-2' }, body: 'refused' }];
 		const first = await batch(messages, { headers: { 'idempotency-key': 'batch-1' } });
