@@ -167,7 +167,7 @@ export async function run(): Promise<BenchResult[]> {
 			};
 			const bare = await floor('bench_floor_bare', false);
 			const keyed = await floor('bench_floor_keys', true);
-			const floorNote = `start_campaign's own definition, only its three target tables swapped (and the month's spend, 0); same list, same run, after the real start`;
+			const floorNote = `start_campaign's own definition, only its three target tables swapped (and the month's spend, 0); same list, same run, after the real start, each after an untimed VACUUM ANALYZE and CHECKPOINT`;
 			return [
 				{
 					name: 'start_campaign (texts + jobs created)',
