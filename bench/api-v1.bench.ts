@@ -234,6 +234,7 @@ export async function run(): Promise<BenchResult[]> {
 		const contact = (i: number) => contacts[i % contacts.length].id;
 		const together = new BatchedWriter<string, unknown>({
 			concurrency: 2,
+			gather: true,
 			maxBatch: 50,
 			run: async (messages) => {
 				const rows = await service<{ request: number; answer: unknown }[]>`

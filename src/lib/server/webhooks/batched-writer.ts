@@ -20,6 +20,12 @@ export class BatchedWriter<In, Out> {
 			maxBatch?: number;
 			concurrency?: number;
 			retryAlone?: (error: unknown) => boolean;
+			/**
+			 * A writer that finds the queue idle waits one turn of the event loop (setImmediate)
+			 * before it takes its batch, so the items submitted by the requests being read in the
+			 * same turn go with the first instead of each in a batch of its own.
+			 */
+			gather?: boolean;
 		}
 	) {}
 
@@ -40,6 +46,7 @@ export class BatchedWriter<In, Out> {
 	private async drain(): Promise<void> {
 		this.writing++;
 		try {
+			if (this.options.gather) await new Promise<void>((resolve) => setImmediate(resolve));
 			while (this.queue.length > 0) {
 				const batch = this.queue.splice(0, this.options.maxBatch ?? 200);
 				try {

@@ -23,6 +23,22 @@ describe('BatchedWriter', () => {
 		expect(batches.flat().sort((a, b) => a - b)).toEqual([...Array(10).keys()]);
 	});
 
+	it('with gather, items submitted in separate callbacks of one event-loop turn go in one batch', async () => {
+		const run = (gather: boolean) => {
+			const batches: number[][] = [];
+			const w = new BatchedWriter<number, number>({ concurrency: 2, gather, run: async (items) => (batches.push(items), items) });
+			// As requests read in one turn: each submits from its own callback, not all at once.
+			const submitted = Array.from({ length: 6 }, (_, i) => new Promise<number>((resolve) => setImmediate(() => void w.submit(i).then(resolve))));
+			return Promise.all(submitted).then((out) => ({ out, batches }));
+		};
+		const apart = await run(false);
+		const together = await run(true);
+		expect(together.out).toEqual([0, 1, 2, 3, 4, 5]);
+		expect(together.batches).toEqual([[0, 1, 2, 3, 4, 5]]);
+		// Without it the first two each start a batch of their own (both slots free).
+		expect(apart.batches.length).toBeGreaterThan(1);
+	});
+
 	it('runs a failed batch one by one only when retryAlone allows it', async () => {
 		const runs: number[][] = [];
 		const make = (retryAlone: boolean) =>

@@ -46,6 +46,7 @@ export function sendBatcher(database: Db, options: { maxBatch?: number; concurre
 		// whatever its size, more at once made more, smaller batches and fewer texts a second
 		// (bench/api-v1: 1.24–1.29 of direct at 2 vs 0.93–1.06 at 3, same runs, loaded machine).
 		concurrency: options.concurrency ?? 2,
+		gather: true,
 		// The database refused the statement: nothing of the batch was committed.
 		retryAlone: (error) => error instanceof postgres.PostgresError,
 		run: async (items) => {

@@ -1,3 +1,4 @@
+import type { TransactionSql } from 'postgres';
 import { createTestDatabase, createUser, phoneColumns, sealedPhoneText, type TestDatabase } from '@sms/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SendMessageRequest, type SendMessageRequest as SendInput } from '$lib/api/v1/schemas/messages';
@@ -136,5 +137,35 @@ describe('POST /messages arriving together (api_send_messages)', () => {
 		// And the next transaction on the same connection starts with none of them.
 		const third = await sql.begin(async (tx) => tx<{ id: string }[]>`select id from public.queue_sms_messages_bulk(${tx.json(rows('third', 1))}) as q (id)`);
 		expect(await bodies(third)).toEqual(['third 0']);
+	});
+	it('answer without reading every text, however many there are (the plans a connection keeps)', async () => {
+		// A plan kept for the connection, made while sms_messages was small, may join to it by
+		// scanning it: once the table has grown, every request would read every text. So: plans made
+		// on a small table (more calls than the five custom plans a function gets before its generic
+		// one), then many texts, then the same calls, counting the scans of sms_messages.
+		const sql = t.db.service;
+		const seqScans = async (tx: TransactionSql) =>
+			(await tx<{ n: number }[]>`select coalesce(sum(seq_scan), 0)::int as n from pg_stat_xact_user_tables where relid = 'public.sms_messages'::regclass`)[0].n;
+		const calls = async (tx: TransactionSql, round: string) => {
+			for (let call = 0; call < 8; call++) {
+				const sent = Array.from({ length: 6 }, (_, i) => JSON.stringify(message({ to: { contactId }, body: `together ${round} ${call}/${i}` })));
+				const answers = await tx<{ answer: Answer }[]>`
+					select answer from public.api_send_messages(${sent.map(() => key.hash)}::text[], ${sent.map(() => key.prefix)}::text[],
+						${sent.map(() => null)}::inet[], ${sent}::text[]::jsonb[], ${sent.map(() => null)}::text[], ${sent.map(() => '')}::text[])`;
+				expect(answers.map((a) => a.answer.status)).toEqual(Array(6).fill(202));
+			}
+		};
+		const scanned = await sql.begin(async (tx) => {
+			await tx`analyze public.sms_messages`;
+			await calls(tx, 'small');
+			for (let k = 0; k < 20; k++) {
+				const rows = Array.from({ length: 1000 }, (_, i) => ({ contact_id: contactId, organization_id: ws.organizationId, message: `filler ${k}/${i}` }));
+				await tx`select count(*) from public.queue_sms_messages_bulk(${tx.json(rows)})`;
+			}
+			const before = await seqScans(tx);
+			await calls(tx, 'large');
+			return (await seqScans(tx)) - before;
+		});
+		expect(scanned).toBe(0);
 	});
 });
