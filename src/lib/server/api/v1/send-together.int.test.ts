@@ -15,6 +15,7 @@ let ws: { organizationId: string; ownerId: string };
 let userId: string;
 let contactId: string;
 let theirContact: string;
+let other: { organizationId: string; ownerId: string };
 
 interface Answer {
 	status: number;
@@ -25,11 +26,14 @@ type Sent = { body: SendInput; idempotencyKey?: string };
 
 const message = (body: SendInput) => sealRecipient(SendMessageRequest.parse(body));
 
-/** The requests as the coalescer sends them: one statement, one commit. */
-async function together(sent: Sent[]): Promise<Answer[]> {
-	const rows = await t.db.service<{ request: number; answer: Answer }[]>`
+type Key = Awaited<ReturnType<typeof createKey>>;
+
+/** The requests as the coalescer sends them: one statement, one commit (each request under key, or its own). */
+async function together(sent: (Sent & { key?: Key })[], sql: TransactionSql | TestDatabase['db']['service'] = t.db.service): Promise<Answer[]> {
+	const keyOf = (s: Sent & { key?: Key }) => s.key ?? key;
+	const rows = await sql<{ request: number; answer: Answer }[]>`
 		select request, answer from public.api_send_messages(
-			${sent.map(() => key.hash)}::text[], ${sent.map(() => key.prefix)}::text[], ${sent.map(() => null)}::inet[],
+			${sent.map((s) => keyOf(s).hash)}::text[], ${sent.map((s) => keyOf(s).prefix)}::text[], ${sent.map(() => null)}::inet[],
 			${sent.map((s) => JSON.stringify(message(s.body)))}::text[]::jsonb[],
 			${sent.map((s) => s.idempotencyKey ?? null)}::text[], ${sent.map((s) => (s.idempotencyKey ? `fp-${s.idempotencyKey}` : ''))}::text[])`;
 	expect(rows.map((r) => r.request).sort((a, b) => a - b)).toEqual(sent.map((_, i) => i + 1));
@@ -64,7 +68,7 @@ async function texts(ids: string[]) {
 beforeAll(async () => {
 	t = await createTestDatabase({ max: 5 });
 	ws = await createWorkspace(t.sql, 'together');
-	const other = await createWorkspace(t.sql, 'together-other');
+	other = await createWorkspace(t.sql, 'together-other');
 	key = await createKey(t.db, ws);
 	userId = await createUser(t.sql);
 	await t.sql`insert into public.organization_members (organization_id, user_id, role) values (${ws.organizationId}, ${userId}, 'operator')`;
@@ -167,5 +171,45 @@ describe('POST /messages arriving together (api_send_messages)', () => {
 			return (await seqScans(tx)) - before;
 		});
 		expect(scanned).toBe(0);
+	});
+
+	it('requests under several keys, of one workspace or two, go set-based together: one write a workspace, none one by one', async () => {
+		// A workspace's services each have their own key, and the route gathers whatever arrives:
+		// grouped by the first key alone, most of such a batch went one by one (bench/api-v1).
+		const second = await createKey(t.db, ws, { ratePerSecond: 77 });
+		const third = await createKey(t.db, ws, { ratePerSecond: 55 });
+		const theirs = await createKey(t.db, other, { ratePerSecond: 66 });
+		const unknown = { ...second, hash: 'f'.repeat(64), prefix: 'sk_live_ffffffff' };
+		const readOnly = await createKey(t.db, ws, { scopes: ['messages:read'] });
+		const sent: (Sent & { key?: Key })[] = [
+			{ body: { to: { contactId }, body: 'first key', metadata: { from: 'first' } } },
+			{ body: { to: { contactId }, body: 'second key', metadata: { from: 'second' } }, key: second },
+			{ body: { to: { contactId: theirContact }, body: 'their key' }, key: theirs },
+			{ body: { to: { externalId: 'tog-ext' }, body: 'third key' }, key: third },
+			{ body: { to: { contactId }, body: 'no such key' }, key: unknown },
+			{ body: { to: { contactId: theirContact }, body: 'their key again', metadata: { from: 'theirs' } }, key: theirs },
+			{ body: { to: { contactId }, body: 'read-only key' }, key: readOnly }
+		];
+		const { got, calls } = await t.sql.begin(async (tx) => {
+			await tx`set local track_functions = 'all'`;
+			const got = await together(sent, tx);
+			const calls = Object.fromEntries(
+				(await tx<{ funcname: string; calls: number }[]>`
+					select funcname, calls::int from pg_stat_xact_user_functions where funcname in ('api_send_message', 'api_send_batch_fast')`).map((r) => [r.funcname, r.calls])
+			);
+			return { got, calls };
+		});
+		expect(got.map((a) => a.status)).toEqual([202, 202, 202, 202, 401, 202, 403]);
+		// Only the two refusals one by one; one set-based write for each workspace.
+		expect(calls).toEqual({ api_send_message: 2, api_send_batch_fast: 2 });
+		expect(got.map((a) => a.rateLimitPerSecond)).toEqual([1000, 77, 66, 55, null, 66, 1000]);
+		const rows = await texts([0, 1, 2, 3, 5].map((i) => got[i].body!.id));
+		expect(rows.map((r) => [r.organization_id, r.message_content, r.metadata, r.api_key_id])).toEqual([
+			[ws.organizationId, 'first key', { from: 'first' }, key.id],
+			[ws.organizationId, 'second key', { from: 'second' }, second.id],
+			[other.organizationId, 'their key', null, null],
+			[ws.organizationId, 'third key', null, null],
+			[other.organizationId, 'their key again', { from: 'theirs' }, theirs.id]
+		]);
 	});
 });
